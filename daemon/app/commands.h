@@ -1,0 +1,10 @@
+#pragma once
+// Every subcommand group, registered by main.cc.
+
+#include "app/command_line.h"
+
+namespace chuhai::app {
+
+void add_all_commands(CommandLine& cli);
+
+}  // namespace chuhai::app
