@@ -1,0 +1,311 @@
+#include "config/config_loader.h"
+
+#include <date/tz.h>
+
+#include <set>
+
+#include "common/error.h"
+#include "common/file.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "config/yaml_reader.h"
+
+namespace chuhai::config {
+
+namespace {
+
+constexpr std::size_t kMaxConfigBytes = 16u << 20;
+
+void check_timezone(const MapReader& reader, const YAML::Node& node, const std::string& zone) {
+    try {
+        (void)date::locate_zone(zone);
+    } catch (const std::exception&) {
+        reader.fail(node,
+                    "unknown time zone '" + zone + "' (use an IANA name such as Asia/Shanghai)");
+    }
+}
+
+void read_timezone(MapReader& reader, const std::string& key, std::string& out) {
+    reader.optional_node(key, [&](const YAML::Node& node) {
+        std::string zone;
+        if (!node.IsScalar())
+            reader.fail(node, "'" + key + "' must be a time zone name");
+        zone = node.Scalar();
+        check_timezone(reader, node, zone);
+        out = zone;
+    });
+}
+
+bool is_http_url(const std::string& url) {
+    return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+std::string host_of(const std::string& url) {
+    const auto start = url.find("://");
+    if (start == std::string::npos)
+        return url;
+    const auto host_start = start + 3;
+    const auto end = url.find_first_of("/:?#", host_start);
+    return url.substr(host_start, end == std::string::npos ? std::string::npos : end - host_start);
+}
+
+SourceSettings read_source(const YAML::Node& node, const std::filesystem::path& file) {
+    SourceSettings source;
+    if (node.IsScalar()) {  // "- https://example.com/feed.xml" is a source with defaults
+        source.url = node.Scalar();
+        source.where = location(file, node);
+    } else {
+        MapReader reader(node, file, "source");
+        source.where = reader.where();
+        reader.required_string("url", source.url);
+        reader.optional_string("name", source.name);
+        reader.optional_string_list("tags", source.tags);
+        reader.optional_duration("interval", source.interval);
+        read_timezone(reader, "timezone", source.timezone);
+        reader.optional_bool("enabled", source.enabled);
+        reader.optional_bool("insecure_skip_tls_verify", source.insecure_skip_tls_verify);
+        reader.reject_unknown_keys();
+    }
+    if (!is_http_url(source.url)) {
+        throw Error(ErrorKind::config,
+                    "source url must start with http:// or https://: '" + source.url + "'",
+                    source.where);
+    }
+    if (source.name.empty())
+        source.name = host_of(source.url);
+    return source;
+}
+
+void read_fetch(const YAML::Node& node, const std::filesystem::path& file, FetchSettings& fetch) {
+    MapReader reader(node, file, "fetch section");
+    reader.optional_duration("default_interval", fetch.default_interval);
+    reader.optional_duration("min_interval", fetch.min_interval);
+    reader.optional_duration("max_interval", fetch.max_interval);
+    reader.optional_duration("max_backoff", fetch.max_backoff);
+    reader.optional_int("max_concurrent", fetch.max_concurrent, 1, 1000);
+    reader.optional_int("per_host_concurrent", fetch.per_host_concurrent, 1, 100);
+    reader.optional_duration("per_host_min_gap", fetch.per_host_min_gap);
+    reader.optional_duration("connect_timeout", fetch.connect_timeout);
+    reader.optional_duration("low_speed_timeout", fetch.low_speed_timeout);
+    reader.optional_duration("total_timeout", fetch.total_timeout);
+    reader.optional_size("max_body_bytes", fetch.max_body_bytes);
+    reader.optional_string("contact_url", fetch.contact_url);
+    reader.reject_unknown_keys();
+    if (fetch.min_interval > fetch.max_interval) {
+        throw Error(ErrorKind::config, "min_interval is longer than max_interval", reader.where());
+    }
+    if (fetch.min_interval.count() == 0) {
+        throw Error(ErrorKind::config, "min_interval must be at least 1s", reader.where());
+    }
+}
+
+void read_store(const YAML::Node& node, const std::filesystem::path& file, StoreSettings& store) {
+    MapReader reader(node, file, "store section");
+    reader.optional_node("unmatched_text_retention", [&](const YAML::Node& value) {
+        const std::string text = value.IsScalar() ? value.Scalar() : std::string();
+        if (text == "forever") {
+            store.unmatched_text_retention.reset();
+            return;
+        }
+        const auto retention = parse_duration(text);
+        if (!retention)
+            reader.fail(value,
+                        "unmatched_text_retention must be a duration such as 90d, or forever");
+        store.unmatched_text_retention = *retention;
+    });
+    reader.optional_duration("fetch_log_retention", store.fetch_log_retention);
+    reader.reject_unknown_keys();
+}
+
+SmtpSettings read_smtp(const YAML::Node& node, const std::filesystem::path& file) {
+    SmtpSettings smtp;
+    MapReader reader(node, file, "smtp section");
+    reader.required_string("url", smtp.url);
+    if (smtp.url.rfind("smtp://", 0) != 0 && smtp.url.rfind("smtps://", 0) != 0) {
+        reader.fail(node["url"], "smtp url must start with smtp:// or smtps://");
+    }
+    reader.optional_string("starttls", smtp.starttls);
+    if (smtp.starttls != "required" && smtp.starttls != "none") {
+        reader.fail(node["starttls"], "starttls must be 'required' or 'none'");
+    }
+    reader.optional_string("username", smtp.username);
+    reader.optional_path("password_file", smtp.password_file);
+    reader.optional_string("password_credential", smtp.password_credential);
+    reader.optional_path("ca_file", smtp.ca_file);
+    reader.optional_duration("timeout", smtp.timeout);
+    if (reader.has("password")) {
+        reader.fail(node["password"],
+                    "passwords are not read from the config file; use password_file or "
+                    "password_credential (a systemd credential)");
+    }
+    reader.reject_unknown_keys();
+    if (!smtp.username.empty() && smtp.password_file.empty() && smtp.password_credential.empty()) {
+        throw Error(ErrorKind::config,
+                    "smtp username given without password_file or password_credential",
+                    reader.where());
+    }
+    return smtp;
+}
+
+EmailSettings read_email(const YAML::Node& node, const std::filesystem::path& file) {
+    EmailSettings email;
+    MapReader reader(node, file, "email section");
+    reader.required_string("from", email.from);
+    reader.optional_string_list("to", email.to);
+    if (email.to.empty()) {
+        throw Error(ErrorKind::config, "email needs at least one recipient in 'to'",
+                    reader.where());
+    }
+    reader.optional_string("subject_prefix", email.subject_prefix);
+    if (!reader.has("smtp")) {
+        throw Error(ErrorKind::config, "missing required key 'smtp' in this email section",
+                    reader.where());
+    }
+    reader.optional_node("smtp",
+                         [&](const YAML::Node& value) { email.smtp = read_smtp(value, file); });
+    reader.reject_unknown_keys();
+    return email;
+}
+
+WebhookSettings read_webhook(const YAML::Node& node, const std::filesystem::path& file) {
+    WebhookSettings webhook;
+    MapReader reader(node, file, "webhook section");
+    reader.required_string("url", webhook.url);
+    if (!is_http_url(webhook.url))
+        reader.fail(node["url"], "webhook url must start with http:// or https://");
+    reader.optional_string("kind", webhook.kind);
+    if (webhook.kind != "json" && webhook.kind != "slack" && webhook.kind != "discord") {
+        reader.fail(node["kind"], "webhook kind must be json, slack or discord");
+    }
+    reader.optional_path("secret_file", webhook.secret_file);
+    reader.optional_string("secret_credential", webhook.secret_credential);
+    reader.optional_duration("timeout", webhook.timeout);
+    if (reader.has("secret")) {
+        reader.fail(
+            node["secret"],
+            "secrets are not read from the config file; use secret_file or secret_credential");
+    }
+    reader.reject_unknown_keys();
+    return webhook;
+}
+
+ChannelSettings read_channel(const YAML::Node& node, const std::filesystem::path& file,
+                             const std::string& default_timezone) {
+    ChannelSettings channel;
+    channel.timezone = default_timezone;
+    MapReader reader(node, file, "digest channel");
+    channel.where = reader.where();
+    reader.required_string("name", channel.name);
+    reader.optional_string("schedule", channel.schedule);
+    read_timezone(reader, "timezone", channel.timezone);
+    reader.optional_string("quiet_hours", channel.quiet_hours);
+    reader.optional_int("max_stories", channel.max_stories, 1, 1000);
+    reader.optional_bool("send_empty", channel.send_empty);
+    reader.optional_node("filters", [&](const YAML::Node& value) {
+        MapReader filters(value, file, "filters section");
+        filters.optional_string_list("topics", channel.filters.topics);
+        filters.optional_string_list("rules", channel.filters.rules);
+        filters.optional_string_list("source_tags", channel.filters.source_tags);
+        filters.optional_double("min_score", channel.filters.min_score);
+        filters.reject_unknown_keys();
+    });
+    reader.optional_node("email",
+                         [&](const YAML::Node& value) { channel.email = read_email(value, file); });
+    reader.optional_node(
+        "webhook", [&](const YAML::Node& value) { channel.webhook = read_webhook(value, file); });
+    reader.reject_unknown_keys();
+    if (!channel.email && !channel.webhook) {
+        throw Error(ErrorKind::config,
+                    "digest channel '" + channel.name + "' needs an email or a webhook section",
+                    channel.where);
+    }
+    if (channel.email && channel.webhook) {
+        throw Error(
+            ErrorKind::config,
+            "digest channel '" + channel.name + "' has both email and webhook; make two channels",
+            channel.where);
+    }
+    return channel;
+}
+
+void read_metrics(const YAML::Node& node, const std::filesystem::path& file,
+                  MetricsSettings& metrics) {
+    MapReader reader(node, file, "metrics section");
+    reader.optional_bool("enabled", metrics.enabled);
+    reader.optional_string("listen", metrics.listen);
+    reader.reject_unknown_keys();
+}
+
+template <typename Read>
+void read_list(const YAML::Node& node, const MapReader& reader, const std::string& key, Read read) {
+    if (!node.IsSequence())
+        reader.fail(node, "'" + key + "' must be a list");
+    for (const auto& element : node)
+        read(element);
+}
+
+}  // namespace
+
+Settings parse_settings(std::string_view yaml, const std::filesystem::path& file) {
+    const YAML::Node root = parse_yaml(yaml, file);
+    if (!root.IsDefined() || root.IsNull()) {
+        throw Error(ErrorKind::config, "the configuration file is empty", file.string());
+    }
+    Settings settings;
+    settings.config_file = file;
+    MapReader reader(root, file, "configuration");
+    reader.required_path("database", settings.database);
+    reader.required_path("rules", settings.rules);
+    reader.optional_string("log_level", settings.log_level);
+    if (!parse_log_level(settings.log_level)) {
+        reader.fail(root["log_level"], "log_level must be trace, debug, info, warn, error or off");
+    }
+    read_timezone(reader, "timezone", settings.timezone);
+    reader.optional_node("fetch",
+                         [&](const YAML::Node& node) { read_fetch(node, file, settings.fetch); });
+    reader.optional_node("store",
+                         [&](const YAML::Node& node) { read_store(node, file, settings.store); });
+    reader.optional_node(
+        "metrics", [&](const YAML::Node& node) { read_metrics(node, file, settings.metrics); });
+    reader.optional_node("sources", [&](const YAML::Node& node) {
+        read_list(node, reader, "sources", [&](const YAML::Node& element) {
+            settings.sources.push_back(read_source(element, file));
+        });
+    });
+    reader.optional_node("digests", [&](const YAML::Node& node) {
+        read_list(node, reader, "digests", [&](const YAML::Node& element) {
+            settings.digests.push_back(read_channel(element, file, settings.timezone));
+        });
+    });
+    reader.reject_unknown_keys();
+
+    std::set<std::string> urls;
+    for (const auto& source : settings.sources) {
+        if (!urls.insert(source.url).second) {
+            throw Error(ErrorKind::config, "source " + source.url + " is listed twice",
+                        source.where);
+        }
+    }
+    std::set<std::string> channels;
+    for (const auto& channel : settings.digests) {
+        if (!channels.insert(channel.name).second) {
+            throw Error(ErrorKind::config, "digest channel '" + channel.name + "' is defined twice",
+                        channel.where);
+        }
+    }
+    return settings;
+}
+
+Settings load_settings(const std::filesystem::path& file) {
+    std::string text;
+    try {
+        text = read_file(file, kMaxConfigBytes);
+    } catch (const Error& e) {
+        throw Error(ErrorKind::config, "cannot read the configuration: " + e.message(),
+                    file.string());
+    }
+    const auto absolute = std::filesystem::absolute(file).lexically_normal();
+    return parse_settings(text, absolute);
+}
+
+}  // namespace chuhai::config
