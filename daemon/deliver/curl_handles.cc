@@ -68,23 +68,9 @@ bool is_loopback_host(const std::string& host) {
     return dots == 3;
 }
 
-template <typename Value>
-void set_option(CURL* handle, CURLoption option, Value value, const char* name) {
-    const CURLcode rc = curl_easy_setopt(handle, option, value);
-    if (rc != CURLE_OK) {
-        throw Error(ErrorKind::internal,
-                    std::string("libcurl refused ") + name + ": " + curl_easy_strerror(rc));
-    }
+void throw_option_error(const char* name, CURLcode rc) {
+    throw Error(ErrorKind::internal,
+                std::string("libcurl refused ") + name + ": " + curl_easy_strerror(rc));
 }
-
-template void set_option<long>(CURL*, CURLoption, long, const char*);
-template void set_option<const char*>(CURL*, CURLoption, const char*, const char*);
-template void set_option<void*>(CURL*, CURLoption, void*, const char*);
-template void set_option<curl_off_t>(CURL*, CURLoption, curl_off_t, const char*);
-template void set_option<curl_slist*>(CURL*, CURLoption, curl_slist*, const char*);
-template void set_option<char*>(CURL*, CURLoption, char*, const char*);
-template void set_option<curl_read_callback>(CURL*, CURLoption, curl_read_callback, const char*);
-template void set_option<curl_write_callback>(CURL*, CURLoption, curl_write_callback, const char*);
-template void set_option<curl_debug_callback>(CURL*, CURLoption, curl_debug_callback, const char*);
 
 }  // namespace chuhai::deliver::detail

@@ -48,9 +48,15 @@ class CurlList {
 // Error(internal) when libcurl cannot make one.
 CurlEasy make_easy_handle();
 
+[[noreturn]] void throw_option_error(const char* name, CURLcode rc);
+
 // Sets an option and throws Error(internal) naming it when libcurl refuses (an option this
 // libcurl does not support is a build problem, not a delivery failure).
 template <typename Value>
-void set_option(CURL* handle, CURLoption option, Value value, const char* name);
+void set_option(CURL* handle, CURLoption option, Value value, const char* name) {
+    const CURLcode rc = curl_easy_setopt(handle, option, value);
+    if (rc != CURLE_OK)
+        throw_option_error(name, rc);
+}
 
 }  // namespace chuhai::deliver::detail

@@ -517,8 +517,10 @@ std::string build_mime_message(const MailMessage& m) {
         sha256_hex(m.message_id + '\0' + m.text_body + '\0' + m.html_body).substr(0, 32);
     out += "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
     out += "This is a multi-part message in MIME format.\r\n";
-    out += "--" + boundary + "\r\n" + body_part("text/plain", m.text_body);
-    out += "--" + boundary + "\r\n" + body_part("text/html", m.html_body);
+    // The CRLF before a boundary belongs to the boundary (RFC 2046 5.1.1): one more keeps the
+    // part's own last line end.
+    out += "--" + boundary + "\r\n" + body_part("text/plain", m.text_body) + "\r\n";
+    out += "--" + boundary + "\r\n" + body_part("text/html", m.html_body) + "\r\n";
     out += "--" + boundary + "--\r\n";
     return out;
 }

@@ -103,6 +103,16 @@ DeliveryStatus status_for_curl_error(CURLcode rc) {
     }
 }
 
+// "<address>" for MAIL FROM and RCPT TO.
+std::string in_angle_brackets(std::string_view address) {
+    std::string out;
+    out.reserve(address.size() + 2);
+    out += '<';
+    out += address;
+    out += '>';
+    return out;
+}
+
 std::string random_nonce() {
     std::random_device device;
     std::uniform_int_distribution<unsigned> digit(0, 35);
@@ -178,8 +188,8 @@ DeliveryOutcome SmtpSender::send(std::string_view envelope_from,
     // cleanup (which may still talk to the server and trace it).
     detail::CurlList rcpt;
     for (const auto& r : recipients)
-        rcpt.append("<" + r + ">");
-    const std::string mail_from = "<" + std::string(envelope_from) + ">";
+        rcpt.append(in_angle_brackets(r));
+    const std::string mail_from = in_angle_brackets(envelope_from);
     SmtpTranscript transcript;
     Upload upload{message, 0};
     char error_buffer[CURL_ERROR_SIZE] = {0};

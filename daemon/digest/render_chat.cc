@@ -58,11 +58,13 @@ std::string slack_escape(std::string_view text) {
     return out;
 }
 
+// <url|text>: '|', '<' and '>' in the URL are percent-encoded so they cannot end it, and '&' is
+// written &amp; like everywhere else in the text (Slack decodes it before opening the link).
 std::string slack_link(std::string_view url, std::string_view text) {
     if (!detail::is_web_link(url))
         return slack_escape(text);
     return detail::concat(
-        {"<", detail::encode_link_target(url, "|<>"), "|", slack_escape(text), ">"});
+        {"<", slack_escape(detail::encode_link_target(url, "|<>")), "|", slack_escape(text), ">"});
 }
 
 json slack_section(const std::string& mrkdwn) {

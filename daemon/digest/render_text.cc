@@ -40,6 +40,59 @@ void append_wrapped(std::string& out, std::string_view first_prefix, std::string
     }
 }
 
+// Appends items joined by " · ", breaking lines only between items (an item longer than a line
+// is wrapped on its own), so "published 2025-07-01 09:30 CST" or "MiniMax 0 ▼ -1" stay whole.
+void append_items(std::string& out, std::string_view first_prefix,
+                  const std::vector<std::string>& items) {
+    constexpr std::string_view kSeparator = " \xC2\xB7 ";
+    const std::size_t indent = display_width(first_prefix);
+    const std::size_t room = kWidth > indent + 20 ? kWidth - indent : 20;
+    std::string line;
+    std::size_t width = 0;
+    bool first_line = true;
+    auto flush = [&] {
+        out += first_line ? std::string(first_prefix) : std::string(indent, ' ');
+        out += line;
+        out += '\n';
+        line.clear();
+        width = 0;
+        first_line = false;
+    };
+    for (const auto& item : items) {
+        const std::size_t item_width = display_width(item);
+        if (!line.empty() && width + 3 + item_width > room)
+            flush();
+        if (item_width > room) {
+            for (const auto& piece : wrap(item, room)) {
+                if (!line.empty())
+                    flush();
+                line = piece;
+                width = display_width(piece);
+            }
+            continue;
+        }
+        if (!line.empty()) {
+            line += kSeparator;
+            width += 3;
+        }
+        line += item;
+        width += item_width;
+    }
+    if (!line.empty() || first_line)
+        flush();
+}
+
+std::vector<std::string> count_items(const std::vector<CountChange>& counts, std::size_t max) {
+    std::vector<std::string> items;
+    for (std::size_t i = 0; i < counts.size() && i < max; ++i) {
+        items.push_back(counts[i].name + " " + std::to_string(counts[i].current) + " " +
+                        detail::trend_text(counts[i]));
+    }
+    if (counts.size() > max)
+        items.push_back(detail::concat({"+", std::to_string(counts.size() - max), " more"}));
+    return items;
+}
+
 void append_chart(std::string& out, const Digest& digest) {
     if (digest.chart.empty())
         return;
@@ -70,13 +123,15 @@ void append_chart(std::string& out, const Digest& digest) {
         }
         const int latest = series.mentions.empty() ? 0 : series.mentions.back();
         const std::string count = std::to_string(latest);
-        line += "  " + std::string(count.size() < 4 ? 4 - count.size() : 0, ' ') + count + " ";
+        line += "  " + std::string(count.size() < 4 ? 4 - count.size() : 0, ' ') + count;
         const std::size_t bar =
             max_value == 0
                 ? 0
                 : static_cast<std::size_t>((static_cast<std::size_t>(latest) * kBarColumns +
                                             static_cast<std::size_t>(max_value) - 1) /
                                            static_cast<std::size_t>(max_value));
+        if (bar > 0)
+            line += ' ';
         for (std::size_t i = 0; i < bar; ++i)
             line += kFullBlock;
         out += line + '\n';
@@ -89,16 +144,17 @@ void append_story(std::string& out, const Digest& digest, const Story& story, in
     prefix.insert(0, prefix.size() < kStoryIndent ? kStoryIndent - prefix.size() : 0, ' ');
     append_wrapped(out, prefix, story.title.empty() ? "(untitled)" : story.title);
     const std::string indent(kStoryIndent, ' ');
-    if (!story.link.empty())
+    // Only web links are shown: a javascript: or data: "link" from a feed is not for clicking.
+    if (detail::is_web_link(story.link))
         out += indent + story.link + '\n';
-    std::string meta = summarize_sources(story.sources);
-    if (!meta.empty())
-        meta += " \xC2\xB7 ";
-    meta += "first seen " + detail::local_time(digest, story.first_seen);
+    std::vector<std::string> meta;
+    if (const std::string sources = summarize_sources(story.sources); !sources.empty())
+        meta.push_back(sources);
+    meta.push_back("first seen " + detail::local_time(digest, story.first_seen));
     if (story.published)
-        meta += " \xC2\xB7 published " + detail::local_time(digest, *story.published);
-    meta += " \xC2\xB7 score " + detail::score_text(story.score);
-    append_wrapped(out, indent, meta);
+        meta.push_back("published " + detail::local_time(digest, *story.published));
+    meta.push_back("score " + detail::score_text(story.score));
+    append_items(out, indent, meta);
     if (!story.excerpt.empty())
         append_wrapped(out, indent, story.excerpt);
     const std::string evidence = detail::evidence_text(story);
@@ -136,11 +192,9 @@ std::string render_text(const Digest& digest) {
     out += '\n';
 
     if (!digest.topic_counts.empty())
-        append_wrapped(out, "Topics     ", detail::counts_line(digest.topic_counts, kHeaderCounts));
-    if (!digest.company_counts.empty()) {
-        append_wrapped(out, "Companies  ",
-                       detail::counts_line(digest.company_counts, kHeaderCounts));
-    }
+        append_items(out, "Topics     ", count_items(digest.topic_counts, kHeaderCounts));
+    if (!digest.company_counts.empty())
+        append_items(out, "Companies  ", count_items(digest.company_counts, kHeaderCounts));
     if (!digest.topic_counts.empty() || !digest.company_counts.empty())
         out += "           (against the previous period)\n\n";
     append_chart(out, digest);

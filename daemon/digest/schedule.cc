@@ -75,22 +75,22 @@ std::optional<std::chrono::weekday> parse_day(std::string_view word) {
     return std::nullopt;
 }
 
+char unit_suffix(std::string_view word) {
+    const std::string unit = lower(word);
+    if (unit == "minute" || unit == "minutes" || unit == "min" || unit == "mins")
+        return 'm';
+    if (unit == "hour" || unit == "hours")
+        return 'h';
+    return 0;
+}
+
 std::optional<minutes> parse_interval(const std::vector<std::string>& words) {
     std::string text;
-    if (words.size() == 3) {
-        // "every 15 minutes", "every 2 hours"
-        const std::string unit = lower(words[2]);
-        char suffix = 0;
-        if (unit == "minute" || unit == "minutes" || unit == "min" || unit == "mins")
-            suffix = 'm';
-        else if (unit == "hour" || unit == "hours")
-            suffix = 'h';
-        if (suffix == 0)
-            return std::nullopt;
-        text = words[1] + suffix;
+    if (words.size() == 3 && unit_suffix(words[2]) != 0) {
+        text = words[1] + unit_suffix(words[2]);  // "every 15 minutes", "every 2 hours"
     } else {
         for (std::size_t i = 1; i < words.size(); ++i)
-            text += (i > 1 ? " " : "") + words[i];
+            text += (i > 1 ? " " : "") + words[i];  // "every 30m", "every 1h 30m"
     }
     const auto d = parse_duration(text);
     if (!d || d->count() % 60 != 0)
