@@ -254,6 +254,12 @@ DeliveryOutcome SmtpSender::send(const MailMessage& message) const {
     return send(message.from.address, recipients, bytes);
 }
 
+DeliveryOutcome SmtpSender::deliver(const PreparedDelivery& delivery) const {
+    if (delivery.kind != PreparedDelivery::Kind::email)
+        throw Error(ErrorKind::internal, "a webhook delivery was handed to the SMTP sender");
+    return send(delivery.envelope_from, delivery.recipients, delivery.payload);
+}
+
 DeliveryOutcome SmtpSender::send_test_message(std::string_view channel, const Mailbox& from,
                                               const std::vector<Mailbox>& to, UtcTime now) const {
     return send(make_test_mail(channel, from, to, now, random_nonce()));

@@ -13,6 +13,7 @@
 #include "common/time.h"
 #include "deliver/mime.h"
 #include "deliver/outcome.h"
+#include "deliver/prepared.h"
 #include "deliver/secret.h"
 
 namespace chuhai::deliver {
@@ -36,7 +37,7 @@ struct SmtpSettings {
 // Parses the `tls` key: "starttls", "none" or "implicit". Throws Error(config) naming `where`.
 SmtpTls parse_smtp_tls(std::string_view text, std::string_view where = {});
 
-class SmtpSender {
+class SmtpSender final : public DeliverySender {
   public:
     // Validates the settings and loads the password. Throws Error(config) naming `where` (the
     // channel or config location) for a bad URL, a TLS mode that contradicts the URL, clear
@@ -51,6 +52,9 @@ class SmtpSender {
 
     // Builds `message` (build_mime_message) and sends it from its From to its To addresses.
     DeliveryOutcome send(const MailMessage& message) const;
+
+    // A prepared e-mail from the outbox, sent exactly as recorded.
+    DeliveryOutcome deliver(const PreparedDelivery& delivery) const override;
 
     // `chuhai digest test`: a short message (make_test_mail) for `channel`; the outcome holds
     // the server's answer.

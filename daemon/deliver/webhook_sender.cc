@@ -240,6 +240,12 @@ DeliveryOutcome WebhookSender::send(std::string_view body, std::string_view idem
     return outcome;
 }
 
+DeliveryOutcome WebhookSender::deliver(const PreparedDelivery& delivery) const {
+    if (delivery.kind != PreparedDelivery::Kind::webhook)
+        throw Error(ErrorKind::internal, "an e-mail delivery was handed to the webhook sender");
+    return send(delivery.payload, delivery.digest_id);
+}
+
 DeliveryOutcome WebhookSender::send(const digest::Digest& digest) const {
     return send(render_webhook_body(digest, settings_.format), digest.id);
 }

@@ -14,16 +14,11 @@
 
 #include "common/time.h"
 #include "deliver/outcome.h"
+#include "deliver/prepared.h"
 #include "deliver/secret.h"
 #include "digest/digest.h"
 
 namespace chuhai::deliver {
-
-enum class WebhookFormat { json, slack, discord };
-
-// Parses the `kind` key: "json", "slack" or "discord". Throws Error(config) naming `where`.
-WebhookFormat parse_webhook_format(std::string_view text, std::string_view where = {});
-const char* to_string(WebhookFormat format);
 
 struct WebhookSettings {
     std::string url;  // http(s)://...
@@ -41,7 +36,7 @@ std::string render_webhook_body(const digest::Digest& digest, WebhookFormat form
 // converted against `now`, never negative); nullopt when it is neither.
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, UtcTime now);
 
-class WebhookSender {
+class WebhookSender final : public DeliverySender {
   public:
     // Validates the URL (http or https; plain http to another host is logged as a warning) and
     // loads the secret. Throws Error(config) naming `where`. `clock` stamps signatures; it must
@@ -56,7 +51,16 @@ class WebhookSender {
     // Renders the digest for this webhook's format and sends it with the digest id as key.
     DeliveryOutcome send(const digest::Digest& digest) const;
 
+    // A prepared webhook body from the outbox, with its digest id as the idempotency key. The
+    // signature is made now (its timestamp is part of the replay protection).
+    DeliveryOutcome deliver(const PreparedDelivery& delivery) const override;
+
     const WebhookSettings& settings() const { return settings_; }
+
+    // What this webhook's format makes of `digest`, ready for the outbox.
+    PreparedDelivery prepare(const digest::Digest& digest) const {
+        return prepare_webhook(digest, settings_.format);
+    }
 
   private:
     WebhookSettings settings_;

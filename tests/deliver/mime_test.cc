@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "deliver/digest_mail.h"
+#include "deliver/prepared.h"
 #include "digest/render.h"
 #include "tests/deliver/mail_inspection.h"
 #include "tests/digest/sample_digest.h"
@@ -270,6 +271,21 @@ TEST(Message, PicksBase64ForMostlyChineseBodies) {
     const auto qp = inspect_mail(build_mime_message(m));
     EXPECT_EQ(qp["parts"][0]["transfer_encoding"], "quoted-printable");
     EXPECT_EQ(qp["parts"][0]["text"], m.text_body);
+}
+
+TEST(Prepared, EmailIsTheBuiltMessageAndIsReproducible) {
+    const digest::Digest d = chuhai::testing::sample_digest();
+    const Mailbox from{"chuhai", "digest@example.org"};
+    const std::vector<Mailbox> to = {{"", "alice@example.com"}, {"Bob", "bob@example.net"}};
+    const PreparedDelivery p = prepare_email(d, from, to);
+    EXPECT_EQ(p.kind, PreparedDelivery::Kind::email);
+    EXPECT_EQ(p.digest_id, d.id);
+    EXPECT_EQ(p.envelope_from, "digest@example.org");
+    EXPECT_EQ(p.recipients, (std::vector<std::string>{"alice@example.com", "bob@example.net"}));
+    EXPECT_EQ(p.payload, build_mime_message(make_digest_mail(d, from, to)));
+    // Preparing again (after a restart, say) gives the same bytes: same Message-ID, same Date.
+    EXPECT_EQ(prepare_email(chuhai::testing::sample_digest(), from, to).payload, p.payload);
+    EXPECT_NE(p.payload.find("Message-ID: <" + d.id + "@example.org>"), std::string::npos);
 }
 
 TEST(TestMail, NamesTheChannelAndHasAUniqueId) {

@@ -339,6 +339,41 @@ TEST_F(SmtpSenderTest, TestMessageReportsTheServersAnswer) {
     EXPECT_EQ(mail["subject"], "chuhai test message for channel daily");
 }
 
+TEST_F(SmtpSenderTest, APreparedDigestSentTwiceKeepsItsMessageId) {
+    start_server({});
+    const SmtpSender sender(settings("smtp", SmtpTls::none, false));
+    const PreparedDelivery prepared = prepare_email(
+        chuhai::testing::sample_digest(), {"", "digest@example.org"}, {{"", "alice@example.com"}});
+    // What a crash between "sent" and "marked delivered" leads to: the same bytes again.
+    ASSERT_TRUE(sender.deliver(prepared).delivered());
+    ASSERT_TRUE(sender.deliver(prepared).delivered());
+    const auto files = received();
+    ASSERT_EQ(files.size(), 2u);
+    EXPECT_EQ(read_file(files[0]), prepared.payload);
+    EXPECT_EQ(read_file(files[1]), prepared.payload);
+    EXPECT_THROW(
+        sender.deliver(prepare_webhook(chuhai::testing::sample_digest(), WebhookFormat::json)),
+        Error);
+}
+
+TEST_F(SmtpSenderTest, ADigestPreparedWhileTheServerIsDownGoesOutOnceItIsBack) {
+    const PreparedDelivery prepared = prepare_email(
+        chuhai::testing::sample_digest(), {"", "digest@example.org"}, {{"", "alice@example.com"}});
+    SmtpSettings down;
+    down.url = "smtp://127.0.0.1:" + std::to_string(chuhai::testing::unused_port());
+    down.tls = SmtpTls::none;
+    const DeliveryOutcome first = SmtpSender(down).deliver(prepared);
+    ASSERT_EQ(first.status, DeliveryStatus::temporary_failure) << describe(first);
+
+    start_server({});
+    const DeliveryOutcome second =
+        SmtpSender(settings("smtp", SmtpTls::none, false)).deliver(prepared);
+    ASSERT_TRUE(second.delivered()) << describe(second);
+    const auto files = received();
+    ASSERT_EQ(files.size(), 1u);
+    EXPECT_EQ(read_file(files[0]), prepared.payload);
+}
+
 TEST(SmtpSettingsTest, RejectsContradictionsAndClearTextPasswords) {
     TempDir dir;
     const auto password = private_file(dir, "pw", "x\n");

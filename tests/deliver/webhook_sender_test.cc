@@ -144,6 +144,22 @@ TEST_F(WebhookSenderTest, ServerErrorsAndRateLimitsAreTemporaryWithRetryAfter) {
     }
 }
 
+TEST_F(WebhookSenderTest, DeliversPreparedBodiesWithTheDigestIdAsKey) {
+    start_receiver({"--reject-invalid"});
+    const WebhookSender sender(settings(WebhookFormat::discord));
+    const digest::Digest d = chuhai::testing::sample_digest();
+    const PreparedDelivery prepared = sender.prepare(d);
+    EXPECT_EQ(prepared.kind, PreparedDelivery::Kind::webhook);
+    EXPECT_EQ(prepared.payload, digest::render_discord(d));
+    ASSERT_TRUE(sender.deliver(prepared).delivered());
+    const auto log = requests();
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_EQ(log[0]["headers"]["idempotency-key"], d.id);
+    EXPECT_EQ(log[0]["body"], prepared.payload);
+    EXPECT_THROW(sender.deliver(prepare_email(d, {"", "a@example.org"}, {{"", "b@example.org"}})),
+                 Error);
+}
+
 TEST_F(WebhookSenderTest, ARetriedDeliveryIsRecognisedAsADuplicate) {
     start_receiver({"--reject-invalid"});
     const WebhookSender sender(settings());
