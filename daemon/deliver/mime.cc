@@ -18,8 +18,9 @@ constexpr std::size_t kBodyLineLimit = 76;    // RFC 2045 6.7 (5)
 // which fits after "Subject: " and after the folding space.
 constexpr std::size_t kEncodedWordBytes = 39;
 constexpr std::size_t kMaxHeaderValueBytes = 2000;
-// Longest word written as is; longer ones go into encoded words, which can be split.
-constexpr std::size_t kMaxPlainWord = 76;
+// Longest word written as is, so that "Subject: " and the word fit in 78 characters; longer
+// ones go into encoded words, which can be split.
+constexpr std::size_t kMaxPlainWord = 66;
 
 constexpr char kHex[] = "0123456789ABCDEF";
 

@@ -191,8 +191,10 @@ std::string render_slack(const Digest& digest) {
         blocks.push_back(slack_context(footer));
 
     const json doc{
-        {"text", truncate_chars(
-                     "chuhai digest: " + digest.channel + kMiddot + story_count_text(digest), 300)},
+        // The notification text is mrkdwn too.
+        {"text", truncate_chars(detail::concat({"chuhai digest: ", slack_escape(digest.channel),
+                                                kMiddot, story_count_text(digest)}),
+                                300)},
         {"blocks", std::move(blocks)},
         {"unfurl_links", false},
         {"unfurl_media", false},
@@ -222,7 +224,8 @@ std::string render_discord(const Digest& digest) {
 
     for (const auto& section : digest.topics) {
         const std::string title =
-            truncate_chars(section.topic + " (" + std::to_string(section.stories.size()) + ")",
+            truncate_chars(detail::concat({discord_escape(section.topic), " (",
+                                           std::to_string(section.stories.size()), ")"}),
                            kDiscordTitleChars);
         std::string description;
         std::size_t i = 0;

@@ -91,7 +91,7 @@ void append_counts(std::string& out, const char* title, const std::vector<CountC
 }
 
 void append_chart(std::string& out, const Digest& digest) {
-    if (digest.chart.empty())
+    if (digest.chart.empty() || digest.chart_periods.empty())
         return;
     int max_value = 1;
     for (const auto& series : digest.chart)

@@ -94,7 +94,7 @@ std::vector<std::string> count_items(const std::vector<CountChange>& counts, std
 }
 
 void append_chart(std::string& out, const Digest& digest) {
-    if (digest.chart.empty())
+    if (digest.chart.empty() || digest.chart_periods.empty())
         return;
     int max_value = 0;
     std::size_t label_width = 0;

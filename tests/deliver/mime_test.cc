@@ -115,6 +115,17 @@ TEST(Headers, EncodesNonAsciiAsWholeCharacterWordsAndFolds) {
     const std::string folded =
         unstructured_header("Subject", std::string(50, 'a') + " " + std::string(50, 'b'));
     EXPECT_EQ(folded, "Subject: " + std::string(50, 'a') + "\r\n " + std::string(50, 'b') + "\r\n");
+    // A word too long for one line (a pasted URL) goes into encoded words, which can be split.
+    const std::string long_word = "https://example.com/" + std::string(100, 'x');
+    const std::string split = unstructured_header("Subject", "see " + long_word);
+    for (const auto& line : crlf_lines(split))
+        EXPECT_LE(line.size(), 78u) << line;
+    EXPECT_EQ(inspect_mail([&] {
+                  MailMessage m = simple_message();
+                  m.subject = "see " + long_word;
+                  return build_mime_message(m);
+              }())["subject"],
+              "see " + long_word);
 }
 
 TEST(Headers, CannotBeInjected) {

@@ -232,6 +232,17 @@ TEST(RenderDiscord, StaysWithinDiscordLimits) {
     EXPECT_NE(doc.dump().find("more stories"), std::string::npos);
 }
 
+TEST(Render, ToleratesAHandMadeDigestWithMissingParts) {
+    Digest d;
+    d.chart = {{"DeepSeek", {1, 2}}};  // no chart_periods
+    d.topics = {{"t", {Story{}}}};     // an untitled story without links or sources
+    for (const std::string& out :
+         {render_text(d), render_html(d), render_json(d), render_slack(d), render_discord(d)}) {
+        EXPECT_FALSE(out.empty());
+    }
+    EXPECT_NE(render_text(d).find("(untitled)"), std::string::npos);
+}
+
 TEST(Subject, NamesChannelDayAndCount) {
     EXPECT_EQ(subject_line(chuhai::testing::sample_digest()),
               "chuhai digest: 每日出海 Daily, 2025-07-02 (5 stories)");
