@@ -12,6 +12,7 @@ As a module (Python integration tests):
 As a program (C++ tests, benchmarks):
 
     /usr/bin/python3 nginx_server.py --root DIR [--hosts N] [--workers N] [--no-access-log]
+                                     [--no-gzip]
 
 prints "PORT <n>" and "PREFIX <dir>" on stdout once nginx answers, and stops nginx and removes the
 folder when stdin reaches EOF (pass --ignore-stdin to wait for SIGTERM/SIGINT only).
@@ -60,7 +61,7 @@ http {{
     keepalive_timeout 65;
     keepalive_requests 100000;
     open_file_cache max=50000 inactive=60s;
-    gzip on;
+    gzip {gzip};
     gzip_min_length 256;
     gzip_types application/rss+xml application/atom+xml application/rdf+xml application/xml
                application/feed+json text/plain;
@@ -80,13 +81,14 @@ def _free_port():
 
 
 class NginxServer:
-    def __init__(self, root, hosts=1, workers=1, access_log=True):
+    def __init__(self, root, hosts=1, workers=1, access_log=True, gzip=True):
         if not 1 <= hosts <= 254:
             raise ValueError("hosts must be within 1..254")
         self.root = os.path.abspath(root)
         self.hosts = hosts
         self.workers = workers
         self.access_log = access_log
+        self.gzip = gzip
         self.prefix = None
         self.port = None
         self._process = None
@@ -110,6 +112,7 @@ class NginxServer:
                            for i in range(1, self.hosts + 1))
         config = CONFIG.format(
             workers=self.workers, prefix=self.prefix, root=self.root, listen=listen,
+            gzip="on" if self.gzip else "off",
             user="user root;" if os.geteuid() == 0 else "",
             access_log=("access_log %s/access.log;" % self.prefix) if self.access_log
             else "access_log off;")
@@ -176,6 +179,7 @@ def main():
     parser.add_argument("--hosts", type=int, default=1, help="listen on 127.0.0.1..127.0.0.N")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-access-log", action="store_true")
+    parser.add_argument("--no-gzip", action="store_true", help="send every body as it is")
     parser.add_argument("--ignore-stdin", action="store_true")
     args = parser.parse_args()
 
@@ -183,7 +187,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     server = NginxServer(args.root, hosts=args.hosts, workers=args.workers,
-                         access_log=not args.no_access_log)
+                         access_log=not args.no_access_log, gzip=not args.no_gzip)
     server.start()
     try:
         print("PORT %d" % server.port, flush=True)
