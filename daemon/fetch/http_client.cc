@@ -299,6 +299,9 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
         // Refuses a declared Content-Length over the limit before any body arrives; the write
         // callback enforces the limit on the decoded bytes.
         set(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_body_bytes));
+        // 64 KiB reads instead of 16 KiB: a quarter of the wake-ups for large feeds, at 48 KiB
+        // more per running transfer.
+        set(easy, CURLOPT_BUFFERSIZE, 64L << 10);
         set(easy, CURLOPT_WRITEFUNCTION, &Impl::on_body);
         set(easy, CURLOPT_WRITEDATA, static_cast<void*>(&t));
         set(easy, CURLOPT_HEADERFUNCTION, &Impl::on_header);
@@ -412,6 +415,12 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
         const long status = t->head.head().status;
         if (status >= 200 && status < 300) {  // error pages and redirect bodies are not kept
             try {
+                // One allocation for the whole body when its size is declared and not encoded:
+                // growing a 100 KiB string step by step costs copies and page faults.
+                const ResponseHead& head = t->head.head();
+                if (t->result.body.empty() && head.content_length && head.content_encoding.empty())
+                    t->result.body.reserve(static_cast<std::size_t>(
+                        std::min<std::uint64_t>(*head.content_length, t->max_body)));
                 t->result.body.append(data, length);
             } catch (...) {
                 t->out_of_memory = true;

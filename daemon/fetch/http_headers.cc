@@ -89,6 +89,11 @@ void ResponseHeadParser::feed(std::string_view line) {
         head_.date = value;
     } else if (iequals(name, "retry-after")) {
         head_.retry_after = value;
+    } else if (iequals(name, "content-length")) {
+        std::uint64_t length = 0;
+        const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+        if (ec == std::errc{} && ptr == value.data() + value.size())
+            head_.content_length = length;
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,7 @@ struct ResponseHead {
     std::string expires;
     std::string date;
     std::string retry_after;
+    std::optional<std::uint64_t> content_length;  // a well-formed Content-Length
     bool has_expires = false;  // an Expires header was present (even if unparsable)
 };
 

@@ -99,6 +99,11 @@ class Poller::Impl : public std::enable_shared_from_this<Poller::Impl> {
     }
 
     void stop(std::function<void()> stopped) {
+        if (stop_reported_) {  // already stopped: say so again
+            if (stopped)
+                asio::post(io_, std::move(stopped));
+            return;
+        }
         stopping_ = true;
         on_stopped_ = std::move(stopped);
         wake_timer_.cancel();

@@ -32,10 +32,13 @@ struct Entry {
     std::optional<seconds> pending_freshness;
 };
 
+using Queue = std::set<std::pair<UtcTime, SourceId>>;
+
 struct HostState {
     int in_flight = 0;
     std::optional<UtcTime> last_start;
     std::optional<UtcTime> blocked_until;
+    Queue queue;  // this host's idle, schedulable sources by due time
 };
 
 seconds scale(seconds d, double factor) {
@@ -59,8 +62,11 @@ struct Scheduler::Impl {
     SchedulerOptions options;
     std::mt19937_64 rng;
     std::unordered_map<SourceId, Entry> entries;
-    std::set<std::pair<UtcTime, SourceId>> queue;  // idle sources that will be polled, by time
+    // Sources wait in their host's queue; `heads` orders the hosts by their earliest due source.
+    // take_due() and next_wakeup() then cost O(hosts with due work), not O(due sources): with
+    // thousands of due sources and every slot busy, a scan per completion would be quadratic.
     std::unordered_map<std::string, HostState> hosts;
+    std::set<std::pair<UtcTime, std::string>> heads;
     int in_flight = 0;
 
     Entry& entry(SourceId id) {
@@ -84,14 +90,55 @@ struct Scheduler::Impl {
         return !e.removed && e.settings.enabled && e.state.schedule.disabled_reason.empty();
     }
 
+    static std::optional<UtcTime> head_of(const HostState& host) {
+        if (host.queue.empty())
+            return std::nullopt;
+        return host.queue.begin()->first;
+    }
+
+    void update_head(const std::string& name, const HostState& host,
+                     std::optional<UtcTime> old_head) {
+        const auto new_head = head_of(host);
+        if (new_head == old_head)
+            return;
+        if (old_head)
+            heads.erase({*old_head, name});
+        if (new_head)
+            heads.emplace(*new_head, name);
+    }
+
     void enqueue(SourceId id, Entry& e) {
-        if (e.phase == Phase::idle && schedulable(e) && e.state.schedule.next_poll_at)
-            queue.emplace(*e.state.schedule.next_poll_at, id);
+        if (e.phase != Phase::idle || !schedulable(e) || !e.state.schedule.next_poll_at)
+            return;
+        HostState& host = hosts[e.host];
+        const auto old_head = head_of(host);
+        host.queue.emplace(*e.state.schedule.next_poll_at, id);
+        update_head(e.host, host, old_head);
     }
 
     void dequeue(SourceId id, const Entry& e) {
-        if (e.state.schedule.next_poll_at)
-            queue.erase({*e.state.schedule.next_poll_at, id});
+        if (!e.state.schedule.next_poll_at)
+            return;
+        const auto it = hosts.find(e.host);
+        if (it == hosts.end())
+            return;
+        const auto old_head = head_of(it->second);
+        if (it->second.queue.erase({*e.state.schedule.next_poll_at, id}) > 0)
+            update_head(e.host, it->second, old_head);
+    }
+
+    // Why a host with due sources cannot start one now: nullopt when it can; else the time it may
+    // (a Retry-After or the minimum gap) or, for a full host, the epoch (a completion frees it).
+    std::optional<UtcTime> host_wait(const std::string& name, const HostState& host,
+                                     UtcTime now) const {
+        if (host.blocked_until && *host.blocked_until > now)
+            return *host.blocked_until;
+        if (host.in_flight >= std::max(1, policy(name).max_concurrent))
+            return UtcTime{};
+        const seconds gap = policy(name).min_gap;
+        if (gap > seconds{0} && host.last_start && now < *host.last_start + gap)
+            return *host.last_start + gap;
+        return std::nullopt;
     }
 
     void reschedule(SourceId id, Entry& e, UtcTime when) {
@@ -290,28 +337,34 @@ std::vector<SourceId> Scheduler::take_due() {
     Impl& s = *impl_;
     const UtcTime now = s.clock.now();
     std::vector<SourceId> started;
-    for (auto it = s.queue.begin();
-         it != s.queue.end() && it->first <= now && s.in_flight < s.options.max_concurrent;) {
-        const SourceId id = it->second;
-        Entry& e = s.entries.at(id);
-        HostState& host = s.hosts[e.host];
-        const HostPolicy& policy = s.policy(e.host);
-        const bool blocked = host.blocked_until && *host.blocked_until > now;
-        const bool host_full = host.in_flight >= std::max(1, policy.max_concurrent);
-        const bool too_soon = policy.min_gap > seconds{0} && host.last_start &&
-                              now < *host.last_start + policy.min_gap;
-        if (blocked || host_full || too_soon) {
-            ++it;
-            continue;
+    if (s.in_flight >= s.options.max_concurrent)
+        return started;
+    // Hosts by their earliest due source; each visit starts what that host allows right now.
+    std::vector<std::string> due_hosts;
+    for (const auto& [head, name] : s.heads) {
+        if (head > now)
+            break;
+        due_hosts.push_back(name);
+    }
+    for (const auto& name : due_hosts) {
+        if (s.in_flight >= s.options.max_concurrent)
+            break;
+        HostState& host = s.hosts.at(name);
+        const auto old_head = Impl::head_of(host);
+        while (!host.queue.empty() && host.queue.begin()->first <= now &&
+               s.in_flight < s.options.max_concurrent && !s.host_wait(name, host, now)) {
+            const SourceId id = host.queue.begin()->second;
+            host.queue.erase(host.queue.begin());
+            Entry& e = s.entries.at(id);
+            e.phase = Phase::in_flight;
+            e.flight_host = e.host;
+            ++host.in_flight;
+            ++s.in_flight;
+            host.last_start = now;
+            e.state.health.last_attempt_at = now;
+            started.push_back(id);
         }
-        it = s.queue.erase(it);
-        e.phase = Phase::in_flight;
-        e.flight_host = e.host;
-        ++host.in_flight;
-        ++s.in_flight;
-        host.last_start = now;
-        e.state.health.last_attempt_at = now;
-        started.push_back(id);
+        s.update_head(name, host, old_head);
     }
     return started;
 }
@@ -319,30 +372,21 @@ std::vector<SourceId> Scheduler::take_due() {
 std::optional<UtcTime> Scheduler::next_wakeup() const {
     const Impl& s = *impl_;
     const UtcTime now = s.clock.now();
+    if (s.in_flight >= s.options.max_concurrent)
+        return std::nullopt;  // a completion frees a slot and wakes the poller
     std::optional<UtcTime> best;
     auto consider = [&](UtcTime t) { best = best ? std::min(*best, t) : t; };
-    for (const auto& [due, id] : s.queue) {
-        if (due > now) {
-            consider(due);
-            break;
+    for (const auto& [head, name] : s.heads) {
+        if (head > now) {
+            consider(head);
+            break;  // later hosts are due later still
         }
-        if (s.in_flight >= s.options.max_concurrent)
-            continue;  // a completion frees a slot and wakes the poller
-        const Entry& e = s.entries.at(id);
-        const auto host_it = s.hosts.find(e.host);
-        const HostState empty;
-        const HostState& host = host_it == s.hosts.end() ? empty : host_it->second;
-        const HostPolicy& policy = s.policy(e.host);
-        if (host.blocked_until && *host.blocked_until > now) {
-            consider(*host.blocked_until);
-        } else if (host.in_flight >= std::max(1, policy.max_concurrent)) {
-            continue;  // likewise
-        } else if (policy.min_gap > seconds{0} && host.last_start &&
-                   now < *host.last_start + policy.min_gap) {
-            consider(*host.last_start + policy.min_gap);
-        } else {
+        const auto wait = s.host_wait(name, s.hosts.at(name), now);
+        if (!wait)
             return now;  // startable right away
-        }
+        if (*wait != UtcTime{})
+            consider(*wait);
+        // A full host is woken by a completion, not by time.
     }
     return best;
 }

@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "common/file.h"
+#include "common/version.h"
 #include "tests/servers/test_servers.h"
 #include "tests/support/test_support.h"
 
@@ -113,7 +114,8 @@ TEST_F(ClientTest, FetchesABodyAndIntroducesItself) {
 
 TEST_F(ClientTest, UserAgentNamesTheContactUrl) {
     EXPECT_EQ(default_user_agent("https://example.org/about"),
-              std::string("chuhai/") + "0.1.0 (+https://example.org/about)");
+              std::string("chuhai/") + kVersion + " (+https://example.org/about)");
+    EXPECT_EQ(default_user_agent(), std::string("chuhai/") + kVersion + " (+" + kProjectUrl + ")");
 }
 
 TEST_F(ClientTest, ConditionalGetSendsBothValidatorsAnd304HasNoBody) {

@@ -42,6 +42,10 @@ TEST(ResponseHeadParser, ReadsHttp2StatusLinesAndIgnoresGarbage) {
     parser.feed("Retry-After: 120\r\n");
     EXPECT_EQ(parser.head().status, 304);
     EXPECT_EQ(parser.head().retry_after, "120");
+    parser.feed("Content-Length: 12x\r\n");
+    EXPECT_EQ(parser.head().content_length, std::nullopt);
+    parser.feed("Content-Length: 1234\r\n");
+    EXPECT_EQ(parser.head().content_length, 1234u);
     parser.feed("HTTP/1.1 abc Broken\r\n");
     EXPECT_EQ(parser.head().status, 0);
     EXPECT_TRUE(parser.head().retry_after.empty());

@@ -298,10 +298,13 @@ TEST_F(PollerTest, StopAbortsTransfersAfterTheGrace) {
     ASSERT_TRUE(summary);
     EXPECT_TRUE(summary->interrupted);
     EXPECT_EQ(observed_.at(1).health.last_error_kind, "cancelled");
-    // Stopped means stopped: asking again starts nothing.
+    // Stopped means stopped: asking again starts nothing, and a second stop() still answers.
     poller_.wake();
+    bool stopped_again = false;
+    poller_.stop([&] { stopped_again = true; });
     io_.restart();
     io_.run_for(200ms);
+    EXPECT_TRUE(stopped_again);
     EXPECT_EQ(server.count("/hang"), 1);
 }
 

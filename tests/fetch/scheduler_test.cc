@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "common/error.h"
@@ -123,6 +124,43 @@ TEST_F(SchedulerTest, PerHostCapDefaultsToTwo) {
     ASSERT_EQ(started.size(), 3u);
     EXPECT_EQ(std::count(started.begin(), started.end(), 6), 1);
     EXPECT_EQ(s.next_wakeup(), std::nullopt);
+}
+
+TEST_F(SchedulerTest, AFullCycleStartsEverySourceOnceWithinTheCaps) {
+    auto o = options();
+    o.max_concurrent = 7;
+    o.hosts["host0.example"] = HostPolicy{1, 0s};
+    Scheduler s(clock, o);
+    constexpr int kSources = 600;
+    for (SourceId id = 1; id <= kSources; ++id)
+        s.upsert(source(
+            id, "http://host" + std::to_string(id % 13) + ".example/f" + std::to_string(id)));
+    const ForcedPoll forced = s.force_all_due();
+    ASSERT_EQ(forced.due.size(), static_cast<std::size_t>(kSources));
+    std::map<SourceId, int> starts;
+    std::map<std::string, int> per_host;
+    std::vector<SourceId> running;
+    int max_running = 0;
+    for (int round = 0; round < 10 * kSources && starts.size() < kSources; ++round) {
+        for (const SourceId id : s.take_due()) {
+            ++starts[id];
+            const int on_host = ++per_host[host_of(s.settings(id).url)];
+            EXPECT_LE(on_host, host_of(s.settings(id).url) == "host0.example" ? 1 : 2);
+            running.push_back(id);
+        }
+        max_running = std::max(max_running, static_cast<int>(running.size()));
+        ASSERT_FALSE(running.empty()) << "nothing running and nothing started: stuck";
+        // Complete the oldest transfer, as a slot frees up.
+        const SourceId done = running.front();
+        running.erase(running.begin());
+        --per_host[host_of(s.settings(done).url)];
+        s.on_fetched(done, answer(304));
+        s.on_processed(done, {});
+    }
+    EXPECT_EQ(starts.size(), static_cast<std::size_t>(kSources));
+    for (const auto& [id, count] : starts)
+        EXPECT_EQ(count, 1) << id;
+    EXPECT_EQ(max_running, 7);
 }
 
 TEST_F(SchedulerTest, PerHostOverrideAndMinimumGap) {
