@@ -63,6 +63,29 @@ FetchRequest get(std::string url) {
     return request;
 }
 
+// Restores an environment variable when the test ends, also on failure.
+class ScopedEnv {
+  public:
+    ScopedEnv(const char* name, const char* value) : name_(name) {
+        if (const char* old = std::getenv(name))
+            old_ = old;
+        if (value)
+            ::setenv(name, value, 1);
+        else
+            ::unsetenv(name);
+    }
+    ~ScopedEnv() {
+        if (old_)
+            ::setenv(name_, old_->c_str(), 1);
+        else
+            ::unsetenv(name_);
+    }
+
+  private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
+
 // Runs the io_context until the fetch completes (or 20 s pass, which fails the test).
 class ClientTest : public ::testing::Test {
   protected:
@@ -89,6 +112,8 @@ class ClientTest : public ::testing::Test {
             io_.run_one_for(100ms);
     }
 
+    // Tests talk to 127.0.0.1 only: a proxy configured in the environment must not interfere.
+    ScopedEnv no_proxy_{"no_proxy", "*"};
     boost::asio::io_context io_;
     HttpClient client_{io_, test_options()};
 };
@@ -389,29 +414,6 @@ TEST_F(ClientTest, HttpsToAPlainServerIsATlsError) {
     EXPECT_EQ(r.error, FetchError::tls) << r.error_message;
 }
 
-// Restores an environment variable when the test ends, also on failure.
-class ScopedEnv {
-  public:
-    ScopedEnv(const char* name, const char* value) : name_(name) {
-        if (const char* old = std::getenv(name))
-            old_ = old;
-        if (value)
-            ::setenv(name, value, 1);
-        else
-            ::unsetenv(name);
-    }
-    ~ScopedEnv() {
-        if (old_)
-            ::setenv(name_, old_->c_str(), 1);
-        else
-            ::unsetenv(name_);
-    }
-
-  private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
-
 TEST_F(ClientTest, ProxyComesFromTheEnvironment) {
     ScriptedServer proxy;
     ScopedEnv http_proxy("http_proxy", proxy.url("").c_str());
@@ -528,6 +530,7 @@ TEST_F(ClientTest, CompletionsMayStartNewFetches) {
 }
 
 TEST(FetchOnce, FetchesSynchronously) {
+    ScopedEnv no_proxy("no_proxy", "*");
     ScriptedServer server;
     const FetchResult r = fetch_once(get(server.url("/text?body=once")), test_options());
     ASSERT_TRUE(r.ok()) << r.error_message;

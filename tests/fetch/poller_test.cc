@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,6 +24,11 @@ using chuhai::testing::fixture_path;
 using chuhai::testing::NginxServer;
 using chuhai::testing::ScriptedServer;
 using ::testing::HasSubstr;
+
+// Tests talk to 127.0.0.1 only: a proxy configured in the environment must not interfere.
+struct NoProxy {
+    NoProxy() { ::setenv("no_proxy", "*", 1); }
+};
 
 PollerOptions test_options() {
     PollerOptions o;
@@ -91,6 +97,7 @@ class PollerTest : public ::testing::Test {
         return *summary;
     }
 
+    NoProxy no_proxy_;
     boost::asio::io_context io_;
     SystemClock clock_;
     boost::asio::thread_pool workers_{1};
@@ -363,6 +370,7 @@ struct ContinuousPollingTest : ::testing::Test {
             io.run_one_for(100ms);
     }
 
+    NoProxy no_proxy;
     boost::asio::io_context io;
     ManualClock clock{*parse_rfc3339("2025-05-01T00:00:00Z")};
     std::optional<Poller> poller;
