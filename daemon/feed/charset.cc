@@ -166,6 +166,19 @@ std::string sniff_wide_encoding(std::string_view b) {
     return {};
 }
 
+// text/xml, text/xml-external-parsed-entity, text/*+xml.
+bool is_text_xml(std::string_view content_type) {
+    std::string type;
+    for (const char c : content_type.substr(0, content_type.find(';'))) {
+        if (c != ' ' && c != '\t')
+            type.push_back(lower(c));
+    }
+    if (type.rfind("text/", 0) != 0)
+        return false;
+    return type == "text/xml" || type == "text/xml-external-parsed-entity" ||
+           (type.size() > 4 && type.substr(type.size() - 4) == "+xml");
+}
+
 std::string detect_with_icu(std::string_view bytes) {
     UErrorCode status = U_ZERO_ERROR;
     DetectorPtr detector(ucsdet_open(&status));
@@ -351,6 +364,13 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
             result.source = "http";
     }
     const std::string wide = sniff_wide_encoding(body);
+    if (charset.empty() && wide.empty() && charset_from_xml_declaration(body).empty() &&
+        is_text_xml(content_type)) {
+        // RFC 3023: text/xml without a charset is US-ASCII (read as windows-1252; bytes that
+        // are UTF-8 still win below).
+        charset = canonical_charset("us-ascii");
+        result.source = "http";
+    }
     if (charset.empty()) {
         if (wide.empty()) {
             charset = canonical_charset(charset_from_xml_declaration(body));

@@ -38,7 +38,8 @@ struct FeedDocument {
     bool bozo = false;     // the document was not well-formed and was recovered
     std::string bozo_reason;
     std::string title;
-    std::string link;
+    std::string link;                // canonical
+    std::string url;                 // the link resolved, not canonicalised
     std::string subtitle;            // description / tagline / subtitle, plain text
     std::optional<int> ttl_minutes;  // RSS <ttl>
     std::vector<FeedEntry> entries;

@@ -62,8 +62,16 @@ enum class Ns {
     content,
     media,
     xhtml,
+    itunes,
     other
 };
+
+bool equals_ci(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
 
 Ns ns_from_uri(std::string_view uri) {
     while (!uri.empty() && uri.back() == '/')
@@ -89,8 +97,11 @@ Ns ns_from_uri(std::string_view uri) {
         return Ns::media;
     if (uri == "http://www.w3.org/1999/xhtml")
         return Ns::xhtml;
+    if (equals_ci(uri, "http://www.itunes.com/dtds/podcast-1.0.dtd") ||
+        equals_ci(uri, "https://www.itunes.com/dtds/podcast-1.0.dtd"))
+        return Ns::itunes;
     // RSS 2.0 namespaces some generators declare: the same vocabulary as no namespace.
-    if (uri == "http://backend.userland.com/rss2" || uri == "http://blogs.law.harvard.edu/tech/rss" ||
+    if (uri.rfind("http://backend.userland.com/rss", 0) == 0 || uri == "http://blogs.law.harvard.edu/tech/rss" ||
         uri == "http://purl.org/rss/2.0" || uri.empty())
         return Ns::none;
     return Ns::other;
@@ -112,6 +123,8 @@ Ns ns_from_prefix(std::string_view prefix) {
         return Ns::rdf;
     if (prefix == "xhtml")
         return Ns::xhtml;
+    if (prefix == "itunes")
+        return Ns::itunes;
     return Ns::other;
 }
 
@@ -140,13 +153,6 @@ QName qname_of(const pugi::xml_node& node) {
             return {ns_from_uri(declaration.value()), local};
     }
     return {prefix.empty() ? Ns::none : ns_from_prefix(prefix), local};
-}
-
-bool equals_ci(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
 }
 
 std::string trimmed(std::string_view s) {
@@ -210,16 +216,17 @@ class XmlFeedReader {
             doc().format = version.substr(0, 3) == "0.9" ? "rss0.9x" : "rss2.0";
             read_rss(root, base);
         } else if (name.local == "RDF" && (name.ns == Ns::rdf || name.ns == Ns::other)) {
-            bool rss090 = false;
+            bool rss090 = ns_from_uri(root.attribute("xmlns").value()) == Ns::rss090;
             for (const pugi::xml_node& child : root.children())
                 if (child.type() == pugi::node_element && qname_of(child).ns == Ns::rss090)
                     rss090 = true;
             doc().format = rss090 ? "rss0.9x" : "rss1.0";
             read_rss(root, base);
-        } else if (name.local == "feed" &&
-                   (name.ns == Ns::atom10 || name.ns == Ns::atom03 || name.ns == Ns::none)) {
+        } else if (name.local == "feed" && name.ns != Ns::rss10 && name.ns != Ns::xhtml) {
+            // Drafts of Atom used several namespaces; a <feed> root in any of them is Atom.
             const std::string_view version = root.attribute("version").value();
-            atom03_ = name.ns == Ns::atom03 || (name.ns == Ns::none && version == "0.3");
+            atom03_ = name.ns == Ns::atom03 || (name.ns != Ns::atom10 && version == "0.3");
+            root_ns_ = name.ns;
             doc().format = atom03_ ? "atom0.3" : "atom1.0";
             read_atom_feed(root, base);
         } else if (name.local == "channel" && name.ns == Ns::none) {
@@ -256,7 +263,10 @@ class XmlFeedReader {
         const std::string_view mode = node.attribute("mode").value();
         const bool html = type == "html" || type == "text/html";
         const bool xhtml = type == "xhtml" || type == "application/xhtml+xml";
-        if (mode == "base64") {
+        // Atom 1.0: a MIME type that is neither text nor XML means base64 content.
+        const bool binary = !type.empty() && type.find('/') != std::string::npos &&
+                            type.rfind("text/", 0) != 0 && type.find("xml") == std::string::npos;
+        if (mode == "base64" || binary) {
             value.markup = base64_decode(xml_.text(node));
             std::string repaired;
             repair_utf8(value.markup, repaired);
@@ -275,7 +285,7 @@ class XmlFeedReader {
                         wrapper = pugi::xml_node();
                 }
             }
-            value.markup = xml_.markup(wrapper && xhtml ? wrapper : node);
+            value.markup = xml_.markup(wrapper && xhtml ? wrapper : node, /*inline_markup=*/true);
             value.is_html = true;
             return value;
         }
@@ -315,7 +325,7 @@ class XmlFeedReader {
     void read_rss_channel_and_items(const pugi::xml_node& channel, const pugi::xml_node& root,
                                     const std::string& root_base) {
         const std::string channel_base = channel ? with_base(channel, root_base) : root_base;
-        std::string link, atom_link;
+        std::string link, atom_link, itunes_subtitle;
         if (channel) {
             for (const pugi::xml_node& child : channel.children()) {
                 if (child.type() != pugi::node_element)
@@ -337,6 +347,9 @@ class XmlFeedReader {
                         doc().title = text::html_to_text(xml_.markup(child));
                     else if (name.local == "description" && doc().subtitle.empty())
                         doc().subtitle = text::html_to_text(xml_.markup(child));
+                } else if (name.ns == Ns::itunes) {
+                    if ((name.local == "subtitle" || name.local == "summary") && itunes_subtitle.empty())
+                        itunes_subtitle = plain_text(child);
                 } else if (name.ns == Ns::atom10 && name.local == "link" && atom_link.empty()) {
                     const std::string rel = attribute_text(child, "rel");
                     if (rel.empty() || rel == "alternate")
@@ -345,10 +358,13 @@ class XmlFeedReader {
                 }
             }
         }
+        if (doc().subtitle.empty())
+            doc().subtitle = std::move(itunes_subtitle);
         if (!link.empty())
-            doc().link = canonicalize_url(link, channel_base);
+            doc().url = resolve_url(link, channel_base);
         else if (!atom_link.empty())
-            doc().link = canonicalize_url(atom_link);
+            doc().url = atom_link;
+        doc().link = canonicalize_url(doc().url);
         // Items are children of the channel (RSS 2.0) or of the root (RSS 1.0, some 0.9x).
         if (root != channel) {
             for (const pugi::xml_node& child : root.children()) {
@@ -380,6 +396,7 @@ class XmlFeedReader {
         std::string description, content, media_description;
         bool have_description = false, have_content = false;
         std::string published_text, dc_date_text, updated_text;
+        std::string itunes_author, media_title;
         for (const pugi::xml_node& child : item.children()) {
             if (child.type() != pugi::node_element)
                 continue;
@@ -414,6 +431,12 @@ class XmlFeedReader {
                             entry.author = plain_text(child);
                     } else if (name.local == "category") {
                         add_category(entry, plain_text(child));
+                    } else if (name.local == "body" || name.local == "fullitem") {
+                        // Early RSS extensions for full content (inline or escaped).
+                        if (!have_content) {
+                            content = xml_.markup(child);
+                            have_content = true;
+                        }
                     } else if (name.local == "item") {
                         // An item inside an item: broken, but an entry of its own for every
                         // reader that recovers it.
@@ -489,8 +512,18 @@ class XmlFeedReader {
                         }
                     }
                     break;
+                case Ns::itunes:
+                    if (name.local == "summary" && media_description.empty())
+                        media_description = xml_.markup(child);
+                    else if (name.local == "author" && itunes_author.empty())
+                        itunes_author = plain_text(child);
+                    else if (name.local == "category")
+                        add_itunes_categories(entry, child);
+                    break;
                 case Ns::media:
-                    if (name.local == "description" && media_description.empty())
+                    if (name.local == "title" && media_title.empty())
+                        media_title = text::html_to_text(xml_.markup(child));
+                    else if (name.local == "description" && media_description.empty())
                         media_description = xml_.markup(child);
                     else if (name.local == "group")
                         for (const pugi::xml_node& inner : child.children())
@@ -506,13 +539,27 @@ class XmlFeedReader {
             description = std::move(media_description);
             have_description = true;
         }
-        if (!published_text.empty()) {
-            entry.published = context_.dates.parse(published_text);
-            if (!dc_date_text.empty() && updated_text.empty())
-                updated_text = dc_date_text;
-        } else if (!dc_date_text.empty()) {
-            entry.published = context_.dates.parse(dc_date_text);
+        if (entry.title.empty())
+            entry.title = std::move(media_title);
+        if (entry.author.empty())
+            entry.author = std::move(itunes_author);
+        entry.author = person_from_rss(entry.author);
+        if (entry.id.empty()) {
+            // RSS 1.0 identifies items by rdf:about.
+            for (const pugi::xml_attribute& attribute : item.attributes()) {
+                const std::string_view attribute_name = attribute.name();
+                if (attribute_name.size() > 6 &&
+                    attribute_name.substr(attribute_name.size() - 6) == ":about")
+                    entry.id = trimmed(xml_.decode(attribute.value()));
+            }
         }
+        // dc:date is the item's date: its publication when nothing else says, and its update.
+        if (!dc_date_text.empty() && updated_text.empty())
+            updated_text = dc_date_text;
+        if (published_text.empty())
+            published_text = dc_date_text;
+        if (!published_text.empty())
+            entry.published = context_.dates.parse(published_text);
         if (!updated_text.empty())
             entry.updated = context_.dates.parse(updated_text);
         entry.summary = text::html_to_text(description);
@@ -537,6 +584,22 @@ class XmlFeedReader {
                 read_rss_item(nested, base, nesting + 1);
     }
 
+    // RSS writes people as "email (Name)", "Name (email)" or "Name <email>": keep the name.
+    static std::string person_from_rss(const std::string& text) {
+        const std::size_t at = text.find('@');
+        if (at == std::string::npos)
+            return text;
+        const std::size_t open = text.find_first_of("(<");
+        const std::size_t close = text.find_last_of(")>");
+        if (open == std::string::npos || close == std::string::npos || close < open)
+            return text;
+        std::string inside = trimmed(std::string_view(text).substr(open + 1, close - open - 1));
+        std::string outside = trimmed(std::string_view(text).substr(0, open));
+        if (inside.find('@') != std::string::npos)
+            return outside.empty() ? inside : outside;
+        return inside.empty() ? outside : inside;
+    }
+
     static bool is_url(std::string_view s) {
         return s.substr(0, 7) == "http://" || s.substr(0, 8) == "https://";
     }
@@ -556,6 +619,13 @@ class XmlFeedReader {
         return out;
     }
 
+    void add_itunes_categories(FeedEntry& entry, const pugi::xml_node& category) {
+        add_category(entry, attribute_text(category, "text"));
+        for (const pugi::xml_node& child : category.children())
+            if (child.type() == pugi::node_element && qname_of(child).local == "category")
+                add_category(entry, attribute_text(child, "text"));
+    }
+
     static void add_category(FeedEntry& entry, std::string category) {
         if (category.empty())
             return;
@@ -566,7 +636,9 @@ class XmlFeedReader {
 
     // ---- Atom -------------------------------------------------------------------------------
 
-    bool is_atom(Ns ns) const { return ns == Ns::atom10 || ns == Ns::atom03 || ns == Ns::none; }
+    bool is_atom(Ns ns) const {
+        return ns == Ns::atom10 || ns == Ns::atom03 || ns == Ns::none || ns == root_ns_;
+    }
 
     // The href of the best alternate link among `node`'s children.
     std::string alternate_link(const pugi::xml_node& node, const std::string& base) {
@@ -610,9 +682,8 @@ class XmlFeedReader {
                 read_atom_entry(child, base);
             }
         }
-        const std::string link = alternate_link(root, base);
-        if (!link.empty())
-            doc().link = canonicalize_url(link);
+        doc().url = alternate_link(root, base);
+        doc().link = canonicalize_url(doc().url);
     }
 
     void read_atom_entry(const pugi::xml_node& node, const std::string& parent_base) {
@@ -712,6 +783,7 @@ class XmlFeedReader {
     ParseContext& context_;
     XmlText& xml_;
     bool atom03_ = false;
+    Ns root_ns_ = Ns::atom10;
 };
 
 // Inflates a gzip body that arrived without Content-Encoding, up to max_bytes of output.

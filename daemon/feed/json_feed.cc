@@ -99,8 +99,10 @@ void read_json_feed_items(const json& root, ParseContext& context) {
     doc.subtitle = text::collapse_whitespace(string_of(root, "description"));
     const std::string feed_base = resolve_url(string_of(root, "feed_url"), context.options.base_url);
     const std::string base = feed_base.empty() ? context.options.base_url : feed_base;
-    if (const std::string home = string_of(root, "home_page_url"); !home.empty())
-        doc.link = canonicalize_url(home, base);
+    if (const std::string home = string_of(root, "home_page_url"); !home.empty()) {
+        doc.url = resolve_url(home, base);
+        doc.link = canonicalize_url(doc.url);
+    }
     const auto items = root.find("items");
     if (items == root.end() || !items->is_array())
         return;
@@ -137,8 +139,10 @@ void read_rss_in_json(const json& rss, ParseContext& context) {
     doc.title = text::html_to_text(string_of(channel, "title"));
     doc.subtitle = text::html_to_text(string_of(channel, "description"));
     const std::string base = context.options.base_url;
-    if (const std::string link = string_of(channel, "link"); !link.empty())
-        doc.link = canonicalize_url(link, base);
+    if (const std::string link = string_of(channel, "link"); !link.empty()) {
+        doc.url = resolve_url(link, base);
+        doc.link = canonicalize_url(doc.url);
+    }
     if (!channel.is_object())
         return;
     const auto items = channel.find("item");

@@ -13,10 +13,17 @@ bool is_forbidden_control(unsigned char c) {
     return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
 }
 
-// Bytes that stop the copy loop: '&' and the forbidden controls.
+// Bytes that stop the copy loop: '&', the forbidden controls, and 0xC2 (the lead byte of the
+// C1 controls U+0080-U+009F, which feeds mean as windows-1252).
 constexpr bool stops(unsigned char c) {
-    return c == '&' || (c < 0x20 && c != '\t' && c != '\n' && c != '\r');
+    return c == '&' || c == 0xC2 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r');
 }
+
+// U+0080-U+009F as windows-1252 read them (0 where windows-1252 has no character).
+constexpr char32_t kC1AsWindows1252[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 struct StopTable {
     bool stop[256];
@@ -55,6 +62,17 @@ void XmlText::decode(std::string_view raw, std::string& out) {
         if (i >= n)
             break;
         const std::ptrdiff_t offset = raw.data() + i - buffer_start_;
+        if (raw[i] == '\xc2') {
+            const auto next = i + 1 < n ? static_cast<unsigned char>(raw[i + 1]) : 0;
+            if (next >= 0x80 && next <= 0x9F && kC1AsWindows1252[next - 0x80] != 0) {
+                text::append_utf8(kC1AsWindows1252[next - 0x80], out);
+                i += 2;
+            } else {
+                out.push_back(raw[i]);
+                ++i;
+            }
+            continue;
+        }
         if (raw[i] != '&') {
             problems_.note("control character U+" + std::to_string(static_cast<int>(raw[i])), offset);
             ++i;
@@ -195,12 +213,23 @@ void XmlText::serialize_element(const pugi::xml_node& element, std::string& out)
     }
 }
 
-std::string XmlText::markup(const pugi::xml_node& node) {
+std::string XmlText::markup(const pugi::xml_node& node, bool inline_markup) {
     std::string out;
+    // With element children the content is inline markup, whose character data is already
+    // HTML (escaped as it should stay); without, it is escaped HTML to decode once.
+    for (const pugi::xml_node& child : node.children())
+        inline_markup = inline_markup || child.type() == pugi::node_element;
+    std::string scratch;
     for (const pugi::xml_node& child : node.children()) {
         switch (child.type()) {
             case pugi::node_pcdata:
-                decode(child.value(), out);
+                if (inline_markup) {
+                    scratch.clear();
+                    decode(child.value(), scratch);  // only to notice undefined entities
+                    append_raw_filtered(child.value(), out);
+                } else {
+                    decode(child.value(), out);
+                }
                 break;
             case pugi::node_cdata:
                 append_raw_filtered(child.value(), out);

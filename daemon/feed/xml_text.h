@@ -42,9 +42,11 @@ class XmlText {
         return out;
     }
 
-    // The node's content as HTML source: character data decoded once, CDATA as is, child
-    // elements serialised as (escaped) markup.
-    std::string markup(const pugi::xml_node& node);
+    // The node's content as HTML source. Without child elements it is escaped HTML: character
+    // data decoded once, CDATA as is. With child elements it is inline markup: elements
+    // serialised, character data kept escaped.
+    // `inline_markup` forces the second reading (XHTML content).
+    std::string markup(const pugi::xml_node& node, bool inline_markup = false);
     // The node's content as text: character data decoded, CDATA as is, child elements'
     // text included.
     std::string text(const pugi::xml_node& node);

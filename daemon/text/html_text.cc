@@ -144,7 +144,7 @@ bool is_block_element(std::string_view name) {
 
 // Elements whose contents are not text for a reader: dropped with the element.
 bool is_dropped_element(std::string_view name) {
-    return one_of(name, {"script", "style", "noscript", "iframe", "template"});
+    return one_of(name, {"script", "style", "template"});
 }
 
 // Finds `</name` (case-insensitive) followed by a space, '/' or '>' from `from`; returns the
@@ -282,7 +282,8 @@ std::size_t decode_reference(std::string_view text, std::string& out, bool need_
             return 0;
         if (overflow)
             value = 0xFFFD;
-        if (value >= 0x80 && value <= 0x9F && !need_semicolon)
+        // Feeds mean windows-1252 when they write &#146; (HTML5 reads it that way too).
+        if (value >= 0x80 && value <= 0x9F)
             value = kWindows1252High[value - 0x80];
         append_utf8(value, out);
         return semicolon ? i + 1 : i;

@@ -6,7 +6,8 @@
 // - character references are decoded: every HTML5 named reference (with ';', and the legacy
 //   ones HTML5 accepts without it), decimal and hex; an unknown reference stays as written;
 // - tags, comments, doctypes and processing instructions are removed; CDATA sections keep
-//   their text; the contents of script, style, template, noscript and iframe are dropped;
+//   their text; the contents of script, style and template are dropped (noscript and iframe
+//   keep their fallback text);
 // - block elements (p, div, li, br, h1-h6, tr, ...) become line breaks;
 // - whitespace (including U+00A0) collapses to one space, line breaks to one '\n'; the result
 //   has no leading or trailing whitespace.
@@ -40,7 +41,7 @@ std::optional<std::string_view> lookup_named_reference(std::string_view name);
 // Decodes one character reference at the start of `text` (which begins with '&'). On success
 // appends its UTF-8 value to `out` and returns how many bytes it used; returns 0 when the '&'
 // starts no reference, leaving `out` alone. `need_semicolon` rejects the legacy forms without
-// ';' (XML never allows them).
+// ';' (XML never allows them). Numeric references to 0x80-0x9F mean windows-1252 characters.
 std::size_t decode_reference(std::string_view text, std::string& out, bool need_semicolon = false);
 
 // Appends the UTF-8 encoding of a code point; surrogates, 0 and values past U+10FFFF become
