@@ -177,12 +177,17 @@ std::uint64_t simhash(std::string_view raw_text) {
     const std::string text = chuhai::text::fold(raw_text);
     SimHashAccumulator accumulator;
     std::string word;
+    std::string previous_word;  // for word bigrams, which tell stories apart better than words
     std::string previous_cjk;  // the last CJK character, for bigrams
     std::string current;
     bool lone_cjk = false;  // a CJK run of one character still to count
     auto end_word = [&] {
-        if (word.size() >= 2 && !is_stop_word(word))
+        if (word.size() >= 2 && !is_stop_word(word)) {
             accumulator.add(word);
+            if (!previous_word.empty())
+                accumulator.add(previous_word + ' ' + word);
+            previous_word = word;
+        }
         word.clear();
     };
     auto end_cjk_run = [&] {

@@ -9,7 +9,8 @@
 // - content_hash(): changes when the title, summary or content text changes (not when only
 //   whitespace does), so the store can record a revision of the same item.
 // - simhash(): a 64-bit SimHash over the folded title and lead (the first kLeadChars characters
-//   of the summary, or the content), Latin-script words and CJK character bigrams as features.
+//   of the summary, or the content); features are Latin-script words and word pairs (stop
+//   words dropped) and CJK character bigrams.
 //   Copies of one story (syndicated, reposted, lightly edited) land within
 //   kNearDuplicateDistance bits of each other; different stories, even about the same
 //   company, land further apart. See docs/feeds.md for how the threshold was chosen.
@@ -25,7 +26,7 @@
 namespace chuhai::feed {
 
 inline constexpr std::size_t kLeadChars = 400;
-inline constexpr int kNearDuplicateDistance = 12;
+inline constexpr int kNearDuplicateDistance = 15;
 
 // Fills entry.key for every entry of the feed (needs them all: a guid counts only when unique).
 void assign_item_keys(std::vector<FeedEntry>& entries);
