@@ -144,7 +144,7 @@ bool is_block_element(std::string_view name) {
 
 // Elements whose contents are not text for a reader: dropped with the element.
 bool is_dropped_element(std::string_view name) {
-    return one_of(name, {"script", "style", "template"});
+    return one_of(name, {"script", "style", "template", "iframe", "noembed", "noframes"});
 }
 
 // Finds `</name` (case-insensitive) followed by a space, '/' or '>' from `from`; returns the

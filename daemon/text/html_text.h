@@ -6,8 +6,8 @@
 // - character references are decoded: every HTML5 named reference (with ';', and the legacy
 //   ones HTML5 accepts without it), decimal and hex; an unknown reference stays as written;
 // - tags, comments, doctypes and processing instructions are removed; CDATA sections keep
-//   their text; the contents of script, style and template are dropped (noscript and iframe
-//   keep their fallback text);
+//   their text; the contents of script, style, template, iframe, noembed and noframes (which
+//   browsers never render) are dropped; noscript keeps its text;
 // - block elements (p, div, li, br, h1-h6, tr, ...) become line breaks;
 // - whitespace (including U+00A0) collapses to one space, line breaks to one '\n'; the result
 //   has no leading or trailing whitespace.
