@@ -4,15 +4,13 @@
 #include <bit>
 #include <unordered_map>
 #include <unordered_set>
+#include <algorithm>
 
 #include "text/normalize.h"
 
 namespace chuhai::feed {
 
 namespace {
-
-constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-constexpr std::uint64_t kFnvPrime = 0x100000001b3ull;
 
 std::uint64_t mix(std::uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -24,16 +22,25 @@ bool is_space(char c) {
     return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f';
 }
 
-// Feeds the non-whitespace bytes of `text` into an FNV state, one separator per field.
-std::uint64_t hash_words(std::uint64_t h, std::string_view text) {
+// Appends the non-whitespace bytes of `text` and a field separator: hashing what this builds
+// makes the hash blind to whitespace. Branch-free, as it runs over every entry's full text.
+void append_without_whitespace(std::string_view text, std::string& out) {
+    const std::size_t base = out.size();
+    out.resize(base + text.size() + 1);
+    char* write = out.data() + base;
     for (const char c : text) {
-        if (is_space(c))
-            continue;
-        h ^= static_cast<unsigned char>(c);
-        h *= kFnvPrime;
+        *write = c;
+        write += !is_space(c);
     }
-    h ^= 0x1f;
-    return h * kFnvPrime;
+    *write++ = '\x1f';
+    out.resize(static_cast<std::size_t>(write - out.data()));
+}
+
+std::uint64_t load_le(const char* p, std::size_t n) {
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        value |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    return value;
 }
 
 char32_t next_code_point(std::string_view s, std::size_t& i) {
@@ -75,33 +82,81 @@ bool is_separator(char32_t cp) {
 
 // Words too common in headlines to say anything about which story it is.
 bool is_stop_word(std::string_view word) {
-    static const std::unordered_set<std::string_view> kStopWords = {
-        "a",  "an",   "the",  "of",  "in",   "on",   "to",   "for", "and", "or",
-        "is", "are",  "was",  "its", "it",   "with", "by",   "at",  "as",  "from",
-        "be", "has",  "have", "that", "this", "new", "after", "says", "said", "will"};
-    return kStopWords.count(word) != 0;
+    if (word.size() > 5)
+        return false;
+    static constexpr std::string_view kStopWords[] = {
+        "a",  "an",  "the",  "of",   "in",   "on",  "to",    "for",  "and",  "or",
+        "is", "are", "was",  "its",  "it",   "with", "by",   "at",   "as",   "from",
+        "be", "has", "have", "that", "this", "new", "after", "says", "said", "will"};
+    for (const std::string_view stop : kStopWords)
+        if (stop == word)
+            return true;
+    return false;
 }
 
+// Byte b of the table entry for v has the value of bit b of v: adding entries counts bits
+// eight lanes at a time.
+constexpr std::array<std::uint64_t, 256> make_bit_spread() {
+    std::array<std::uint64_t, 256> table{};
+    for (unsigned v = 0; v < 256; ++v)
+        for (unsigned bit = 0; bit < 8; ++bit)
+            if (v & (1u << bit))
+                table[v] |= std::uint64_t{1} << (8 * bit);
+    return table;
+}
+constexpr std::array<std::uint64_t, 256> kBitSpread = make_bit_spread();
+
+// Counts, for each of the 64 bits, how many feature hashes have it set. Byte-wide lanes are
+// flushed into wide counters before they can overflow.
 class SimHashAccumulator {
   public:
-    void add(std::string_view feature) {
-        const std::uint64_t h = stable_hash64(feature, 0x5157);
-        for (int bit = 0; bit < 64; ++bit)
-            weights_[bit] += ((h >> bit) & 1) ? 1 : -1;
+    void add_hash(std::uint64_t h) {
+        for (int byte = 0; byte < 8; ++byte)
+            lanes_[byte] += kBitSpread[(h >> (8 * byte)) & 0xFF];
+        if (++pending_ == 255)
+            flush();
         ++features_;
     }
-    std::uint64_t value() const {
+    void add(std::string_view feature) { add_hash(stable_hash64(feature, 0x5157)); }
+
+    std::uint64_t value() {
+        flush();
         std::uint64_t out = 0;
         for (int bit = 0; bit < 64; ++bit)
-            if (weights_[bit] > 0)
+            if (2 * counts_[bit] > features_)
                 out |= std::uint64_t{1} << bit;
         return out;
     }
 
   private:
-    std::array<int, 64> weights_{};
-    int features_ = 0;
+    void flush() {
+        for (int byte = 0; byte < 8; ++byte) {
+            for (int bit = 0; bit < 8; ++bit)
+                counts_[8 * bit + byte] += static_cast<unsigned>((lanes_[byte] >> (8 * bit)) & 0xFF);
+            lanes_[byte] = 0;
+        }
+        pending_ = 0;
+    }
+
+    std::array<std::uint64_t, 8> lanes_{};
+    std::array<unsigned, 64> counts_{};
+    unsigned pending_ = 0;
+    unsigned features_ = 0;
 };
+
+// NFKC case folding, with a fast path for ASCII (where it is just lower-casing).
+std::string fold_for_fingerprint(std::string_view text) {
+    bool ascii = true;
+    for (const char c : text)
+        ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    if (!ascii)
+        return chuhai::text::fold(text);
+    std::string out(text);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
 
 std::string lead_of(const FeedEntry& entry) {
     const std::string& body = !entry.summary.empty() ? entry.summary : entry.content;
@@ -116,10 +171,20 @@ std::string lead_of(const FeedEntry& entry) {
 }  // namespace
 
 std::uint64_t stable_hash64(std::string_view bytes, std::uint64_t seed) {
-    std::uint64_t h = kFnvOffset ^ mix(seed);
-    for (const char c : bytes) {
-        h ^= static_cast<unsigned char>(c);
-        h *= kFnvPrime;
+    // Eight bytes at a time (read little-endian whatever the host), one multiply each, the
+    // length in the initial state and a full mix at the end.
+    const char* p = bytes.data();
+    std::size_t n = bytes.size();
+    std::uint64_t h = mix(seed ^ (static_cast<std::uint64_t>(n) * 0x9E3779B97F4A7C15ull));
+    while (n >= 8) {
+        h = (h ^ load_le(p, 8)) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        p += 8;
+        n -= 8;
+    }
+    if (n > 0) {
+        h = (h ^ load_le(p, n)) * 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 32;
     }
     return mix(h);
 }
@@ -141,14 +206,15 @@ std::string item_key(const FeedEntry& entry, bool id_is_unique, bool link_is_uni
         return "url:" + entry.link;
     // Neither identifies the entry alone: title and date do, with the id and link when
     // present so that entries sharing only those stay apart.
-    std::uint64_t h = hash_words(kFnvOffset, entry.title);
+    std::string fields;
+    append_without_whitespace(entry.title, fields);
     const std::optional<UtcTime>& when = entry.published ? entry.published : entry.updated;
-    h = hash_words(h, when ? format_rfc3339(*when) : std::string());
-    h = hash_words(h, entry.id);
-    h = hash_words(h, entry.link);
+    append_without_whitespace(when ? format_rfc3339(*when) : std::string(), fields);
+    append_without_whitespace(entry.id, fields);
+    append_without_whitespace(entry.link, fields);
     if (entry.title.empty())
-        h = hash_words(h, entry.summary.empty() ? entry.content : entry.summary);
-    return "hash:" + to_hex(mix(h));
+        append_without_whitespace(entry.summary.empty() ? entry.content : entry.summary, fields);
+    return "hash:" + to_hex(stable_hash64(fields, 0x6b6579));
 }
 
 void assign_item_keys(std::vector<FeedEntry>& entries) {
@@ -166,57 +232,68 @@ void assign_item_keys(std::vector<FeedEntry>& entries) {
 }
 
 std::uint64_t content_hash(const FeedEntry& entry) {
-    std::uint64_t h = kFnvOffset;
-    h = hash_words(h, entry.title);
-    h = hash_words(h, entry.summary);
-    h = hash_words(h, entry.content);
-    return mix(h);
+    std::string fields;
+    fields.reserve(entry.title.size() + entry.summary.size() + entry.content.size() + 3);
+    append_without_whitespace(entry.title, fields);
+    append_without_whitespace(entry.summary, fields);
+    append_without_whitespace(entry.content, fields);
+    return stable_hash64(fields, 0x636f6e74);
 }
 
 std::uint64_t simhash(std::string_view raw_text) {
-    const std::string text = chuhai::text::fold(raw_text);
+    const std::string text = fold_for_fingerprint(raw_text);
+    constexpr std::uint64_t kSeed = 0x5157;
     SimHashAccumulator accumulator;
-    std::string word;
-    std::string previous_word;  // for word bigrams, which tell stories apart better than words
-    std::string previous_cjk;  // the last CJK character, for bigrams
-    std::string current;
-    bool lone_cjk = false;  // a CJK run of one character still to count
+    std::size_t word_start = 0, word_length = 0;
+    std::string_view previous_word;  // for word pairs, which tell stories apart better
+    std::size_t cjk_start = 0;       // where the last CJK character starts
+    std::size_t cjk_length = 0;      // its length; 0 outside a CJK run
+    bool lone_cjk = false;           // a CJK run of one character still to count
+    std::string pair;                // reused buffer for "previous word"
     auto end_word = [&] {
-        if (word.size() >= 2 && !is_stop_word(word)) {
-            accumulator.add(word);
-            if (!previous_word.empty())
-                accumulator.add(previous_word + ' ' + word);
+        const std::string_view word(text.data() + word_start, word_length);
+        if (word_length >= 2 && !is_stop_word(word)) {
+            accumulator.add_hash(stable_hash64(word, kSeed));
+            if (!previous_word.empty()) {
+                pair.assign(previous_word);
+                pair.push_back(' ');
+                pair.append(word);
+                accumulator.add_hash(stable_hash64(pair, kSeed));
+            }
             previous_word = word;
         }
-        word.clear();
+        word_length = 0;
     };
     auto end_cjk_run = [&] {
         if (lone_cjk)
-            accumulator.add(previous_cjk);
+            accumulator.add_hash(stable_hash64(std::string_view(text.data() + cjk_start, cjk_length), kSeed));
         lone_cjk = false;
-        previous_cjk.clear();
+        cjk_length = 0;
     };
     std::size_t i = 0;
     while (i < text.size()) {
         const std::size_t start = i;
         const char32_t cp = next_code_point(text, i);
-        const std::string_view bytes(text.data() + start, std::min(i, text.size()) - start);
+        const std::size_t end = std::min(i, text.size());
         if (is_cjk(cp)) {
             end_word();
-            current.assign(bytes);
-            if (previous_cjk.empty()) {
+            if (cjk_length == 0) {
                 lone_cjk = true;
             } else {
-                accumulator.add(previous_cjk + current);
+                // The bigram: the previous character and this one, adjacent in the text.
+                accumulator.add_hash(stable_hash64(std::string_view(text.data() + cjk_start, end - cjk_start), kSeed));
                 lone_cjk = false;
             }
-            previous_cjk = current;
+            cjk_start = start;
+            cjk_length = end - start;
         } else if (is_separator(cp)) {
             end_word();
             end_cjk_run();
         } else {
             end_cjk_run();
-            word.append(bytes);
+            if (word_length == 0)
+                word_start = start;
+            word_length = end - word_start;
         }
     }
     end_word();

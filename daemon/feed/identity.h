@@ -26,7 +26,7 @@
 namespace chuhai::feed {
 
 inline constexpr std::size_t kLeadChars = 400;
-inline constexpr int kNearDuplicateDistance = 15;
+inline constexpr int kNearDuplicateDistance = 17;
 
 // Fills entry.key for every entry of the feed (needs them all: a guid counts only when unique).
 void assign_item_keys(std::vector<FeedEntry>& entries);
@@ -52,7 +52,8 @@ inline bool is_near_duplicate(std::uint64_t a, std::uint64_t b) {
 // Keys must be assigned.
 std::size_t remove_duplicate_entries(std::vector<FeedEntry>& entries);
 
-// 64-bit FNV-1a with a final mix; stable across runs and platforms (it is stored).
+// A fast 64-bit hash (eight bytes per step, a final mix); stable across runs, versions and
+// platforms, because the store keeps its values.
 std::uint64_t stable_hash64(std::string_view bytes, std::uint64_t seed = 0);
 
 // Lower-case hex of a 64-bit value, 16 digits.

@@ -58,46 +58,46 @@ constexpr std::array<unsigned char, 256> make_classes() {
 }
 constexpr std::array<unsigned char, 256> kClasses = make_classes();
 
-// Collects words and separators; never writes leading, trailing or doubled whitespace.
+// Writes words and separators straight into a buffer sized in advance (see
+// append_html_text); never writes leading, trailing or doubled whitespace.
 class TextSink {
   public:
-    explicit TextSink(std::string& out) : out_(out), had_text_before_(!out.empty()) {}
+    TextSink(char* cursor, bool had_text_before)
+        : cursor_(cursor), wrote_(had_text_before), pending_(had_text_before ? kSpace : kNone) {}
 
     void space() {
-        if (pending_ == Separator::none)
-            pending_ = Separator::space;
+        if (pending_ == kNone)
+            pending_ = kSpace;
     }
-    void line_break() { pending_ = Separator::line; }
+    void line_break() { pending_ = kLine; }
 
-    void put(std::string_view text) {
+    void put(const char* data, std::size_t size) {
         flush();
-        out_.append(text);
+        std::memcpy(cursor_, data, size);
+        cursor_ += size;
     }
+    void put(std::string_view text) { put(text.data(), text.size()); }
     void put(char c) {
         flush();
-        out_.push_back(c);
+        *cursor_++ = c;
     }
+    char* cursor() const { return cursor_; }
 
   private:
-    enum class Separator { none, space, line };
+    enum Separator : char { kNone = 0, kSpace = ' ', kLine = '\n' };
 
     void flush() {
-        if (!wrote_) {
-            wrote_ = true;
-            if (had_text_before_)
-                out_.push_back(' ');
-        } else if (pending_ == Separator::line) {
-            out_.push_back('\n');
-        } else if (pending_ == Separator::space) {
-            out_.push_back(' ');
-        }
-        pending_ = Separator::none;
+        if (pending_ != kNone && wrote_)
+            *cursor_++ = first_ ? ' ' : static_cast<char>(pending_);  // joined by a space
+        pending_ = kNone;
+        wrote_ = true;
+        first_ = false;
     }
 
-    std::string& out_;
-    bool had_text_before_;
-    bool wrote_ = false;
-    Separator pending_ = Separator::none;
+    char* cursor_;
+    bool wrote_;
+    Separator pending_;
+    bool first_ = true;
 };
 
 bool is_whitespace_value(std::string_view value) {
@@ -312,7 +312,12 @@ std::size_t decode_reference(std::string_view text, std::string& out, bool need_
 }
 
 void append_html_text(std::string_view html, std::string& out) {
-    TextSink sink(out);
+    // The text is never longer than the markup plus one byte per five: a separator replaces
+    // at least one byte, and the one reference that decodes longer than it is written
+    // ("&nGt;", five bytes, six decoded) gains one byte. So one allocation up front suffices.
+    const std::size_t base = out.size();
+    out.resize(base + html.size() + html.size() / 5 + 8);
+    TextSink sink(out.data() + base, base > 0);
     std::string reference;  // reused for each decoded reference
     const std::size_t n = html.size();
     std::size_t i = 0;
@@ -322,7 +327,7 @@ void append_html_text(std::string_view html, std::string& out) {
             std::size_t j = i + 1;
             while (j < n && kClasses[static_cast<unsigned char>(html[j])] == kPlain)
                 ++j;
-            sink.put(html.substr(i, j - i));
+            sink.put(html.data() + i, j - i);
             i = j;
             continue;
         }
@@ -412,11 +417,12 @@ void append_html_text(std::string_view html, std::string& out) {
             i = close == std::string_view::npos ? n : skip_attributes(html, close + 2);
         }
     }
+    out.resize(static_cast<std::size_t>(sink.cursor() - out.data()));
 }
 
 std::string collapse_whitespace(std::string_view text) {
-    std::string out;
-    TextSink sink(out);
+    std::string out(text.size(), '\0');
+    TextSink sink(out.data(), false);
     const std::size_t n = text.size();
     std::size_t i = 0;
     while (i < n) {
@@ -447,6 +453,7 @@ std::string collapse_whitespace(std::string_view text) {
         sink.put(text.substr(i, j - i));
         i = j;
     }
+    out.resize(static_cast<std::size_t>(sink.cursor() - out.data()));
     return out;
 }
 

@@ -68,8 +68,8 @@ TEST(Identity, SyndicatedCopiesAreNearDuplicates) {
 }
 
 TEST(Identity, ThresholdSitsInTheGapBetweenCopiesAndOtherStories) {
-    // Measured on the examples above (docs/feeds.md): copies 5-11 bits apart, different
-    // stories 26 or more. The threshold keeps a margin on both sides.
+    // Measured on the examples above (docs/feeds.md): copies 8-14 bits apart, different
+    // stories 21 or more. The threshold keeps a margin of three bits on both sides.
     int closest_different = 64, farthest_copy = 0;
     const FeedEntry* english[] = {&kWireOriginal, &kWireCopy, &kWireRepost};
     for (const FeedEntry* a : english)
