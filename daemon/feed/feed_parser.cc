@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include "common/error.h"
 #include "feed/charset.h"
@@ -133,27 +134,53 @@ struct QName {
     std::string_view local;
 };
 
-QName qname_of(const pugi::xml_node& node) {
-    const std::string_view name = node.name();
-    const std::size_t colon = name.find(':');
-    const std::string_view prefix = colon == std::string_view::npos ? std::string_view{} : name.substr(0, colon);
-    const std::string_view local = colon == std::string_view::npos ? name : name.substr(colon + 1);
-    char attribute[64] = "xmlns";
-    if (!prefix.empty()) {
-        if (prefix.size() > sizeof attribute - 7)
+// Resolves element names to (namespace, local name). Most feeds declare every namespace on
+// the root, so the root's declarations are read once; elements below it are checked for
+// their own (re)declarations on the way up, which are rare and cheap to look for.
+class NamespaceResolver {
+  public:
+    explicit NamespaceResolver(const pugi::xml_node& root) : root_(root) {
+        for (const pugi::xml_attribute& attribute : root.attributes()) {
+            const std::string_view name = attribute.name();
+            if (name == "xmlns")
+                root_declarations_.push_back({"", ns_from_uri(attribute.value())});
+            else if (name.substr(0, 6) == "xmlns:")
+                root_declarations_.push_back({name.substr(6), ns_from_uri(attribute.value())});
+        }
+    }
+
+    QName resolve(const pugi::xml_node& node) const {
+        const std::string_view name = node.name();
+        const std::size_t colon = name.find(':');
+        const std::string_view prefix =
+            colon == std::string_view::npos ? std::string_view{} : name.substr(0, colon);
+        const std::string_view local = colon == std::string_view::npos ? name : name.substr(colon + 1);
+        if (prefix == "xml")
             return {Ns::other, local};
-        std::memcpy(attribute + 5, ":", 1);
-        std::memcpy(attribute + 6, prefix.data(), prefix.size());
-        attribute[6 + prefix.size()] = '\0';
+        for (pugi::xml_node n = node; n && n != root_ && n.type() == pugi::node_element;
+             n = n.parent()) {
+            for (const pugi::xml_attribute& attribute : n.attributes()) {
+                const std::string_view attribute_name = attribute.name();
+                if (attribute_name.size() < 5 || attribute_name.substr(0, 5) != "xmlns")
+                    continue;
+                const std::string_view declared =
+                    attribute_name.size() > 6 && attribute_name[5] == ':' ? attribute_name.substr(6)
+                                                                           : std::string_view{};
+                if ((attribute_name.size() == 5 && prefix.empty()) ||
+                    (!prefix.empty() && declared == prefix))
+                    return {ns_from_uri(attribute.value()), local};
+            }
+        }
+        for (const auto& [declared, ns] : root_declarations_)
+            if (declared == prefix)
+                return {ns, local};
+        return {prefix.empty() ? Ns::none : ns_from_prefix(prefix), local};
     }
-    if (prefix == "xml")
-        return {Ns::other, local};
-    for (pugi::xml_node n = node; n && n.type() == pugi::node_element; n = n.parent()) {
-        if (const pugi::xml_attribute declaration = n.attribute(attribute))
-            return {ns_from_uri(declaration.value()), local};
-    }
-    return {prefix.empty() ? Ns::none : ns_from_prefix(prefix), local};
-}
+
+  private:
+    pugi::xml_node root_;
+    std::vector<std::pair<std::string_view, Ns>> root_declarations_;
+};
 
 std::string trimmed(std::string_view s) {
     while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ')
@@ -206,7 +233,8 @@ struct TextValue {
 
 class XmlFeedReader {
   public:
-    XmlFeedReader(ParseContext& context, XmlText& xml) : context_(context), xml_(xml) {}
+    XmlFeedReader(ParseContext& context, XmlText& xml, const pugi::xml_node& root)
+        : context_(context), xml_(xml), namespaces_(root) {}
 
     void read(const pugi::xml_node& root) {
         const QName name = qname_of(root);
@@ -780,8 +808,11 @@ class XmlFeedReader {
         return name.empty() ? email : name;
     }
 
+    QName qname_of(const pugi::xml_node& node) const { return namespaces_.resolve(node); }
+
     ParseContext& context_;
     XmlText& xml_;
+    NamespaceResolver namespaces_;
     bool atom03_ = false;
     Ns root_ns_ = Ns::atom10;
 };
@@ -874,7 +905,7 @@ void parse_xml(std::string_view text, ParseContext& context) {
     // root's offset.
     const char* buffer_start = root.name() - root.offset_debug();
     XmlText xml(buffer_start, kMaxNestingDepth);
-    XmlFeedReader reader(context, xml);
+    XmlFeedReader reader(context, xml, root);
     reader.read(root);
     if (xml.problems().count > 0) {
         std::string reason = xml.problems().first;

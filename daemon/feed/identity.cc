@@ -232,12 +232,11 @@ void assign_item_keys(std::vector<FeedEntry>& entries) {
 }
 
 std::uint64_t content_hash(const FeedEntry& entry) {
-    std::string fields;
-    fields.reserve(entry.title.size() + entry.summary.size() + entry.content.size() + 3);
-    append_without_whitespace(entry.title, fields);
-    append_without_whitespace(entry.summary, fields);
-    append_without_whitespace(entry.content, fields);
-    return stable_hash64(fields, 0x636f6e74);
+    // The fields are already whitespace-collapsed by the parser (html_to_text and
+    // collapse_whitespace), so hashing them as they are ignores re-indentation and spacing.
+    std::uint64_t h = stable_hash64(entry.title, 0x636f6e74);
+    h = stable_hash64(entry.summary, h);
+    return stable_hash64(entry.content, h);
 }
 
 std::uint64_t simhash(std::string_view raw_text) {

@@ -7,7 +7,8 @@
 //   kind ("id:", "url:", "hash:") so the kinds never collide. Entries whose keys are equal are
 //   the same item: a feed that lists an item twice.
 // - content_hash(): changes when the title, summary or content text changes (not when only
-//   whitespace does), so the store can record a revision of the same item.
+//   spacing or indentation does: the parser collapses whitespace first), so the store can
+//   record a revision of the same item.
 // - simhash(): a 64-bit SimHash over the folded title and lead (the first kLeadChars characters
 //   of the summary, or the content); features are Latin-script words and word pairs (stop
 //   words dropped) and CJK character bigrams.
@@ -34,7 +35,7 @@ void assign_item_keys(std::vector<FeedEntry>& entries);
 // The key of one entry, given whether its id and its canonical link are unique in its feed.
 std::string item_key(const FeedEntry& entry, bool id_is_unique, bool link_is_unique);
 
-// A 64-bit hash of the entry's title, summary and content text, whitespace-insensitive.
+// A 64-bit hash of the entry's title, summary and content text as the parser normalised them.
 std::uint64_t content_hash(const FeedEntry& entry);
 
 // SimHash over the text; fold() is applied first, so case and width do not matter.

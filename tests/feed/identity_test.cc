@@ -1,5 +1,7 @@
 #include "feed/identity.h"
 
+#include "feed/feed_parser.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -101,13 +103,24 @@ TEST(Identity, SimHashIgnoresCaseWidthAndPunctuation) {
     EXPECT_EQ(hamming_distance(0b1011, 0b0001), 2);
 }
 
-TEST(Identity, ContentHashSeesTextChangesNotWhitespace) {
-    FeedEntry a = entry("Title", "Some  summary\ntext");
-    FeedEntry b = entry("Title", "Some summary text");
-    FeedEntry c = entry("Title (updated)", "Some summary text");
+TEST(Identity, ContentHashSeesTextChangesNotSpacing) {
+    auto hash_of = [](const std::string& description) {
+        const std::string feed = "<rss version=\"2.0\"><channel><item><title>Title</title>"
+                                 "<guid>g</guid><description>" + description +
+                                 "</description></item></channel></rss>";
+        return parse_feed(feed).entries.at(0).content_hash;
+    };
+    const std::uint64_t original = hash_of("&lt;p&gt;Some summary text&lt;/p&gt;");
+    EXPECT_EQ(original, hash_of("\n   &lt;p&gt;Some   summary\n\ttext &lt;/p&gt;  "));
+    EXPECT_EQ(original, hash_of("Some summary text"));
+    EXPECT_NE(original, hash_of("Some summary text, corrected"));
+    FeedEntry a = entry("Title", "Some summary text");
+    FeedEntry b = a;
     EXPECT_EQ(content_hash(a), content_hash(b));
-    EXPECT_NE(content_hash(a), content_hash(c));
     b.content = "now with content";
+    EXPECT_NE(content_hash(a), content_hash(b));
+    b = a;
+    b.title = "Title (updated)";
     EXPECT_NE(content_hash(a), content_hash(b));
 }
 
