@@ -17,11 +17,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.base_url = "https://fuzz.example/feed.xml";
     options.timezone = "Asia/Shanghai";
     // The first byte picks a Content-Type, so charset labels get fuzzed too.
-    static constexpr const char* kContentTypes[] = {
-        "", "text/xml", "application/rss+xml; charset=gb2312", "text/html; charset=utf-16",
-        "application/atom+xml; charset=big5", "application/json; charset=windows-1251"};
+    static constexpr const char* kContentTypes[] = {"",
+                                                    "text/xml",
+                                                    "application/rss+xml; charset=gb2312",
+                                                    "text/html; charset=utf-16",
+                                                    "application/atom+xml; charset=big5",
+                                                    "application/json; charset=windows-1251"};
     if (size > 0)
-        options.content_type = kContentTypes[data[0] % (sizeof kContentTypes / sizeof *kContentTypes)];
+        options.content_type =
+            kContentTypes[data[0] % (sizeof kContentTypes / sizeof *kContentTypes)];
     try {
         const chuhai::feed::FeedDocument doc = chuhai::feed::parse_feed(bytes, options);
         for (const auto& entry : doc.entries)

@@ -8,13 +8,13 @@
 // --parse-only runs nothing but parse_feed() for the rounds (for profiling with perf).
 
 #include <gumbo.h>
-#include <pugixml.hpp>
 
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
+#include <pugixml.hpp>
 #include <string>
 #include <vector>
 
@@ -24,7 +24,6 @@
 #include "text/html_text.h"
 
 namespace {
-
 
 struct Input {
     std::string name;
@@ -108,7 +107,8 @@ int main(int argc, char** argv) {
                     static_cast<unsigned char>(input.bytes[0]) != 0x1F;
         inputs.push_back(std::move(input));
     }
-    std::sort(inputs.begin(), inputs.end(), [](const Input& a, const Input& b) { return a.name < b.name; });
+    std::sort(inputs.begin(), inputs.end(),
+              [](const Input& a, const Input& b) { return a.name < b.name; });
 
     std::size_t all_bytes = 0, xml_bytes = 0, all_entries = 0, xml_entries = 0;
     std::vector<std::string> bodies;
@@ -175,7 +175,8 @@ int main(int argc, char** argv) {
             "{\"files\": %zu, \"bytes\": %zu, \"entries\": %zu, \"xml_files_bytes\": %zu, "
             "\"chuhai_mbps\": %.2f, \"chuhai_entries_per_s\": %.0f, \"chuhai_xml_mbps\": %.2f, "
             "\"pugixml_xml_mbps\": %.2f, \"html_bodies\": %zu, \"html_bytes\": %zu, "
-            "\"html_to_text_mbps\": %.2f, \"gumbo_text_mbps\": %.2f, \"rounds\": %d, \"sink\": %zu}\n",
+            "\"html_to_text_mbps\": %.2f, \"gumbo_text_mbps\": %.2f, \"rounds\": %d, \"sink\": "
+            "%zu}\n",
             inputs.size(), all_bytes, all_entries, xml_bytes, chuhai_all_mbps,
             all_entries / chuhai_all, chuhai_xml_mbps, pugixml_mbps, bodies.size(), body_bytes,
             tokenizer_mbps, gumbo_mbps, rounds, sink % 10);

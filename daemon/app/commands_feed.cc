@@ -2,10 +2,9 @@
 // debugging sources and for the conformance tests. With --json: one object per input per line,
 // the schema of docs/feeds.md.
 
-#include <nlohmann/json.hpp>
-
 #include <iostream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "app/commands.h"
 #include "common/error.h"
@@ -67,21 +66,25 @@ nlohmann::json to_json(const std::string& source, const feed::FeedDocument& doc,
 }
 
 nlohmann::json error_json(const std::string& source, const std::string& message) {
-    return {{"source", source}, {"format", nullptr},    {"encoding", nullptr},
-            {"bozo", false},    {"error", message},     {"feed", nullptr},
+    return {{"source", source},
+            {"format", nullptr},
+            {"encoding", nullptr},
+            {"bozo", false},
+            {"error", message},
+            {"feed", nullptr},
             {"entries", nlohmann::json::array()}};
 }
 
 void print_text(const std::string& source, const feed::FeedDocument& doc) {
-    std::cout << source << ": " << doc.format << ", " << doc.encoding << ", "
-              << doc.entries.size() << " entries";
+    std::cout << source << ": " << doc.format << ", " << doc.encoding << ", " << doc.entries.size()
+              << " entries";
     if (doc.bozo)
         std::cout << " (bozo: " << doc.bozo_reason << ")";
     std::cout << "\n  feed: " << doc.title << " <" << doc.link << ">\n";
     for (const feed::FeedEntry& e : doc.entries) {
         std::cout << "  - " << e.title << "\n    " << e.link << "\n    "
-                  << (e.published ? format_rfc3339(*e.published) : std::string("(no date)"))
-                  << "  " << e.key << "\n";
+                  << (e.published ? format_rfc3339(*e.published) : std::string("(no date)")) << "  "
+                  << e.key << "\n";
     }
 }
 
@@ -101,7 +104,8 @@ int run_feed_parse(const FeedParseOptions& options) {
         try {
             std::string bytes;
             if (input == "-") {
-                bytes.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+                bytes.assign(std::istreambuf_iterator<char>(std::cin),
+                             std::istreambuf_iterator<char>());
             } else {
                 bytes = read_file(input);
             }
@@ -112,8 +116,8 @@ int run_feed_parse(const FeedParseOptions& options) {
             parse_options.source = input;
             const feed::FeedDocument doc = feed::parse_feed(bytes, parse_options);
             if (options.json)
-                std::cout << to_json(input, doc, options.with_html).dump(-1, ' ', false,
-                                                                        nlohmann::json::error_handler_t::replace)
+                std::cout << to_json(input, doc, options.with_html)
+                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                           << '\n';
             else
                 print_text(input, doc);

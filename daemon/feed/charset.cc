@@ -118,16 +118,16 @@ bool convert_with_icu(std::string_view bytes, const std::string& charset, Decode
         return false;
     std::string& target = out.utf8;
     target.resize(bytes.size() * 3 + 16);
-    int32_t written = ucnv_toAlgorithmic(
-        UCNV_UTF8, converter.get(), target.data(), static_cast<int32_t>(target.size()),
-        bytes.data(), static_cast<int32_t>(bytes.size()), &status);
+    int32_t written = ucnv_toAlgorithmic(UCNV_UTF8, converter.get(), target.data(),
+                                         static_cast<int32_t>(target.size()), bytes.data(),
+                                         static_cast<int32_t>(bytes.size()), &status);
     if (status == U_BUFFER_OVERFLOW_ERROR) {
         status = U_ZERO_ERROR;
         target.resize(static_cast<std::size_t>(written) + 16);
         ucnv_reset(converter.get());
-        written = ucnv_toAlgorithmic(
-            UCNV_UTF8, converter.get(), target.data(), static_cast<int32_t>(target.size()),
-            bytes.data(), static_cast<int32_t>(bytes.size()), &status);
+        written = ucnv_toAlgorithmic(UCNV_UTF8, converter.get(), target.data(),
+                                     static_cast<int32_t>(target.size()), bytes.data(),
+                                     static_cast<int32_t>(bytes.size()), &status);
     }
     if (U_FAILURE(status))
         return false;
@@ -204,31 +204,56 @@ std::string canonical_charset(std::string_view label) {
     if (name.empty())
         return name;
     static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
-        {"utf8", "utf-8"},           {"utf-8", "utf-8"},
-        {"unicode-1-1-utf-8", "utf-8"}, {"x-unicode20utf8", "utf-8"},
-        {"gb2312", "gb18030"},       {"gbk", "gb18030"},
-        {"gb18030", "gb18030"},      {"x-gbk", "gb18030"},
-        {"cp936", "gb18030"},        {"ms936", "gb18030"},
-        {"windows-936", "gb18030"},  {"csgb2312", "gb18030"},
-        {"euc-cn", "gb18030"},       {"gb-2312-80", "gb18030"},
-        {"chinese", "gb18030"},      {"iso-ir-58", "gb18030"},
-        {"hz-gb-2312", "hz-gb-2312"}, {"big5", "big5"},
-        {"big5-hkscs", "big5"},      {"cn-big5", "big5"},
-        {"x-x-big5", "big5"},        {"csbig5", "big5"},
-        {"iso-8859-1", "windows-1252"}, {"iso8859-1", "windows-1252"},
-        {"latin1", "windows-1252"},  {"latin-1", "windows-1252"},
-        {"l1", "windows-1252"},      {"us-ascii", "windows-1252"},
-        {"ascii", "windows-1252"},   {"cp819", "windows-1252"},
-        {"ibm819", "windows-1252"},  {"iso-ir-100", "windows-1252"},
-        {"windows-1252", "windows-1252"}, {"cp1252", "windows-1252"},
-        {"x-cp1252", "windows-1252"}, {"iso-8859-1:1987", "windows-1252"},
-        {"cp1251", "windows-1251"},  {"x-cp1251", "windows-1251"},
-        {"utf16", "utf-16"},         {"utf32", "utf-32"},
-        {"shift-jis", "shift_jis"},  {"sjis", "shift_jis"},
-        {"x-sjis", "shift_jis"},     {"ms-kanji", "shift_jis"},
-        {"euc-jp", "euc-jp"},        {"euc-kr", "euc-kr"},
-        {"ks-c-5601-1987", "euc-kr"}, {"iso-8859-9", "windows-1254"},
-        {"latin5", "windows-1254"},  {"iso-8859-11", "windows-874"},
+        {"utf8", "utf-8"},
+        {"utf-8", "utf-8"},
+        {"unicode-1-1-utf-8", "utf-8"},
+        {"x-unicode20utf8", "utf-8"},
+        {"gb2312", "gb18030"},
+        {"gbk", "gb18030"},
+        {"gb18030", "gb18030"},
+        {"x-gbk", "gb18030"},
+        {"cp936", "gb18030"},
+        {"ms936", "gb18030"},
+        {"windows-936", "gb18030"},
+        {"csgb2312", "gb18030"},
+        {"euc-cn", "gb18030"},
+        {"gb-2312-80", "gb18030"},
+        {"chinese", "gb18030"},
+        {"iso-ir-58", "gb18030"},
+        {"hz-gb-2312", "hz-gb-2312"},
+        {"big5", "big5"},
+        {"big5-hkscs", "big5"},
+        {"cn-big5", "big5"},
+        {"x-x-big5", "big5"},
+        {"csbig5", "big5"},
+        {"iso-8859-1", "windows-1252"},
+        {"iso8859-1", "windows-1252"},
+        {"latin1", "windows-1252"},
+        {"latin-1", "windows-1252"},
+        {"l1", "windows-1252"},
+        {"us-ascii", "windows-1252"},
+        {"ascii", "windows-1252"},
+        {"cp819", "windows-1252"},
+        {"ibm819", "windows-1252"},
+        {"iso-ir-100", "windows-1252"},
+        {"windows-1252", "windows-1252"},
+        {"cp1252", "windows-1252"},
+        {"x-cp1252", "windows-1252"},
+        {"iso-8859-1:1987", "windows-1252"},
+        {"cp1251", "windows-1251"},
+        {"x-cp1251", "windows-1251"},
+        {"utf16", "utf-16"},
+        {"utf32", "utf-32"},
+        {"shift-jis", "shift_jis"},
+        {"sjis", "shift_jis"},
+        {"x-sjis", "shift_jis"},
+        {"ms-kanji", "shift_jis"},
+        {"euc-jp", "euc-jp"},
+        {"euc-kr", "euc-kr"},
+        {"ks-c-5601-1987", "euc-kr"},
+        {"iso-8859-9", "windows-1254"},
+        {"latin5", "windows-1254"},
+        {"iso-8859-11", "windows-874"},
         {"tis-620", "windows-874"},
     };
     for (const auto& [alias, canonical] : kAliases)

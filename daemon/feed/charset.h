@@ -17,7 +17,7 @@ struct DecodedText {
     std::string encoding;  // what it was decoded from: "utf-8", "gb18030", "windows-1252", ...
     std::string source;    // what decided it: "bom", "http", "xml", "detected", "default"
     bool replaced_invalid = false;  // some bytes were invalid and became U+FFFD
-    std::string note;      // why a declared charset was overruled, when it was
+    std::string note;               // why a declared charset was overruled, when it was
 };
 
 DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type = {});

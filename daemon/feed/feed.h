@@ -25,9 +25,9 @@ struct FeedEntry {
     std::optional<UtcTime> updated;
 
     // Filled by the normaliser (identity.h).
-    std::string url;       // the link resolved against xml:base and the feed URL, not canonicalised
-    std::string html_base;  // the base URL relative links in content_html resolve against
-    std::string key;        // stable item key: "id:…", "url:…" or "hash:…"
+    std::string url;  // the link resolved against xml:base and the feed URL, not canonicalised
+    std::string html_base;           // the base URL relative links in content_html resolve against
+    std::string key;                 // stable item key: "id:…", "url:…" or "hash:…"
     std::uint64_t content_hash = 0;  // changes when title/summary/content text changes
     std::uint64_t simhash = 0;       // near-duplicate fingerprint of title + lead
 };

@@ -1,11 +1,11 @@
 #include "feed/feed_parser.h"
 
-#include <pugixml.hpp>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <pugixml.hpp>
 #include <vector>
 
 #include "common/error.h"
@@ -79,7 +79,8 @@ Ns ns_from_uri(std::string_view uri) {
         uri.remove_suffix(1);
     if (uri == "http://www.w3.org/2005/Atom" || uri == "https://www.w3.org/2005/Atom")
         return Ns::atom10;
-    if (uri == "http://purl.org/atom/ns#" || uri == "http://purl.org/atom/ns#draft-ietf-atompub-format-07" ||
+    if (uri == "http://purl.org/atom/ns#" ||
+        uri == "http://purl.org/atom/ns#draft-ietf-atompub-format-07" ||
         uri == "http://example.com/newformat#" || uri == "http://purl.org/echo")
         return Ns::atom03;
     if (uri == "http://purl.org/rss/1.0")
@@ -102,8 +103,9 @@ Ns ns_from_uri(std::string_view uri) {
         equals_ci(uri, "https://www.itunes.com/dtds/podcast-1.0.dtd"))
         return Ns::itunes;
     // RSS 2.0 namespaces some generators declare: the same vocabulary as no namespace.
-    if (uri.rfind("http://backend.userland.com/rss", 0) == 0 || uri == "http://blogs.law.harvard.edu/tech/rss" ||
-        uri == "http://purl.org/rss/2.0" || uri.empty())
+    if (uri.rfind("http://backend.userland.com/rss", 0) == 0 ||
+        uri == "http://blogs.law.harvard.edu/tech/rss" || uri == "http://purl.org/rss/2.0" ||
+        uri.empty())
         return Ns::none;
     return Ns::other;
 }
@@ -154,7 +156,8 @@ class NamespaceResolver {
         const std::size_t colon = name.find(':');
         const std::string_view prefix =
             colon == std::string_view::npos ? std::string_view{} : name.substr(0, colon);
-        const std::string_view local = colon == std::string_view::npos ? name : name.substr(colon + 1);
+        const std::string_view local =
+            colon == std::string_view::npos ? name : name.substr(colon + 1);
         if (prefix == "xml")
             return {Ns::other, local};
         for (pugi::xml_node n = node; n && n != root_ && n.type() == pugi::node_element;
@@ -165,7 +168,7 @@ class NamespaceResolver {
                     continue;
                 const std::string_view declared =
                     attribute_name.size() > 6 && attribute_name[5] == ':' ? attribute_name.substr(6)
-                                                                           : std::string_view{};
+                                                                          : std::string_view{};
                 if ((attribute_name.size() == 5 && prefix.empty()) ||
                     (!prefix.empty() && declared == prefix))
                     return {ns_from_uri(attribute.value()), local};
@@ -376,7 +379,8 @@ class XmlFeedReader {
                     else if (name.local == "description" && doc().subtitle.empty())
                         doc().subtitle = text::html_to_text(xml_.markup(child));
                 } else if (name.ns == Ns::itunes) {
-                    if ((name.local == "subtitle" || name.local == "summary") && itunes_subtitle.empty())
+                    if ((name.local == "subtitle" || name.local == "summary") &&
+                        itunes_subtitle.empty())
                         itunes_subtitle = plain_text(child);
                 } else if (name.ns == Ns::atom10 && name.local == "link" && atom_link.empty()) {
                     const std::string rel = attribute_text(child, "rel");
@@ -519,8 +523,8 @@ class XmlFeedReader {
                     if (name.local == "link") {
                         const std::string rel = attribute_text(child, "rel");
                         if (atom_link.empty() && (rel.empty() || rel == "alternate"))
-                            atom_link = resolve_url(attribute_text(child, "href"),
-                                                    with_base(child, base));
+                            atom_link =
+                                resolve_url(attribute_text(child, "href"), with_base(child, base));
                     } else if (name.local == "updated") {
                         if (updated_text.empty())
                             updated_text = trimmed(xml_.text(child));
@@ -679,13 +683,15 @@ class XmlFeedReader {
             if (name.local != "link" || !is_atom(name.ns))
                 continue;
             const std::string rel = attribute_text(child, "rel");
-            if (!rel.empty() && rel != "alternate" && rel != "http://www.iana.org/assignments/relation/alternate")
+            if (!rel.empty() && rel != "alternate" &&
+                rel != "http://www.iana.org/assignments/relation/alternate")
                 continue;
             std::string href = attribute_text(child, "href");
             if (href.empty())
                 continue;
             const std::string type = attribute_text(child, "type");
-            const bool html = type.empty() || type == "text/html" || type == "application/xhtml+xml";
+            const bool html =
+                type.empty() || type == "text/html" || type == "application/xhtml+xml";
             if (best.empty() || (html && !best_is_html)) {
                 best = resolve_url(href, with_base(child, base));
                 best_is_html = html;
@@ -768,7 +774,8 @@ class XmlFeedReader {
                     published_text = trimmed(xml_.text(child));
             } else if (name.ns == Ns::media && name.local == "group" && !have_summary) {
                 for (const pugi::xml_node& inner : child.children())
-                    if (inner.type() == pugi::node_element && qname_of(inner).local == "description") {
+                    if (inner.type() == pugi::node_element &&
+                        qname_of(inner).local == "description") {
                         summary = construct(inner);
                         have_summary = true;
                         break;
@@ -783,9 +790,11 @@ class XmlFeedReader {
             entry.summary = summary.plain();
         if (have_content) {
             entry.content = content.plain();
-            entry.content_html = content.is_html ? std::move(content.markup) : escape_html(content.markup);
+            entry.content_html =
+                content.is_html ? std::move(content.markup) : escape_html(content.markup);
         } else if (have_summary) {
-            entry.content_html = summary.is_html ? std::move(summary.markup) : escape_html(summary.markup);
+            entry.content_html =
+                summary.is_html ? std::move(summary.markup) : escape_html(summary.markup);
         }
         const std::string link = alternate_link(node, base);
         detail::finish_entry(entry, link, base);
@@ -872,8 +881,8 @@ std::string describe_position(std::string_view text, std::ptrdiff_t offset) {
     return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
-constexpr unsigned kPugiFlags = pugi::parse_cdata | pugi::parse_eol | pugi::parse_wconv_attribute |
-                                pugi::parse_ws_pcdata;
+constexpr unsigned kPugiFlags =
+    pugi::parse_cdata | pugi::parse_eol | pugi::parse_wconv_attribute | pugi::parse_ws_pcdata;
 
 void parse_xml(std::string_view text, ParseContext& context) {
     pugi::xml_document document;
@@ -917,7 +926,8 @@ void parse_xml(std::string_view text, ParseContext& context) {
         context.bozo(reason);
     }
     if (xml.too_deep())
-        context.bozo("markup nested deeper than " + std::to_string(kMaxNestingDepth) + " flattened");
+        context.bozo("markup nested deeper than " + std::to_string(kMaxNestingDepth) +
+                     " flattened");
 }
 
 // Where the document starts: after whitespace, or at the first markup when junk precedes it.

@@ -1,10 +1,10 @@
 #include "feed/identity.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <unordered_map>
 #include <unordered_set>
-#include <algorithm>
 
 #include "text/normalize.h"
 
@@ -85,9 +85,9 @@ bool is_stop_word(std::string_view word) {
     if (word.size() > 5)
         return false;
     static constexpr std::string_view kStopWords[] = {
-        "a",  "an",  "the",  "of",   "in",   "on",  "to",    "for",  "and",  "or",
-        "is", "are", "was",  "its",  "it",   "with", "by",   "at",   "as",   "from",
-        "be", "has", "have", "that", "this", "new", "after", "says", "said", "will"};
+        "a",  "an",  "the",  "of",   "in",   "on",   "to",    "for",  "and",  "or",
+        "is", "are", "was",  "its",  "it",   "with", "by",    "at",   "as",   "from",
+        "be", "has", "have", "that", "this", "new",  "after", "says", "said", "will"};
     for (const std::string_view stop : kStopWords)
         if (stop == word)
             return true;
@@ -132,7 +132,8 @@ class SimHashAccumulator {
     void flush() {
         for (int byte = 0; byte < 8; ++byte) {
             for (int bit = 0; bit < 8; ++bit)
-                counts_[8 * bit + byte] += static_cast<unsigned>((lanes_[byte] >> (8 * bit)) & 0xFF);
+                counts_[8 * bit + byte] +=
+                    static_cast<unsigned>((lanes_[byte] >> (8 * bit)) & 0xFF);
             lanes_[byte] = 0;
         }
         pending_ = 0;
@@ -265,7 +266,8 @@ std::uint64_t simhash(std::string_view raw_text) {
     };
     auto end_cjk_run = [&] {
         if (lone_cjk)
-            accumulator.add_hash(stable_hash64(std::string_view(text.data() + cjk_start, cjk_length), kSeed));
+            accumulator.add_hash(
+                stable_hash64(std::string_view(text.data() + cjk_start, cjk_length), kSeed));
         lone_cjk = false;
         cjk_length = 0;
     };
@@ -280,7 +282,8 @@ std::uint64_t simhash(std::string_view raw_text) {
                 lone_cjk = true;
             } else {
                 // The bigram: the previous character and this one, adjacent in the text.
-                accumulator.add_hash(stable_hash64(std::string_view(text.data() + cjk_start, end - cjk_start), kSeed));
+                accumulator.add_hash(stable_hash64(
+                    std::string_view(text.data() + cjk_start, end - cjk_start), kSeed));
                 lone_cjk = false;
             }
             cjk_start = start;

@@ -86,8 +86,8 @@ void add_tags(FeedEntry& entry, const json& tags) {
     for (const json& tag : tags) {
         std::string value = tag.is_string() ? tag.get<std::string>() : string_of(tag, "#value");
         value = text::collapse_whitespace(value);
-        if (!value.empty() &&
-            std::find(entry.categories.begin(), entry.categories.end(), value) == entry.categories.end())
+        if (!value.empty() && std::find(entry.categories.begin(), entry.categories.end(), value) ==
+                                  entry.categories.end())
             entry.categories.push_back(std::move(value));
     }
 }
@@ -97,7 +97,8 @@ void read_json_feed_items(const json& root, ParseContext& context) {
     doc.format = "jsonfeed";
     doc.title = text::collapse_whitespace(string_of(root, "title"));
     doc.subtitle = text::collapse_whitespace(string_of(root, "description"));
-    const std::string feed_base = resolve_url(string_of(root, "feed_url"), context.options.base_url);
+    const std::string feed_base =
+        resolve_url(string_of(root, "feed_url"), context.options.base_url);
     const std::string base = feed_base.empty() ? context.options.base_url : feed_base;
     if (const std::string home = string_of(root, "home_page_url"); !home.empty()) {
         doc.url = resolve_url(home, base);
@@ -176,9 +177,10 @@ void read_rss_in_json(const json& rss, ParseContext& context) {
 
 void read_json_feed(std::string_view text, ParseContext& context) {
     if (!nesting_within_limit(text))
-        throw Error(ErrorKind::parse,
-                    "not a feed: JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels",
-                    context.where());
+        throw Error(
+            ErrorKind::parse,
+            "not a feed: JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+            context.where());
     const json root = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
     if (root.is_discarded())
         throw Error(ErrorKind::parse, "not a feed: invalid JSON", context.where());

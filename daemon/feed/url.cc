@@ -48,8 +48,8 @@ UriParts split(std::string_view s) {
     // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
     if (!s.empty() && is_alpha(s[0])) {
         std::size_t i = 1;
-        while (i < s.size() && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '-' ||
-                                s[i] == '.'))
+        while (i < s.size() &&
+               (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'))
             ++i;
         if (i < s.size() && s[i] == ':') {
             parts.scheme = std::string(s.substr(0, i));
@@ -165,15 +165,17 @@ std::string normalize_escapes(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
         if (c == '%') {
-            if (i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-                hex_value(s[i + 2]) >= 0) {
-                const char decoded = static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            if (i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+                const char decoded =
+                    static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
                 if (is_unreserved(decoded)) {
                     out.push_back(decoded);
                 } else {
                     out.push_back('%');
-                    out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(s[i + 1]))));
-                    out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(s[i + 2]))));
+                    out.push_back(
+                        static_cast<char>(std::toupper(static_cast<unsigned char>(s[i + 1]))));
+                    out.push_back(
+                        static_cast<char>(std::toupper(static_cast<unsigned char>(s[i + 2]))));
                 }
                 i += 2;
                 continue;
@@ -211,8 +213,8 @@ std::string normalize_authority(std::string_view authority, std::string_view sch
     std::string out = userinfo + lowered(host);
     while (!out.empty() && out.back() == '.')
         out.pop_back();  // "example.com." is the same host
-    const bool default_port = port.empty() || (scheme == "http" && port == "80") ||
-                              (scheme == "https" && port == "443");
+    const bool default_port =
+        port.empty() || (scheme == "http" && port == "80") || (scheme == "https" && port == "443");
     if (!default_port && std::all_of(port.begin(), port.end(), is_digit)) {
         out += ':';
         out += port;
@@ -246,10 +248,11 @@ bool is_tracking_parameter(std::string_view name) {
     if (key.rfind("utm_", 0) == 0)
         return true;
     static constexpr std::string_view kTracking[] = {
-        "fbclid", "gclid",  "dclid",      "gbraid",     "wbraid",  "msclkid", "yclid",
-        "igshid", "mc_cid", "mc_eid",     "spm",        "_hsenc",  "_hsmi",   "mkt_tok",
-        "vero_id", "oly_enc_id", "oly_anon_id", "__twitter_impression", "_ga", "_gl",
-        "scm",    "share_token", "wt_mc", "cmpid",   "ncid",   "sr_share"};
+        "fbclid", "gclid",   "dclid",   "gbraid",      "wbraid",      "msclkid",
+        "yclid",  "igshid",  "mc_cid",  "mc_eid",      "spm",         "_hsenc",
+        "_hsmi",  "mkt_tok", "vero_id", "oly_enc_id",  "oly_anon_id", "__twitter_impression",
+        "_ga",    "_gl",     "scm",     "share_token", "wt_mc",       "cmpid",
+        "ncid",   "sr_share"};
     return std::find(std::begin(kTracking), std::end(kTracking), key) != std::end(kTracking);
 }
 
@@ -275,8 +278,9 @@ std::string resolve_url(std::string_view reference, std::string_view base) {
             target.path = base_parts.path;
             target.query = ref.query ? ref.query : base_parts.query;
         } else {
-            target.path = ref.path[0] == '/' ? remove_dot_segments(ref.path)
-                                             : remove_dot_segments(merge_paths(base_parts, ref.path));
+            target.path = ref.path[0] == '/'
+                              ? remove_dot_segments(ref.path)
+                              : remove_dot_segments(merge_paths(base_parts, ref.path));
             target.query = ref.query;
         }
     }

@@ -30,9 +30,10 @@ bool is_reference(std::string_view text) {
         if (hex)
             ++i;
         const std::size_t start = i;
-        while (i < text.size() && i - start < 10 &&
-               ((text[i] >= '0' && text[i] <= '9') ||
-                (hex && ((text[i] >= 'a' && text[i] <= 'f') || (text[i] >= 'A' && text[i] <= 'F')))))
+        while (
+            i < text.size() && i - start < 10 &&
+            ((text[i] >= '0' && text[i] <= '9') ||
+             (hex && ((text[i] >= 'a' && text[i] <= 'f') || (text[i] >= 'A' && text[i] <= 'F')))))
             ++i;
         return i > start && i < text.size() && text[i] == ';';
     }
@@ -137,7 +138,8 @@ class Repairer {
                 out().resize(before);  // a cut-off CDATA section: the document ended inside it
             return;
         }
-        if (rest.size() >= 9 && (rest.substr(0, 9) == "<!DOCTYPE" || rest.substr(0, 9) == "<!doctype")) {
+        if (rest.size() >= 9 &&
+            (rest.substr(0, 9) == "<!DOCTYPE" || rest.substr(0, 9) == "<!doctype")) {
             skip_doctype();
             return;
         }

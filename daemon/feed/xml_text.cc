@@ -74,7 +74,8 @@ void XmlText::decode(std::string_view raw, std::string& out) {
             continue;
         }
         if (raw[i] != '&') {
-            problems_.note("control character U+" + std::to_string(static_cast<int>(raw[i])), offset);
+            problems_.note("control character U+" + std::to_string(static_cast<int>(raw[i])),
+                           offset);
             ++i;
             continue;
         }

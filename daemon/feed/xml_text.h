@@ -5,9 +5,8 @@
 // reports them, and reports bare '&' and control characters, which make a document not
 // well-formed.
 
-#include <pugixml.hpp>
-
 #include <cstddef>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
 

@@ -26,19 +26,21 @@ bool in(std::string_view name, std::initializer_list<std::string_view> names) {
 }
 
 Treatment treatment_of(std::string_view tag) {
-    if (in(tag, {"a",      "abbr", "b",      "blockquote", "br",  "caption", "cite",  "code",
-                 "dd",     "del",  "dfn",    "div",        "dl",  "dt",      "em",    "figcaption",
-                 "figure", "h1",   "h2",     "h3",         "h4",  "h5",      "h6",    "hr",
-                 "i",      "ins",  "kbd",    "li",         "mark", "ol",     "p",     "pre",
-                 "q",      "s",    "samp",   "small",      "span", "strike", "strong", "sub",
-                 "sup",    "table", "tbody", "td",         "tfoot", "th",    "thead", "tr",
-                 "u",      "ul",   "var"}))
+    if (in(tag,
+           {"a",      "abbr",  "b",     "blockquote", "br",    "caption", "cite",   "code",
+            "dd",     "del",   "dfn",   "div",        "dl",    "dt",      "em",     "figcaption",
+            "figure", "h1",    "h2",    "h3",         "h4",    "h5",      "h6",     "hr",
+            "i",      "ins",   "kbd",   "li",         "mark",  "ol",      "p",      "pre",
+            "q",      "s",     "samp",  "small",      "span",  "strike",  "strong", "sub",
+            "sup",    "table", "tbody", "td",         "tfoot", "th",      "thead",  "tr",
+            "u",      "ul",    "var"}))
         return Treatment::keep;
-    if (in(tag, {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
-                 "noscript", "template", "form", "input", "button", "select", "textarea",
-                 "option", "audio", "video", "source", "track", "picture", "canvas", "svg",
-                 "math", "link", "meta", "base", "head", "title", "noembed", "noframes",
-                 "param", "map", "area", "dialog", "portal"}))
+    if (in(tag,
+           {"script",   "style",    "iframe", "frame", "frameset", "object",  "embed",    "applet",
+            "noscript", "template", "form",   "input", "button",   "select",  "textarea", "option",
+            "audio",    "video",    "source", "track", "picture",  "canvas",  "svg",      "math",
+            "link",     "meta",     "base",   "head",  "title",    "noembed", "noframes", "param",
+            "map",      "area",     "dialog", "portal"}))
         return Treatment::drop;
     if (tag == "img")
         return Treatment::image;
@@ -117,8 +119,8 @@ void append_attributes(const GumboElement& element, std::string_view tag, std::s
                 append_escaped(url, out, true);
                 out += "\" rel=\"nofollow noopener noreferrer\"";
             }
-        } else if (name == "title" || ((tag == "td" || tag == "th") &&
-                                       (name == "colspan" || name == "rowspan")) ||
+        } else if (name == "title" ||
+                   ((tag == "td" || tag == "th") && (name == "colspan" || name == "rowspan")) ||
                    (tag == "ol" && name == "start")) {
             out += ' ';
             out += name;

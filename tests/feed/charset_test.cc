@@ -1,6 +1,7 @@
 #include "feed/charset.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/file.h"
@@ -39,13 +40,15 @@ TEST(Charset, OrderOfTrustIsBomThenHttpThenDeclaration) {
     EXPECT_EQ(http.source, "http");
     EXPECT_NE(http.utf8.find("caf\xc3\xa9"), std::string::npos);
 
-    const std::string bom = "\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"gbk\"?><t>caf\xc3\xa9</t>";
+    const std::string bom =
+        "\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"gbk\"?><t>caf\xc3\xa9</t>";
     DecodedText with_bom = decode_to_utf8(bom, "text/xml; charset=iso-8859-1");
     EXPECT_EQ(with_bom.encoding, "utf-8");
     EXPECT_EQ(with_bom.source, "bom");
     EXPECT_EQ(with_bom.utf8.rfind("<?xml", 0), 0u);  // the BOM is gone
 
-    const std::string declared = "<?xml version=\"1.0\" encoding=\"windows-1251\"?><t>\xcf\xf0\xe8</t>";
+    const std::string declared =
+        "<?xml version=\"1.0\" encoding=\"windows-1251\"?><t>\xcf\xf0\xe8</t>";
     DecodedText from_declaration = decode_to_utf8(declared);
     EXPECT_EQ(from_declaration.encoding, "windows-1251");
     EXPECT_NE(from_declaration.utf8.find("\xd0\x9f\xd1\x80\xd0\xb8"), std::string::npos);  // "При"
@@ -61,7 +64,8 @@ TEST(Charset, Utf16WithAndWithoutBom) {
 }
 
 TEST(Charset, InvalidBytesBecomeReplacementCharacters) {
-    DecodedText decoded = decode_to_utf8("<t>ok \xff\xfe bad \xe4\xb8</t>", "text/xml; charset=utf-8");
+    DecodedText decoded =
+        decode_to_utf8("<t>ok \xff\xfe bad \xe4\xb8</t>", "text/xml; charset=utf-8");
     EXPECT_TRUE(decoded.replaced_invalid);
     EXPECT_EQ(decoded.utf8, "<t>ok \xef\xbf\xbd\xef\xbf\xbd bad \xef\xbf\xbd</t>");
     std::string repaired;
@@ -80,12 +84,14 @@ TEST(Charset, UndeclaredLegacyBytesAreDetected) {
     DecodedText decoded = decode_to_utf8(text);
     EXPECT_EQ(decoded.source, "detected");
     EXPECT_TRUE(is_valid_utf8(decoded.utf8));
-    EXPECT_NE(decoded.utf8.find("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"), std::string::npos)
+    EXPECT_NE(decoded.utf8.find("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"),
+              std::string::npos)
         << decoded.encoding;
 }
 
 TEST(Charset, UnknownLabelFallsBackToTheBytes) {
-    DecodedText decoded = decode_to_utf8("<?xml version=\"1.0\" encoding=\"x-made-up\"?><t>\xe4\xb8\xad</t>");
+    DecodedText decoded =
+        decode_to_utf8("<?xml version=\"1.0\" encoding=\"x-made-up\"?><t>\xe4\xb8\xad</t>");
     EXPECT_EQ(decoded.encoding, "utf-8");
     EXPECT_NE(decoded.utf8.find("\xe4\xb8\xad"), std::string::npos);
 }

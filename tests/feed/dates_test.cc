@@ -40,7 +40,8 @@ TEST(Dates, ChineseForms) {
     EXPECT_EQ(parsed("2024年6月24日 10:30", "Asia/Shanghai"), "2024-06-24T02:30:00Z");
     EXPECT_EQ(parsed("2024年06月24日10时30分", "Asia/Shanghai"), "2024-06-24T02:30:00Z");
     EXPECT_EQ(parsed("2024年6月24日 下午3:05", "Asia/Shanghai"), "2024-06-24T07:05:00Z");
-    EXPECT_EQ(parsed("２０２４年６月２４日 星期一 10：30", "Asia/Shanghai"), "2024-06-24T02:30:00Z");
+    EXPECT_EQ(parsed("２０２４年６月２４日 星期一 10：30", "Asia/Shanghai"),
+              "2024-06-24T02:30:00Z");
     EXPECT_EQ(parsed("2024-06-24 10:30:00", "Asia/Shanghai"), "2024-06-24T02:30:00Z");
     EXPECT_EQ(parsed("2024/06/24 10:30", "Asia/Shanghai"), "2024-06-24T02:30:00Z");
     EXPECT_EQ(parsed("北京时间2024年6月24日 10:30"), "2024-06-24T02:30:00Z");

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "common/error.h"
-#include "feed/identity.h"
 #include "common/file.h"
+#include "feed/identity.h"
 #include "tests/support/test_support.h"
 
 namespace chuhai::feed {
@@ -132,7 +132,8 @@ TEST(FeedParser, JsonFeed11) {
 TEST(FeedParser, UndefinedEntitiesAreDecodedAndMakeTheFeedBozo) {
     const FeedDocument doc = parse_fixture("rss_undefined_entities.xml");
     EXPECT_TRUE(doc.bozo);
-    EXPECT_NE(doc.bozo_reason.find("undefined entity &mdash;"), std::string::npos) << doc.bozo_reason;
+    EXPECT_NE(doc.bozo_reason.find("undefined entity &mdash;"), std::string::npos)
+        << doc.bozo_reason;
     EXPECT_NE(doc.bozo_reason.find("line 4"), std::string::npos) << doc.bozo_reason;
     EXPECT_EQ(doc.title, "Entities \u2014 a test");
     ASSERT_EQ(doc.entries.size(), 2u);

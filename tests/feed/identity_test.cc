@@ -1,10 +1,10 @@
 #include "feed/identity.h"
 
-#include "feed/feed_parser.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "feed/feed_parser.h"
 
 namespace chuhai::feed {
 namespace {
@@ -18,42 +18,42 @@ FeedEntry entry(std::string title, std::string summary) {
 
 // Syndicated copies: one wire story as three outlets ran it (headline tweaks, a dateline, a
 // trimmed or extended lead), in English and in Chinese.
-const FeedEntry kWireOriginal = entry(
-    "Alibaba Cloud opens second data centre in Mexico as overseas push accelerates",
-    "Alibaba Cloud said on Monday it had opened a second data centre in Mexico, part of a "
-    "plan to expand its international infrastructure as Chinese technology companies look "
-    "for growth in Latin America. The Hangzhou-based company said the new facility in "
-    "Queretaro would serve customers in retail, finance and gaming.");
-const FeedEntry kWireCopy = entry(
-    "Alibaba Cloud opens second data center in Mexico as overseas push accelerates - Reuters",
-    "HANGZHOU, June 24 (Reuters) - Alibaba Cloud said on Monday it had opened a second data "
-    "center in Mexico, part of a plan to expand its international infrastructure as Chinese "
-    "technology companies look for growth in Latin America. The Hangzhou-based company said "
-    "the new facility in Queretaro would serve customers in retail, finance and gaming.");
-const FeedEntry kWireRepost = entry(
-    "UPDATE 1-Alibaba Cloud opens second data centre in Mexico as overseas push accelerates",
-    "Alibaba Cloud said on Monday it had opened a second data centre in Mexico, part of a "
-    "plan to expand its international infrastructure as Chinese technology companies look "
-    "for growth in Latin America.");
+const FeedEntry kWireOriginal =
+    entry("Alibaba Cloud opens second data centre in Mexico as overseas push accelerates",
+          "Alibaba Cloud said on Monday it had opened a second data centre in Mexico, part of a "
+          "plan to expand its international infrastructure as Chinese technology companies look "
+          "for growth in Latin America. The Hangzhou-based company said the new facility in "
+          "Queretaro would serve customers in retail, finance and gaming.");
+const FeedEntry kWireCopy =
+    entry("Alibaba Cloud opens second data center in Mexico as overseas push accelerates - Reuters",
+          "HANGZHOU, June 24 (Reuters) - Alibaba Cloud said on Monday it had opened a second data "
+          "center in Mexico, part of a plan to expand its international infrastructure as Chinese "
+          "technology companies look for growth in Latin America. The Hangzhou-based company said "
+          "the new facility in Queretaro would serve customers in retail, finance and gaming.");
+const FeedEntry kWireRepost =
+    entry("UPDATE 1-Alibaba Cloud opens second data centre in Mexico as overseas push accelerates",
+          "Alibaba Cloud said on Monday it had opened a second data centre in Mexico, part of a "
+          "plan to expand its international infrastructure as Chinese technology companies look "
+          "for growth in Latin America.");
 // Different stories about the same company, and about the same place.
-const FeedEntry kOtherAlibaba = entry(
-    "Alibaba Cloud cuts prices of Qwen models for developers in Europe",
-    "Alibaba Cloud on Tuesday lowered the prices of its Qwen large language models for "
-    "customers in Europe by up to 50%, stepping up competition with US rivals as it courts "
-    "developers in Germany and France.");
-const FeedEntry kOtherMexico = entry(
-    "Huawei Cloud opens data centre in Mexico City to serve Latin American banks",
-    "Huawei Cloud said it had opened a new data centre in Mexico City, its third in the "
-    "country, targeting banks and government agencies across Latin America.");
+const FeedEntry kOtherAlibaba =
+    entry("Alibaba Cloud cuts prices of Qwen models for developers in Europe",
+          "Alibaba Cloud on Tuesday lowered the prices of its Qwen large language models for "
+          "customers in Europe by up to 50%, stepping up competition with US rivals as it courts "
+          "developers in Germany and France.");
+const FeedEntry kOtherMexico =
+    entry("Huawei Cloud opens data centre in Mexico City to serve Latin American banks",
+          "Huawei Cloud said it had opened a new data centre in Mexico City, its third in the "
+          "country, targeting banks and government agencies across Latin America.");
 
-const FeedEntry kChineseOriginal = entry(
-    "阿里云在墨西哥启用第二座数据中心",
-    "阿里云周一宣布在墨西哥克雷塔罗启用第二座数据中心，这是其加速海外基础设施布局的一部分，"
-    "新数据中心将服务零售、金融和游戏行业客户。");
-const FeedEntry kChineseRepost = entry(
-    "阿里云在墨西哥启用第二座数据中心 加速出海",
-    "【新华社】阿里云周一宣布在墨西哥克雷塔罗启用第二座数据中心，这是其加速海外基础设施布局的一部分，"
-    "新数据中心将服务零售、金融和游戏行业客户。");
+const FeedEntry kChineseOriginal =
+    entry("阿里云在墨西哥启用第二座数据中心",
+          "阿里云周一宣布在墨西哥克雷塔罗启用第二座数据中心，这是其加速海外基础设施布局的一部分，"
+          "新数据中心将服务零售、金融和游戏行业客户。");
+const FeedEntry kChineseRepost = entry("阿里云在墨西哥启用第二座数据中心 加速出海",
+                                       "【新华社】阿里云周一宣布在墨西哥克雷塔罗启用第二座数据中心"
+                                       "，这是其加速海外基础设施布局的一部分，"
+                                       "新数据中心将服务零售、金融和游戏行业客户。");
 const FeedEntry kChineseOther = entry(
     "华为云在利雅得上线人工智能区域",
     "华为云周二宣布在沙特阿拉伯利雅得上线人工智能云区域，面向中东政府和企业客户提供大模型服务。");
@@ -97,7 +97,8 @@ TEST(Identity, DifferentStoriesAreNot) {
 }
 
 TEST(Identity, SimHashIgnoresCaseWidthAndPunctuation) {
-    EXPECT_EQ(simhash("Alibaba Cloud opens DATA centre!"), simhash("alibaba cloud, opens data centre"));
+    EXPECT_EQ(simhash("Alibaba Cloud opens DATA centre!"),
+              simhash("alibaba cloud, opens data centre"));
     EXPECT_EQ(simhash("ＡＩ出海"), simhash("ai出海"));
     EXPECT_EQ(hamming_distance(0, ~std::uint64_t{0}), 64);
     EXPECT_EQ(hamming_distance(0b1011, 0b0001), 2);
@@ -105,9 +106,10 @@ TEST(Identity, SimHashIgnoresCaseWidthAndPunctuation) {
 
 TEST(Identity, ContentHashSeesTextChangesNotSpacing) {
     auto hash_of = [](const std::string& description) {
-        const std::string feed = "<rss version=\"2.0\"><channel><item><title>Title</title>"
-                                 "<guid>g</guid><description>" + description +
-                                 "</description></item></channel></rss>";
+        const std::string feed =
+            "<rss version=\"2.0\"><channel><item><title>Title</title>"
+            "<guid>g</guid><description>" +
+            description + "</description></item></channel></rss>";
         return parse_feed(feed).entries.at(0).content_hash;
     };
     const std::uint64_t original = hash_of("&lt;p&gt;Some summary text&lt;/p&gt;");

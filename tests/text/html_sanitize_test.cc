@@ -39,8 +39,7 @@ TEST(HtmlSanitize, LinksArePolicedAndImagesBecomeText) {
 }
 
 TEST(HtmlSanitize, EscapesTextAndUnwrapsUnknownElements) {
-    EXPECT_EQ(sanitize_html("1 &lt; 2 &amp; <font color=red>red</font>"),
-              "1 &lt; 2 &amp; red");
+    EXPECT_EQ(sanitize_html("1 &lt; 2 &amp; <font color=red>red</font>"), "1 &lt; 2 &amp; red");
     EXPECT_EQ(sanitize_html("<td colspan=2 onmouseover=x>c</td>"), "c");  // no table around it
     EXPECT_EQ(sanitize_html("<table><tr><td colspan=\"2\" width=9>c</td></tr></table>"),
               "<table><tbody><tr><td colspan=\"2\">c</td></tr></tbody></table>");
