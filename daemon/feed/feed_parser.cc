@@ -171,7 +171,7 @@ class NamespaceResolver {
                                                                           : std::string_view{};
                 if ((attribute_name.size() == 5 && prefix.empty()) ||
                     (!prefix.empty() && declared == prefix))
-                    return {ns_from_uri(attribute.value()), local};
+                    return {cached_ns_from_uri(attribute.value()), local};
             }
         }
         for (const auto& [declared, ns] : root_declarations_)
@@ -181,8 +181,20 @@ class NamespaceResolver {
     }
 
   private:
+    // Feeds that declare a namespace on every element (feedburner's atom10:link) repeat the
+    // same URI; pugixml gives each its own copy, so cache by content for the last one seen.
+    Ns cached_ns_from_uri(std::string_view uri) const {
+        if (uri != last_uri_) {
+            last_uri_ = uri;
+            last_ns_ = ns_from_uri(uri);
+        }
+        return last_ns_;
+    }
+
     pugi::xml_node root_;
     std::vector<std::pair<std::string_view, Ns>> root_declarations_;
+    mutable std::string_view last_uri_;
+    mutable Ns last_ns_ = Ns::none;
 };
 
 std::string trimmed(std::string_view s) {
@@ -884,13 +896,18 @@ std::string describe_position(std::string_view text, std::ptrdiff_t offset) {
 constexpr unsigned kPugiFlags =
     pugi::parse_cdata | pugi::parse_eol | pugi::parse_wconv_attribute | pugi::parse_ws_pcdata;
 
-void parse_xml(std::string_view text, ParseContext& context) {
+// Parses `buffer` from `start` in place (the common, well-formed case costs no copy). When
+// it is not well-formed, `pristine` rebuilds the text the parse consumed, for the repair.
+template <typename Pristine>
+void parse_xml(std::string& buffer, std::size_t start, Pristine&& pristine, ParseContext& context) {
     pugi::xml_document document;
-    pugi::xml_parse_result result =
-        document.load_buffer(text.data(), text.size(), kPugiFlags, pugi::encoding_utf8);
+    pugi::xml_parse_result result = document.load_buffer_inplace(
+        buffer.data() + start, buffer.size() - start, kPugiFlags, pugi::encoding_utf8);
     std::string repaired_text;
-    std::string_view parsed_text = text;
+    std::string_view parsed_text = std::string_view(buffer).substr(start);
     if (!result) {
+        buffer = pristine();
+        const std::string_view text = std::string_view(buffer).substr(start);
         std::string reason = "not well-formed XML (" +
                              describe_position(text, static_cast<std::ptrdiff_t>(result.offset)) +
                              ": " + result.description() + ")";
@@ -903,8 +920,8 @@ void parse_xml(std::string_view text, ParseContext& context) {
         repaired_text = std::move(repaired.xml);
         parsed_text = repaired_text;
         document.reset();
-        result = document.load_buffer(repaired_text.data(), repaired_text.size(), kPugiFlags,
-                                      pugi::encoding_utf8);
+        result = document.load_buffer_inplace(repaired_text.data(), repaired_text.size(),
+                                              kPugiFlags, pugi::encoding_utf8);
         // A repaired document that still fails keeps the tree pugixml built before the error.
     }
     const pugi::xml_node root = document.document_element();
@@ -977,9 +994,9 @@ FeedDocument parse_feed(std::string_view bytes, const ParseOptions& options) {
                      " were parsed");
         bytes = bytes.substr(0, options.max_bytes);
     }
+    // `bytes` may point into `inflated`, which must live as long as the parse: a broken
+    // document is decoded again for its repair.
     DecodedText decoded = decode_to_utf8(bytes, options.content_type);
-    inflated.clear();
-    inflated.shrink_to_fit();
     document.encoding = decoded.encoding;
     if (decoded.replaced_invalid)
         context.bozo("bytes invalid in " + decoded.encoding + " replaced with U+FFFD");
@@ -988,7 +1005,9 @@ FeedDocument parse_feed(std::string_view bytes, const ParseOptions& options) {
     if (text[start] == '{' || text[start] == '[')
         detail::read_json_feed(text.substr(start), context);
     else
-        parse_xml(text.substr(start), context);
+        parse_xml(
+            decoded.utf8, start,
+            [&] { return decode_to_utf8(bytes, options.content_type).utf8; }, context);
     assign_item_keys(document.entries);
     document.duplicate_entries = remove_duplicate_entries(document.entries);
     return document;

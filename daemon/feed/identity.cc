@@ -94,6 +94,14 @@ bool is_stop_word(std::string_view word) {
     return false;
 }
 
+constexpr std::array<bool, 128> make_ascii_word_bytes() {
+    std::array<bool, 128> table{};
+    for (unsigned c = 0; c < 128; ++c)
+        table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return table;
+}
+constexpr std::array<bool, 128> kAsciiWordByte = make_ascii_word_bytes();
+
 // Byte b of the table entry for v has the value of bit b of v: adding entries counts bits
 // eight lanes at a time.
 constexpr std::array<std::uint64_t, 256> make_bit_spread() {
@@ -245,22 +253,19 @@ std::uint64_t simhash(std::string_view raw_text) {
     constexpr std::uint64_t kSeed = 0x5157;
     SimHashAccumulator accumulator;
     std::size_t word_start = 0, word_length = 0;
-    std::string_view previous_word;  // for word pairs, which tell stories apart better
+    std::uint64_t previous_word = 0;  // its hash, for word pairs (they tell stories apart)
     std::size_t cjk_start = 0;       // where the last CJK character starts
     std::size_t cjk_length = 0;      // its length; 0 outside a CJK run
     bool lone_cjk = false;           // a CJK run of one character still to count
-    std::string pair;                // reused buffer for "previous word"
     auto end_word = [&] {
         const std::string_view word(text.data() + word_start, word_length);
         if (word_length >= 2 && !is_stop_word(word)) {
-            accumulator.add_hash(stable_hash64(word, kSeed));
-            if (!previous_word.empty()) {
-                pair.assign(previous_word);
-                pair.push_back(' ');
-                pair.append(word);
-                accumulator.add_hash(stable_hash64(pair, kSeed));
-            }
-            previous_word = word;
+            const std::uint64_t h = stable_hash64(word, kSeed);
+            accumulator.add_hash(h);
+            // The pair's feature combines the two words' hashes (order matters).
+            if (previous_word != 0)
+                accumulator.add_hash(mix(previous_word * 0x9E3779B97F4A7C15ull + h));
+            previous_word = h;
         }
         word_length = 0;
     };
@@ -273,6 +278,25 @@ std::uint64_t simhash(std::string_view raw_text) {
     };
     std::size_t i = 0;
     while (i < text.size()) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (byte < 0x80) {
+            // ASCII, the common case: a run of letters and digits, or one separator.
+            if (kAsciiWordByte[byte]) {
+                end_cjk_run();
+                if (word_length == 0)
+                    word_start = i;
+                std::size_t j = i + 1;
+                while (j < text.size() && kAsciiWordByte[static_cast<unsigned char>(text[j])])
+                    ++j;
+                word_length = j - word_start;
+                i = j;
+            } else {
+                end_word();
+                end_cjk_run();
+                ++i;
+            }
+            continue;
+        }
         const std::size_t start = i;
         const char32_t cp = next_code_point(text, i);
         const std::size_t end = std::min(i, text.size());

@@ -324,9 +324,19 @@ void append_html_text(std::string_view html, std::string& out) {
     while (i < n) {
         const unsigned char cls = kClasses[static_cast<unsigned char>(html[i])];
         if (cls == kPlain || (cls == kMaybeNbsp && (i + 1 >= n || html[i + 1] != '\xa0'))) {
+            // A run of text, through single spaces between words: they are already what the
+            // output needs, so only other whitespace goes through the separator logic.
             std::size_t j = i + 1;
-            while (j < n && kClasses[static_cast<unsigned char>(html[j])] == kPlain)
-                ++j;
+            for (;;) {
+                while (j < n && kClasses[static_cast<unsigned char>(html[j])] == kPlain)
+                    ++j;
+                if (j + 1 < n && html[j] == ' ' &&
+                    kClasses[static_cast<unsigned char>(html[j + 1])] == kPlain) {
+                    j += 2;
+                    continue;
+                }
+                break;
+            }
             sink.put(html.data() + i, j - i);
             i = j;
             continue;
