@@ -141,7 +141,11 @@ struct QName {
 // their own (re)declarations on the way up, which are rare and cheap to look for.
 class NamespaceResolver {
   public:
-    explicit NamespaceResolver(const pugi::xml_node& root) : root_(root) {
+    // `declarations_in_document`: how often "xmlns" occurs in the document's text. When the
+    // root holds all of them, nothing below it can redeclare a prefix and the walk up is
+    // skipped.
+    NamespaceResolver(const pugi::xml_node& root, std::size_t declarations_in_document)
+        : root_(root) {
         for (const pugi::xml_attribute& attribute : root.attributes()) {
             const std::string_view name = attribute.name();
             if (name == "xmlns")
@@ -149,6 +153,7 @@ class NamespaceResolver {
             else if (name.substr(0, 6) == "xmlns:")
                 root_declarations_.push_back({name.substr(6), ns_from_uri(attribute.value())});
         }
+        only_root_declares_ = declarations_in_document <= root_declarations_.size();
     }
 
     QName resolve(const pugi::xml_node& node) const {
@@ -160,7 +165,8 @@ class NamespaceResolver {
             colon == std::string_view::npos ? name : name.substr(colon + 1);
         if (prefix == "xml")
             return {Ns::other, local};
-        for (pugi::xml_node n = node; n && n != root_ && n.type() == pugi::node_element;
+        for (pugi::xml_node n = node;
+             !only_root_declares_ && n && n != root_ && n.type() == pugi::node_element;
              n = n.parent()) {
             for (const pugi::xml_attribute& attribute : n.attributes()) {
                 const std::string_view attribute_name = attribute.name();
@@ -193,6 +199,7 @@ class NamespaceResolver {
 
     pugi::xml_node root_;
     std::vector<std::pair<std::string_view, Ns>> root_declarations_;
+    bool only_root_declares_ = false;
     mutable std::string_view last_uri_;
     mutable Ns last_ns_ = Ns::none;
 };
@@ -248,8 +255,9 @@ struct TextValue {
 
 class XmlFeedReader {
   public:
-    XmlFeedReader(ParseContext& context, XmlText& xml, const pugi::xml_node& root)
-        : context_(context), xml_(xml), namespaces_(root) {}
+    XmlFeedReader(ParseContext& context, XmlText& xml, const pugi::xml_node& root,
+                  std::size_t namespace_declarations)
+        : context_(context), xml_(xml), namespaces_(root, namespace_declarations) {}
 
     void read(const pugi::xml_node& root) {
         const QName name = qname_of(root);
@@ -900,6 +908,10 @@ constexpr unsigned kPugiFlags =
 // it is not well-formed, `pristine` rebuilds the text the parse consumed, for the repair.
 template <typename Pristine>
 void parse_xml(std::string& buffer, std::size_t start, Pristine&& pristine, ParseContext& context) {
+    std::size_t declarations = 0;  // counted before the in-place parse changes the text
+    for (std::size_t at = buffer.find("xmlns", start); at != std::string::npos;
+         at = buffer.find("xmlns", at + 5))
+        ++declarations;
     pugi::xml_document document;
     pugi::xml_parse_result result = document.load_buffer_inplace(
         buffer.data() + start, buffer.size() - start, kPugiFlags, pugi::encoding_utf8);
@@ -931,7 +943,7 @@ void parse_xml(std::string& buffer, std::size_t start, Pristine&& pristine, Pars
     // root's offset.
     const char* buffer_start = root.name() - root.offset_debug();
     XmlText xml(buffer_start, kMaxNestingDepth);
-    XmlFeedReader reader(context, xml, root);
+    XmlFeedReader reader(context, xml, root, declarations);
     reader.read(root);
     if (xml.problems().count > 0) {
         std::string reason = xml.problems().first;
