@@ -1018,8 +1018,8 @@ FeedDocument parse_feed(std::string_view bytes, const ParseOptions& options) {
         detail::read_json_feed(text.substr(start), context);
     else
         parse_xml(
-            decoded.utf8, start,
-            [&] { return decode_to_utf8(bytes, options.content_type).utf8; }, context);
+            decoded.utf8, start, [&] { return decode_to_utf8(bytes, options.content_type).utf8; },
+            context);
     assign_item_keys(document.entries);
     document.duplicate_entries = remove_duplicate_entries(document.entries);
     return document;

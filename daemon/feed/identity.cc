@@ -94,13 +94,14 @@ bool is_stop_word(std::string_view word) {
     return false;
 }
 
-constexpr std::array<bool, 128> make_ascii_word_bytes() {
-    std::array<bool, 128> table{};
+// ASCII letters and digits; every byte has an entry (non-ASCII ones are false).
+constexpr std::array<bool, 256> make_ascii_word_bytes() {
+    std::array<bool, 256> table{};
     for (unsigned c = 0; c < 128; ++c)
         table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     return table;
 }
-constexpr std::array<bool, 128> kAsciiWordByte = make_ascii_word_bytes();
+constexpr std::array<bool, 256> kAsciiWordByte = make_ascii_word_bytes();
 
 // Byte b of the table entry for v has the value of bit b of v: adding entries counts bits
 // eight lanes at a time.
@@ -254,9 +255,9 @@ std::uint64_t simhash(std::string_view raw_text) {
     SimHashAccumulator accumulator;
     std::size_t word_start = 0, word_length = 0;
     std::uint64_t previous_word = 0;  // its hash, for word pairs (they tell stories apart)
-    std::size_t cjk_start = 0;       // where the last CJK character starts
-    std::size_t cjk_length = 0;      // its length; 0 outside a CJK run
-    bool lone_cjk = false;           // a CJK run of one character still to count
+    std::size_t cjk_start = 0;        // where the last CJK character starts
+    std::size_t cjk_length = 0;       // its length; 0 outside a CJK run
+    bool lone_cjk = false;            // a CJK run of one character still to count
     auto end_word = [&] {
         const std::string_view word(text.data() + word_start, word_length);
         if (word_length >= 2 && !is_stop_word(word)) {
