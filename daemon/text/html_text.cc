@@ -5,6 +5,10 @@
 #include <cstring>
 #include <iterator>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace chuhai::text {
 
 namespace {
@@ -192,6 +196,41 @@ std::size_t skip_attributes(std::string_view html, std::size_t i) {
     return n;
 }
 
+#if defined(__SSE2__)
+// Bytes that end a run of text: '<', '&', 0xC2 (maybe U+00A0) and controls (whitespace other
+// than the space).
+inline __m128i stops_in(__m128i v) {
+    const __m128i controls = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+    return _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xC2))), controls));
+}
+#endif
+
+// Where a run of text that started before `j` ends: at a byte that is not plain text, or at a
+// space that is not a single space between two plain bytes. Sixteen bytes at a time where SSE2
+// is available; the caller finishes the last bytes one at a time.
+std::size_t end_of_run(std::string_view html, std::size_t j) {
+#if defined(__SSE2__)
+    const char* p = html.data();
+    const std::size_t n = html.size();
+    while (j + 17 <= n) {
+        const __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
+        const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j + 1));
+        const __m128i space = _mm_set1_epi8(' ');
+        const __m128i bad_space = _mm_and_si128(
+            _mm_cmpeq_epi8(here, space), _mm_or_si128(_mm_cmpeq_epi8(next, space), stops_in(next)));
+        const int mask = _mm_movemask_epi8(_mm_or_si128(stops_in(here), bad_space));
+        if (mask != 0)
+            return j + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        j += 16;
+    }
+#else
+    (void)html;
+#endif
+    return j;
+}
+
 void emit_plain(std::string_view text, TextSink& sink) {
     std::size_t i = 0;
     const std::size_t n = text.size();
@@ -326,7 +365,7 @@ void append_html_text(std::string_view html, std::string& out) {
         if (cls == kPlain || (cls == kMaybeNbsp && (i + 1 >= n || html[i + 1] != '\xa0'))) {
             // A run of text, through single spaces between words: they are already what the
             // output needs, so only other whitespace goes through the separator logic.
-            std::size_t j = i + 1;
+            std::size_t j = end_of_run(html, i + 1);
             for (;;) {
                 while (j < n && kClasses[static_cast<unsigned char>(html[j])] == kPlain)
                     ++j;
