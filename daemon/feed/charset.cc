@@ -185,7 +185,7 @@ std::string detect_with_icu(std::string_view bytes) {
     if (U_FAILURE(status))
         return {};
     // The detector only needs a sample; markup is filtered so tags do not skew it.
-    const std::size_t sample = std::min<std::size_t>(bytes.size(), 16 * 1024);
+    const std::size_t sample = std::min<std::size_t>(bytes.size(), 8 * 1024);
     ucsdet_enableInputFilter(detector.get(), true);
     ucsdet_setText(detector.get(), bytes.data(), static_cast<int32_t>(sample), &status);
     const UCharsetMatch* match = ucsdet_detect(detector.get(), &status);

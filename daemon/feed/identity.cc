@@ -1,5 +1,7 @@
 #include "feed/identity.h"
 
+#include <unicode/normalizer2.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -154,18 +156,28 @@ class SimHashAccumulator {
     unsigned features_ = 0;
 };
 
-// NFKC case folding, with a fast path for ASCII (where it is just lower-casing).
+// text::fold() (NFKC case folding), skipped when it would change nothing: ASCII needs only
+// lower-casing, and ICU can tell from the UTF-8 itself (without converting it) that text such
+// as Chinese with typographic quotes is already folded.
 std::string fold_for_fingerprint(std::string_view text) {
     bool ascii = true;
     for (const char c : text)
         ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-    if (!ascii)
-        return chuhai::text::fold(text);
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
+    if (ascii) {
+        std::string out(text);
+        for (char& c : out)
+            if (c >= 'A' && c <= 'Z')
+                c = static_cast<char>(c - 'A' + 'a');
+        return out;
+    }
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* folding = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_SUCCESS(status) && folding != nullptr &&
+        folding->isNormalizedUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())),
+                                  status) &&
+        U_SUCCESS(status))
+        return std::string(text);
+    return chuhai::text::fold(text);
 }
 
 std::string lead_of(const FeedEntry& entry) {

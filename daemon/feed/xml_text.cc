@@ -48,11 +48,30 @@ std::size_t skip_plain(std::string_view raw, std::size_t j) {
     while (j + 16 <= n) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
         // Any byte below 0x20 stops (tab, LF and CR are then let through one at a time).
-        const __m128i stop = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-                         _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xC2)))),
-            _mm_cmpeq_epi8(_mm_max_epu8(v, low), low));
+        const __m128i stop =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xC2)))),
+                         _mm_cmpeq_epi8(_mm_max_epu8(v, low), low));
         const int mask = _mm_movemask_epi8(stop);
+        if (mask != 0)
+            return j + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        j += 16;
+    }
+#else
+    (void)raw;
+#endif
+    return j;
+}
+
+// Like skip_plain(), for text where only control characters matter (CDATA).
+std::size_t skip_non_controls(std::string_view raw, std::size_t j) {
+#if defined(__SSE2__)
+    const char* p = raw.data();
+    const std::size_t n = raw.size();
+    const __m128i low = _mm_set1_epi8(0x1F);
+    while (j + 16 <= n) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
+        const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, low), low));
         if (mask != 0)
             return j + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
         j += 16;
@@ -152,7 +171,7 @@ void XmlText::decode(std::string_view raw, std::string& out) {
 void XmlText::append_raw_filtered(std::string_view raw, std::string& out) {
     std::size_t i = 0;
     while (i < raw.size()) {
-        std::size_t j = i;
+        std::size_t j = skip_non_controls(raw, i);
         while (j < raw.size() && !is_forbidden_control(static_cast<unsigned char>(raw[j])))
             ++j;
         out.append(raw.data() + i, j - i);

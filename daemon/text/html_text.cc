@@ -200,7 +200,8 @@ std::size_t skip_attributes(std::string_view html, std::size_t i) {
 // Bytes that end a run of text: '<', '&', 0xC2 (maybe U+00A0) and controls (whitespace other
 // than the space).
 inline __m128i stops_in(__m128i v) {
-    const __m128i controls = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+    const __m128i controls =
+        _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
     return _mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')), _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xC2))), controls));
