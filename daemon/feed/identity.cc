@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstring>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -38,11 +39,19 @@ void append_without_whitespace(std::string_view text, std::string& out) {
     out.resize(static_cast<std::size_t>(write - out.data()));
 }
 
+// Up to eight bytes as a little-endian number, whatever the host's byte order (the values
+// are stored, so they must not depend on it).
 std::uint64_t load_le(const char* p, std::size_t n) {
-    std::uint64_t value = 0;
-    for (std::size_t i = 0; i < n; ++i)
-        value |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-    return value;
+    if constexpr (std::endian::native == std::endian::little) {
+        std::uint64_t value = 0;
+        std::memcpy(&value, p, n);
+        return value;
+    } else {
+        std::uint64_t value = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            value |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+        return value;
+    }
 }
 
 char32_t next_code_point(std::string_view s, std::size_t& i) {
