@@ -91,16 +91,30 @@ bool is_separator(char32_t cp) {
            (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFF0F) || cp == 0xFFFD;
 }
 
+// A word of up to eight bytes as one number, for comparing short words without memcmp.
+constexpr std::uint64_t pack_word(std::string_view word) {
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < word.size() && i < 8; ++i)
+        value |= static_cast<std::uint64_t>(static_cast<unsigned char>(word[i])) << (8 * i);
+    return value;
+}
+
 // Words too common in headlines to say anything about which story it is.
 bool is_stop_word(std::string_view word) {
     if (word.size() > 5)
         return false;
-    static constexpr std::string_view kStopWords[] = {
-        "a",  "an",  "the",  "of",   "in",   "on",   "to",    "for",  "and",  "or",
-        "is", "are", "was",  "its",  "it",   "with", "by",    "at",   "as",   "from",
-        "be", "has", "have", "that", "this", "new",  "after", "says", "said", "will"};
-    for (const std::string_view stop : kStopWords)
-        if (stop == word)
+    static constexpr std::uint64_t kStopWords[] = {
+        pack_word("a"),    pack_word("an"),  pack_word("the"),   pack_word("of"),
+        pack_word("in"),   pack_word("on"),  pack_word("to"),    pack_word("for"),
+        pack_word("and"),  pack_word("or"),  pack_word("is"),    pack_word("are"),
+        pack_word("was"),  pack_word("its"), pack_word("it"),    pack_word("with"),
+        pack_word("by"),   pack_word("at"),  pack_word("as"),    pack_word("from"),
+        pack_word("be"),   pack_word("has"), pack_word("have"),  pack_word("that"),
+        pack_word("this"), pack_word("new"), pack_word("after"), pack_word("says"),
+        pack_word("said"), pack_word("will")};
+    const std::uint64_t packed = pack_word(word);
+    for (const std::uint64_t stop : kStopWords)
+        if (stop == packed)
             return true;
     return false;
 }
