@@ -293,7 +293,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--chuhai", required=True)
     parser.add_argument("--corpus", default=os.path.join(os.environ.get("CHUHAI_SHARED_DIR", ""), "corpus", "feedparser"))
-    parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--quiet", action="store_true", help="print only failures and the summary")
     args = parser.parse_args()
     if not os.path.isdir(args.corpus):
         print("SKIPPED: feedparser corpus not found at %s" % args.corpus)
@@ -343,7 +343,7 @@ def main():
 
     counts = defaultdict(int)
     per_folder = defaultdict(lambda: [0, 0])
-    failed_lines, crashes = [], []
+    failed_lines, crashes, passed_lines = [], [], []
     for path, folder, header, content_type in sorted(cases):
         rel = os.path.relpath(path, args.corpus)
         top = "/".join(folder.split("/")[:2])
@@ -404,11 +404,13 @@ def main():
         if all(ok for ok, *_ in outcomes):
             counts["pass"] += 1
             per_folder[top][1] += 1
-            if args.verbose:
-                print("PASS %s" % rel)
+            passed_lines.append("PASS %s" % rel)
         else:
             failed_lines.append("FAIL %s: %s" % (rel, describe(outcomes)))
 
+    if not args.quiet:
+        for line in passed_lines:
+            print(line)
     for line in failed_lines:
         print(line)
     for line in crashes:
