@@ -53,6 +53,26 @@ std::string rewrite_cjk(std::string_view text) {
         {"中午", " noon "},
         {"：", ":"},
         {"，", " "},
+        // Accented letters in European month and day names.
+        {"é", "e"},
+        {"É", "e"},
+        {"è", "e"},
+        {"ê", "e"},
+        {"û", "u"},
+        {"ü", "u"},
+        {"ä", "ae"},
+        {"Ä", "ae"},
+        {"á", "a"},
+        {"Á", "a"},
+        {"à", "a"},
+        {"â", "a"},
+        {"ã", "a"},
+        {"í", "i"},
+        {"ó", "o"},
+        {"ô", "o"},
+        {"ö", "o"},
+        {"ú", "u"},
+        {"ç", "c"},
     };
     static constexpr std::string_view kWeekdayPrefixes[] = {"星期", "礼拜", "禮拜", "周", "週"};
     std::string out;
@@ -120,14 +140,33 @@ int month_from_name(std::string_view word) {
         if (word.size() == 3 || word == kFull[m] || (m == 8 && word == "sept") || word.size() == 4)
             return static_cast<int>(m) + 1;
     }
+    // Other languages' abbreviations that feeds write in RFC 822 dates (accents were folded
+    // before: "févr" arrives as "fevr"). Portuguese, Spanish, French, German, Italian, Dutch.
+    struct Localized {
+        std::string_view name;
+        int month;
+    };
+    static constexpr Localized kLocalized[] = {
+        {"fev", 2},  {"fevr", 2}, {"abr", 4},  {"mai", 5},  {"ago", 8},  {"set", 9},  {"out", 10},
+        {"dez", 12}, {"ene", 1},  {"dic", 12}, {"janv", 1}, {"mars", 3}, {"avr", 4},  {"avril", 4},
+        {"juin", 6}, {"juil", 7}, {"aout", 8}, {"okt", 10}, {"mrz", 3},  {"maer", 3}, {"mar", 3},
+        {"gen", 1},  {"mag", 5},  {"giu", 6},  {"lug", 7},  {"ott", 10}, {"mei", 5},  {"dec", 12}};
+    for (const auto& [name, month] : kLocalized)
+        if (word == name)
+            return month;
     return 0;
 }
 
 bool is_weekday_name(std::string_view word) {
     static constexpr std::string_view kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-    if (word.size() < 3)
-        return false;
-    return std::find(std::begin(kDays), std::end(kDays), word.substr(0, 3)) != std::end(kDays);
+    if (word.size() >= 3 &&
+        std::find(std::begin(kDays), std::end(kDays), word.substr(0, 3)) != std::end(kDays))
+        return true;
+    // Portuguese, Spanish, French, German abbreviations.
+    static constexpr std::string_view kLocalized[] = {
+        "seg", "ter", "qua", "qui", "sex", "sab", "dom", "lun", "mie", "jue", "vie", "mer",
+        "jeu", "ven", "sam", "dim", "mo",  "di",  "mi",  "do",  "fr",  "sa",  "so"};
+    return std::find(std::begin(kLocalized), std::end(kLocalized), word) != std::end(kLocalized);
 }
 
 // Zone abbreviations feeds use, as minutes east of UTC. RFC 822's US zones keep their RFC
@@ -343,7 +382,9 @@ class Tokenizer {
         while (i_ < s_.size() && is_alpha(s_[i_]))
             text.push_back(lower(s_[i_++]));
         (void)start;
-        if (const int month = month_from_name(text); month > 0 && p.month < 0) {
+        if (const int month = month_from_name(text); month > 0) {
+            // A second month name wins: the first was a weekday that spells like one
+            // (Spanish and French "mar" for Tuesday).
             p.month = month;
             return true;
         }

@@ -81,6 +81,19 @@ std::size_t non_empty_titles(const std::string& bytes) {
     return count;
 }
 
+// How many date elements (or JSON date keys) the source writes, the feed's own included.
+std::size_t date_elements(const std::string& bytes) {
+    std::size_t count = 0;
+    for (const std::string_view tag :
+         {"<pubDate>", "<dc:date>", "<published>", "<updated>", "<issued>", "<modified>",
+          "\"date_published\"", "\"date_modified\"", "\"pubDate\""}) {
+        for (std::size_t pos = bytes.find(tag); pos != std::string::npos;
+             pos = bytes.find(tag, pos + 1))
+            ++count;
+    }
+    return count;
+}
+
 TEST(RealWorldCorpus, EveryFeedParsesWithTheManifestEntryCount) {
     const auto dir = realworld_dir();
     if (dir.empty())
@@ -106,6 +119,14 @@ TEST(RealWorldCorpus, EveryFeedParsesWithTheManifestEntryCount) {
         const std::size_t must_be_titled =
             std::min(doc.entries.size(), source_titles > 2 ? source_titles - 2 : 0);
         EXPECT_GE(titled, must_be_titled) << source_titles << " titles in the source";
+        // Every date the source writes is read: entries with a date, at least as many as the
+        // source's date elements less the feed's own (two at most, published and updated).
+        std::size_t dated = 0;
+        for (const FeedEntry& entry : doc.entries)
+            dated += entry.published.has_value() || entry.updated.has_value();
+        const std::size_t source_dates = date_elements(bytes);
+        EXPECT_GE(dated, std::min(doc.entries.size(), source_dates > 2 ? source_dates - 2 : 0))
+            << source_dates << " date elements in the source";
     }
 }
 

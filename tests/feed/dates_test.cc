@@ -56,6 +56,13 @@ TEST(Dates, OtherSpellings) {
     EXPECT_EQ(parsed("1719225000"), "2024-06-24T10:30:00Z");
 }
 
+TEST(Dates, OtherLanguagesMonthAndDayNames) {
+    EXPECT_EQ(parsed("Seg, 12 Set 2011 17:00:00 -0300"), "2011-09-12T20:00:00Z");  // Portuguese
+    EXPECT_EQ(parsed("mar, 24 dic 2024 10:00:00 +0100"), "2024-12-24T09:00:00Z");  // Spanish
+    EXPECT_EQ(parsed("lun., 3 févr. 2025 08:00:00 GMT"), "2025-02-03T08:00:00Z");  // French
+    EXPECT_EQ(parsed("Mo, 03 Mär 2025 08:00:00 +0100"), "2025-03-03T07:00:00Z");   // German
+}
+
 TEST(Dates, OffsetlessDatesFollowTheZoneIncludingDaylightSaving) {
     EXPECT_EQ(parsed("2024-07-01 12:00:00", "America/New_York"), "2024-07-01T16:00:00Z");
     EXPECT_EQ(parsed("2024-01-01 12:00:00", "America/New_York"), "2024-01-01T17:00:00Z");
