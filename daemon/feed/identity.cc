@@ -99,22 +99,38 @@ constexpr std::uint64_t pack_word(std::string_view word) {
     return value;
 }
 
-// Words too common in headlines to say anything about which story it is.
+// Words too common in headlines to say anything about which story it is, in an
+// open-addressing table of packed words built at compile time (one or two probes a word).
+constexpr std::string_view kStopWords[] = {
+    "a",  "an",  "the",  "of",   "in",   "on",   "to",    "for",  "and",  "or",
+    "is", "are", "was",  "its",  "it",   "with", "by",    "at",   "as",   "from",
+    "be", "has", "have", "that", "this", "new",  "after", "says", "said", "will"};
+constexpr std::size_t kStopSlots = 128;
+
+constexpr std::size_t stop_slot(std::uint64_t packed) {
+    return static_cast<std::size_t>((packed * 0x9E3779B97F4A7C15ull) >> 57);  // 7 bits
+}
+
+constexpr std::array<std::uint64_t, kStopSlots> make_stop_table() {
+    std::array<std::uint64_t, kStopSlots> table{};
+    for (const std::string_view word : kStopWords) {
+        const std::uint64_t packed = pack_word(word);
+        std::size_t slot = stop_slot(packed);
+        while (table[slot] != 0)
+            slot = (slot + 1) % kStopSlots;
+        table[slot] = packed;
+    }
+    return table;
+}
+constexpr std::array<std::uint64_t, kStopSlots> kStopTable = make_stop_table();
+
 bool is_stop_word(std::string_view word) {
-    if (word.size() > 5)
+    if (word.empty() || word.size() > 5)
         return false;
-    static constexpr std::uint64_t kStopWords[] = {
-        pack_word("a"),    pack_word("an"),  pack_word("the"),   pack_word("of"),
-        pack_word("in"),   pack_word("on"),  pack_word("to"),    pack_word("for"),
-        pack_word("and"),  pack_word("or"),  pack_word("is"),    pack_word("are"),
-        pack_word("was"),  pack_word("its"), pack_word("it"),    pack_word("with"),
-        pack_word("by"),   pack_word("at"),  pack_word("as"),    pack_word("from"),
-        pack_word("be"),   pack_word("has"), pack_word("have"),  pack_word("that"),
-        pack_word("this"), pack_word("new"), pack_word("after"), pack_word("says"),
-        pack_word("said"), pack_word("will")};
     const std::uint64_t packed = pack_word(word);
-    for (const std::uint64_t stop : kStopWords)
-        if (stop == packed)
+    for (std::size_t slot = stop_slot(packed); kStopTable[slot] != 0;
+         slot = (slot + 1) % kStopSlots)
+        if (kStopTable[slot] == packed)
             return true;
     return false;
 }
@@ -128,32 +144,41 @@ constexpr std::array<bool, 256> make_ascii_word_bytes() {
 }
 constexpr std::array<bool, 256> kAsciiWordByte = make_ascii_word_bytes();
 
-// Byte b of the table entry for v has the value of bit b of v: adding entries counts bits
-// eight lanes at a time.
-constexpr std::array<std::uint64_t, 256> make_bit_spread() {
-    std::array<std::uint64_t, 256> table{};
-    for (unsigned v = 0; v < 256; ++v)
-        for (unsigned bit = 0; bit < 8; ++bit)
-            if (v & (1u << bit))
-                table[v] |= std::uint64_t{1} << (8 * bit);
-    return table;
-}
-constexpr std::array<std::uint64_t, 256> kBitSpread = make_bit_spread();
-
-// Counts, for each of the 64 bits, how many feature hashes have it set. Byte-wide lanes are
-// flushed into wide counters before they can overflow.
+// Counts, for each of the 64 bits, how many feature hashes have it set. The counts are kept
+// bit-sliced (plane k holds bit k of all 64 counters), so adding a hash is a short ripple of
+// AND/XOR instead of 64 increments; the planes are flushed into wide counters before they
+// can overflow (255 hashes).
 class SimHashAccumulator {
   public:
     void add_hash(std::uint64_t h) {
-        for (int byte = 0; byte < 8; ++byte)
-            lanes_[byte] += kBitSpread[(h >> (8 * byte)) & 0xFF];
+        std::uint64_t carry = h;
+        for (std::size_t k = 0; carry != 0 && k < planes_.size(); ++k) {
+            const std::uint64_t next = planes_[k] & carry;
+            planes_[k] ^= carry;
+            carry = next;
+        }
         if (++pending_ == 255)
             flush();
         ++features_;
     }
-    void add(std::string_view feature) { add_hash(stable_hash64(feature, 0x5157)); }
+    bool empty() const { return features_ == 0; }
 
     std::uint64_t value() {
+        if (!flushed_) {
+            // Fewer than 255 features (the usual case): compare all 64 counters at once,
+            // bit-sliced, with the majority threshold: a bit is set when count * 2 > features.
+            const unsigned threshold = features_ / 2 + 1;  // count >= threshold
+            std::uint64_t greater = 0, equal = ~std::uint64_t{0};
+            for (std::size_t k = planes_.size(); k-- > 0;) {
+                if ((threshold >> k) & 1) {
+                    equal &= planes_[k];
+                } else {
+                    greater |= equal & planes_[k];
+                    equal &= ~planes_[k];
+                }
+            }
+            return greater | equal;
+        }
         flush();
         std::uint64_t out = 0;
         for (int bit = 0; bit < 64; ++bit)
@@ -164,53 +189,59 @@ class SimHashAccumulator {
 
   private:
     void flush() {
-        for (int byte = 0; byte < 8; ++byte) {
-            for (int bit = 0; bit < 8; ++bit)
-                counts_[8 * bit + byte] +=
-                    static_cast<unsigned>((lanes_[byte] >> (8 * bit)) & 0xFF);
-            lanes_[byte] = 0;
+        for (int bit = 0; bit < 64; ++bit) {
+            unsigned count = 0;
+            for (std::size_t k = 0; k < planes_.size(); ++k)
+                count |= static_cast<unsigned>((planes_[k] >> bit) & 1) << k;
+            counts_[bit] += count;
         }
+        planes_.fill(0);
         pending_ = 0;
+        flushed_ = true;
     }
 
-    std::array<std::uint64_t, 8> lanes_{};
+    std::array<std::uint64_t, 8> planes_{};
     std::array<unsigned, 64> counts_{};
     unsigned pending_ = 0;
     unsigned features_ = 0;
+    bool flushed_ = false;
 };
 
 // text::fold() (NFKC case folding), skipped when it would change nothing: ASCII needs only
 // lower-casing, and ICU can tell from the UTF-8 itself (without converting it) that text such
 // as Chinese with typographic quotes is already folded.
 std::string fold_for_fingerprint(std::string_view text) {
+    // ASCII capitals fold to their lower case whatever follows them, so lowering them first
+    // changes nothing in the result and often leaves nothing else to fold.
+    std::string lowered(text);
     bool ascii = true;
-    for (const char c : text)
+    for (char& c : lowered) {
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
         ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-    if (ascii) {
-        std::string out(text);
-        for (char& c : out)
-            if (c >= 'A' && c <= 'Z')
-                c = static_cast<char>(c - 'A' + 'a');
-        return out;
     }
+    if (ascii)
+        return lowered;
     UErrorCode status = U_ZERO_ERROR;
     const icu::Normalizer2* folding = icu::Normalizer2::getNFKCCasefoldInstance(status);
     if (U_SUCCESS(status) && folding != nullptr &&
-        folding->isNormalizedUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())),
-                                  status) &&
+        folding->isNormalizedUTF8(
+            icu::StringPiece(lowered.data(), static_cast<int32_t>(lowered.size())), status) &&
         U_SUCCESS(status))
-        return std::string(text);
-    return chuhai::text::fold(text);
+        return lowered;
+    return chuhai::text::fold(lowered);
 }
 
-std::string lead_of(const FeedEntry& entry) {
+std::string_view lead_of(const FeedEntry& entry) {
     const std::string& body = !entry.summary.empty() ? entry.summary : entry.content;
+    // kLeadChars code points: count the bytes that start one.
     std::size_t i = 0, count = 0;
-    while (i < body.size() && count < kLeadChars) {
-        next_code_point(body, i);
-        ++count;
+    while (i < body.size()) {
+        if ((static_cast<unsigned char>(body[i]) & 0xC0) != 0x80 && count++ == kLeadChars)
+            break;
+        ++i;
     }
-    return body.substr(0, std::min(i, body.size()));
+    return std::string_view(body).substr(0, i);
 }
 
 }  // namespace
@@ -364,7 +395,13 @@ std::uint64_t simhash(std::string_view raw_text) {
 }
 
 std::uint64_t entry_simhash(const FeedEntry& entry) {
-    return simhash(entry.title + "\n" + lead_of(entry));
+    const std::string_view lead = lead_of(entry);
+    std::string text;
+    text.reserve(entry.title.size() + 1 + lead.size());
+    text.append(entry.title);
+    text.push_back('\n');
+    text.append(lead);
+    return simhash(text);
 }
 
 int hamming_distance(std::uint64_t a, std::uint64_t b) {

@@ -102,7 +102,16 @@ void XmlText::decode(std::string_view raw, std::string& out) {
     const std::size_t n = raw.size();
     std::size_t i = 0;
     while (i < n) {
-        std::size_t j = skip_plain(raw, i);
+        std::size_t j = i;
+        for (;;) {
+            j = skip_plain(raw, j);
+            // The vector scan also stops at tab, LF and CR, which need nothing: go on.
+            if (j < n && (raw[j] == '\n' || raw[j] == '\r' || raw[j] == '\t')) {
+                ++j;
+                continue;
+            }
+            break;
+        }
         while (j < n && !kStops.stop[static_cast<unsigned char>(raw[j])])
             ++j;
         out.append(raw.data() + i, j - i);
@@ -125,6 +134,19 @@ void XmlText::decode(std::string_view raw, std::string& out) {
             problems_.note("control character U+" + std::to_string(static_cast<int>(raw[i])),
                            offset);
             ++i;
+            continue;
+        }
+        // The references escaped HTML is made of, without searching for the ';'.
+        if (i + 3 < n && raw[i + 3] == ';' && raw[i + 2] == 't' &&
+            (raw[i + 1] == 'l' || raw[i + 1] == 'g')) {
+            out.push_back(raw[i + 1] == 'l' ? '<' : '>');
+            i += 4;
+            continue;
+        }
+        if (i + 4 < n && raw[i + 4] == ';' && raw[i + 1] == 'a' && raw[i + 2] == 'm' &&
+            raw[i + 3] == 'p') {
+            out.push_back('&');
+            i += 5;
             continue;
         }
         // "&name;" with one of XML's five names, or a numeric reference.
@@ -171,7 +193,15 @@ void XmlText::decode(std::string_view raw, std::string& out) {
 void XmlText::append_raw_filtered(std::string_view raw, std::string& out) {
     std::size_t i = 0;
     while (i < raw.size()) {
-        std::size_t j = skip_non_controls(raw, i);
+        std::size_t j = i;
+        for (;;) {
+            j = skip_non_controls(raw, j);
+            if (j < raw.size() && (raw[j] == '\n' || raw[j] == '\r' || raw[j] == '\t')) {
+                ++j;
+                continue;
+            }
+            break;
+        }
         while (j < raw.size() && !is_forbidden_control(static_cast<unsigned char>(raw[j])))
             ++j;
         out.append(raw.data() + i, j - i);
