@@ -16,6 +16,9 @@
 // max_bytes. The parser recovers every complete entry it can and sets bozo with the reason(s).
 // DTD entities are never expanded and external ones never loaded (DOCTYPEs are ignored);
 // markup nesting deeper than kMaxNestingDepth is flattened.
+//
+// parse_feed() keeps no state between calls: worker threads may call it concurrently. It does
+// not log; the caller logs bozo_reason once per source.
 
 #include <cstddef>
 #include <string>
