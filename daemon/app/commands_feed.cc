@@ -3,7 +3,6 @@
 // the schema of docs/feeds.md.
 
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
@@ -102,12 +101,19 @@ int run_feed_parse(const FeedParseOptions& options) {
             continue;
         }
         try {
+            // The parser reads at most max_bytes (20 MB) of a feed; inputs are refused well
+            // before they could exhaust memory.
+            constexpr std::size_t kMaxInputBytes = std::size_t{256} << 20;
             std::string bytes;
             if (input == "-") {
-                bytes.assign(std::istreambuf_iterator<char>(std::cin),
-                             std::istreambuf_iterator<char>());
+                char chunk[64 * 1024];
+                while (std::cin.read(chunk, sizeof chunk) || std::cin.gcount() > 0) {
+                    bytes.append(chunk, static_cast<std::size_t>(std::cin.gcount()));
+                    if (bytes.size() > kMaxInputBytes)
+                        throw Error(ErrorKind::io, "standard input is larger than 256 MB", "-");
+                }
             } else {
-                bytes = read_file(input);
+                bytes = read_file(input, kMaxInputBytes);
             }
             feed::ParseOptions parse_options;
             parse_options.content_type = options.content_type;
