@@ -15,7 +15,11 @@ int schema_version(Database& db) {
 }
 
 void migrate(Database& db, int target) {
-    const int latest = latest_schema_version();
+    migrate(db, embedded_migrations(), target);
+}
+
+void migrate(Database& db, std::span<const Migration> migrations, int target) {
+    const int latest = static_cast<int>(migrations.size());
     if (target < 0)
         target = latest;
     if (target > latest) {
@@ -30,7 +34,7 @@ void migrate(Database& db, int target) {
                         "); it was written by a newer chuhai: upgrade chuhai or use a backup",
                     db.path());
     }
-    for (const Migration& migration : embedded_migrations()) {
+    for (const Migration& migration : migrations) {
         if (migration.version <= current || migration.version > target)
             continue;
         Transaction transaction(db);

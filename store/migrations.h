@@ -31,4 +31,7 @@ int schema_version(Database& db);
 // (written by a newer chuhai) or when a migration fails; a failed migration changes nothing.
 void migrate(Database& db, int target = -1);
 
+// The same with a given list of migrations (for tests of the mechanism itself).
+void migrate(Database& db, std::span<const Migration> migrations, int target);
+
 }  // namespace chuhai::store
