@@ -1207,7 +1207,9 @@ CorpusImportResult SqliteStore::import_corpus(const std::string& source_url,
                                               std::span<const CorpusDocument> documents) {
     SourceSpec spec;
     spec.url = source_url;
-    spec.name = "corpus " + source_url;
+    // "corpus /srv/chuhai/corpus" for "file:///srv/chuhai/corpus".
+    spec.name =
+        "corpus " + (source_url.rfind("file://", 0) == 0 ? source_url.substr(7) : source_url);
     spec.kind = SourceKind::seed;
     spec.origin = SourceOrigin::cli;
     std::vector<ItemInput> items;

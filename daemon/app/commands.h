@@ -7,4 +7,7 @@ namespace chuhai::app {
 
 void add_all_commands(CommandLine& cli);
 
+// corpus import/list, search, items, backup (commands_store.cc).
+void add_store_commands(CommandLine& cli);
+
 }  // namespace chuhai::app

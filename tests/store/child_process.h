@@ -15,8 +15,9 @@ namespace chuhai::store::testing {
 
 class ChildProcess {
   public:
-    // Starts argv[0] (a path) with the arguments; throws std::runtime_error if it cannot.
-    explicit ChildProcess(const std::vector<std::string>& argv);
+    // Starts argv[0] (a path) with the arguments; throws std::runtime_error if it cannot. With
+    // merge_stderr, its stderr goes to the same pipe as its stdout.
+    explicit ChildProcess(const std::vector<std::string>& argv, bool merge_stderr = false);
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
     ~ChildProcess();
