@@ -41,6 +41,26 @@ void for_each_counted_term(std::string_view text, F&& on_term) {
     });
 }
 
+std::uint64_t term_hash(std::string_view term) {
+    return std::hash<std::string_view>{}(term);
+}
+
+// The distinct term hashes of a text with their counts, sorted by hash.
+std::vector<std::pair<std::uint64_t, int>> count_terms(std::string_view text) {
+    std::vector<std::uint64_t> hashes;
+    hashes.reserve(text.size() / 5);
+    for_each_counted_term(text, [&](std::string_view term) { hashes.push_back(term_hash(term)); });
+    std::sort(hashes.begin(), hashes.end());
+    std::vector<std::pair<std::uint64_t, int>> counts;
+    for (const std::uint64_t hash : hashes) {
+        if (!counts.empty() && counts.back().first == hash)
+            ++counts.back().second;
+        else
+            counts.emplace_back(hash, 1);
+    }
+    return counts;
+}
+
 float tf_weight(int count) {
     return 1.0f + std::log(static_cast<float>(count));
 }
@@ -65,27 +85,23 @@ float CorpusModel::idf_for(std::size_t document_frequency) const {
 }
 
 CorpusModel::CorpusModel(std::span<const Document> documents) {
-    std::vector<std::unordered_map<std::string, int>> counts(documents.size());
     for (std::size_t d = 0; d < documents.size(); ++d) {
         document_ids_.push_back(documents[d].id);
-        for_each_counted_term(documents[d].text,
-                              [&](std::string_view term) { ++counts[d][std::string(term)]; });
+        for (const auto& [hash, count] : count_terms(documents[d].text)) {
+            terms_[hash].postings.push_back(
+                Posting{static_cast<std::uint32_t>(d), tf_weight(count)});
+        }
     }
-    for (std::size_t d = 0; d < counts.size(); ++d) {
-        for (const auto& [term, count] : counts[d])
-            terms_[term].postings.push_back(Posting{static_cast<std::uint32_t>(d), 0.0f});
-    }
-    for (auto& [term, entry] : terms_)
-        entry.idf = idf_for(entry.postings.size());
-    // Weights, then each document's vector scaled to unit length.
+    // Weights (tf × idf), then each document's vector scaled to unit length.
     std::vector<double> norms(documents.size(), 0.0);
-    for (auto& [term, entry] : terms_) {
+    for (auto& [hash, entry] : terms_) {
+        entry.idf = idf_for(entry.postings.size());
         for (Posting& posting : entry.postings) {
-            posting.weight = tf_weight(counts[posting.document][term]) * entry.idf;
+            posting.weight *= entry.idf;
             norms[posting.document] += static_cast<double>(posting.weight) * posting.weight;
         }
     }
-    for (auto& [term, entry] : terms_) {
+    for (auto& [hash, entry] : terms_) {
         for (Posting& posting : entry.postings) {
             const double norm = std::sqrt(norms[posting.document]);
             posting.weight = norm > 0 ? static_cast<float>(posting.weight / norm) : 0.0f;
@@ -97,31 +113,20 @@ std::vector<CorpusSimilarity> CorpusModel::similarities(std::string_view text) c
     std::vector<CorpusSimilarity> result;
     if (empty())
         return result;
-    // Term counts of the text: known terms by entry, unknown ones by hash (they only add to
-    // the text's vector length, which lowers the cosine, as they should).
-    std::unordered_map<const TermEntry*, int> known;
-    std::unordered_map<std::size_t, int> unknown;
-    std::string key;
-    for_each_counted_term(text, [&](std::string_view term) {
-        key.assign(term);
-        const auto it = terms_.find(key);
-        if (it != terms_.end())
-            ++known[&it->second];
-        else
-            ++unknown[std::hash<std::string_view>{}(term)];
-    });
     std::vector<double> dots(document_ids_.size(), 0.0);
     double norm = 0;
-    for (const auto& [entry, count] : known) {
-        const double weight = tf_weight(count) * entry->idf;
-        norm += weight * weight;
-        for (const Posting& posting : entry->postings)
-            dots[posting.document] += weight * posting.weight;
-    }
     const double unknown_idf = idf_for(0);
-    for (const auto& [hash, count] : unknown) {
-        const double weight = tf_weight(count) * unknown_idf;
+    for (const auto& [hash, count] : count_terms(text)) {
+        const auto it = terms_.find(hash);
+        // A term the corpus has never seen only lengthens the text's vector, which lowers the
+        // cosine, as it should.
+        const double weight =
+            tf_weight(count) * (it != terms_.end() ? it->second.idf : unknown_idf);
         norm += weight * weight;
+        if (it == terms_.end())
+            continue;
+        for (const Posting& posting : it->second.postings)
+            dots[posting.document] += weight * posting.weight;
     }
     norm = std::sqrt(norm);
     result.reserve(document_ids_.size());

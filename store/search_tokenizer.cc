@@ -1,5 +1,6 @@
 #include "store/search_tokenizer.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "common/error.h"
@@ -69,7 +70,24 @@ void append_quoted(std::string& out, std::string_view chunk) {
     out += '"';
 }
 
+void in_set(sqlite3_context* context, int, sqlite3_value** arguments) {
+    const auto* set =
+        static_cast<const IdSet*>(sqlite3_value_pointer(arguments[1], kIdSetPointerType));
+    const bool found = set != nullptr && std::binary_search(set->begin(), set->end(),
+                                                            sqlite3_value_int64(arguments[0]));
+    sqlite3_result_int(context, found ? 1 : 0);
+}
+
 }  // namespace
+
+void register_search_functions(sqlite3* db, const std::string& path) {
+    const int rc = sqlite3_create_function_v2(db, "chuhai_in_set", 2, SQLITE_UTF8, nullptr, in_set,
+                                              nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+        throw Error(ErrorKind::store,
+                    std::string("cannot register chuhai_in_set(): ") + sqlite3_errstr(rc), path);
+    }
+}
 
 void register_search_tokenizer(sqlite3* db, const std::string& path) {
     fts5_api* api = fts5_api_of(db);

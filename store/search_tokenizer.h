@@ -8,8 +8,10 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace chuhai::store {
 
@@ -17,6 +19,16 @@ inline constexpr const char* kSearchTokenizerName = "chuhai";
 
 // Registers the tokenizer on the connection. Throws Error(store) when FTS5 is unavailable.
 void register_search_tokenizer(sqlite3* db, const std::string& path);
+
+// A sorted set of item ids that a query passes as a bound pointer (sqlite3_bind_pointer with
+// kIdSetPointerType) to the SQL function chuhai_in_set(id, set), which tells whether the id is
+// in it. Search filters by topic or source this way: the set is read once, and each candidate is
+// checked in memory instead of by a lookup per row.
+using IdSet = std::vector<std::int64_t>;
+inline constexpr const char* kIdSetPointerType = "chuhai_id_set";
+
+// Registers chuhai_in_set() on the connection.
+void register_search_functions(sqlite3* db, const std::string& path);
 
 // Builds a MATCH expression from free text: words and "quoted phrases" must all occur (AND);
 // every word is quoted, so FTS5 operators and punctuation in the input are taken literally and

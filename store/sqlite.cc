@@ -122,12 +122,14 @@ void Database::exec(std::string_view sql) {
 }
 
 StatementUse Database::cached(std::string_view sql) {
-    auto it = statement_cache_.find(std::string(sql));
+    auto it = statement_cache_.find(sql);
     if (it == statement_cache_.end()) {
-        it = statement_cache_.emplace(std::string(sql), std::make_unique<Statement>(*this, sql))
-                 .first;
+        auto entry = std::make_unique<CachedStatement>(
+            CachedStatement{std::string(sql), Statement(*this, sql)});
+        const std::string_view key = entry->sql;
+        it = statement_cache_.emplace(key, std::move(entry)).first;
     }
-    return StatementUse(*it->second);
+    return StatementUse(it->second->statement);
 }
 
 std::int64_t Database::query_int64(std::string_view sql) {

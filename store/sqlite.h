@@ -128,7 +128,12 @@ class Database {
     sqlite3* db_ = nullptr;
     std::string path_;
     std::chrono::milliseconds busy_timeout_;
-    std::unordered_map<std::string, std::unique_ptr<Statement>> statement_cache_;
+    // Keyed by the SQL text, which each entry owns; looked up without copying the text.
+    struct CachedStatement {
+        std::string sql;
+        Statement statement;
+    };
+    std::unordered_map<std::string_view, std::unique_ptr<CachedStatement>> statement_cache_;
 };
 
 // A transaction that rolls back unless committed. The destructor never throws: a failed

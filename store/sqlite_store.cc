@@ -4,12 +4,14 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <system_error>
-#include <unordered_set>
 
 #include "common/error.h"
 #include "store/migrations.h"
@@ -45,7 +47,7 @@ std::optional<std::int64_t> to_db(const std::optional<std::chrono::seconds>& d) 
 }
 
 std::string to_json_array(const std::vector<std::string>& values) {
-    return nlohmann::json(values).dump();
+    return values.empty() ? std::string("[]") : nlohmann::json(values).dump();
 }
 
 std::vector<std::string> from_json_array(std::string_view text) {
@@ -88,6 +90,13 @@ std::string content_hash_of(const ItemInput& item) {
     text += '\x1f';
     text += item.content;
     return sha256_hex(text);
+}
+
+// The key of band `b` (0..3) of a fingerprint in fingerprint_bands: the band number and its
+// 16 bits.
+std::int64_t band_key(std::uint64_t fingerprint, int b) {
+    return (static_cast<std::int64_t>(b) << 16) |
+           static_cast<std::int64_t>((fingerprint >> (16 * b)) & 0xFFFF);
 }
 
 // The text compared with the corpus: title and body.
@@ -318,6 +327,7 @@ std::unique_ptr<Database> open_database(const std::filesystem::path& path,
     // Checkpoints stay small; the WAL file is truncated back after a large batch.
     db->exec("PRAGMA journal_size_limit = 67108864");
     register_search_tokenizer(db->handle(), path.string());
+    register_search_functions(db->handle(), path.string());
     return db;
 }
 
@@ -905,16 +915,25 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
         insert->run();
         result.item = db_->last_insert_rowid();
     }
+    {
+        // The index is kept by the writer for inserts (see migrations/0002_search.sql).
+        auto index = db_->cached(
+            "INSERT INTO items_fts (rowid, title, summary, content) VALUES (?1, ?2, ?3, ?4)");
+        index->bind(1, result.item)
+            .bind(2, input.title)
+            .bind_text_or_null(3, input.summary)
+            .bind_text_or_null(4, input.content);
+        index->run();
+    }
     add_sighting(result.item);
     if (input.fingerprint) {
-        auto band =
-            db_->cached("INSERT OR IGNORE INTO fingerprint_bands (band, item_id) VALUES (?1, ?2)");
-        for (int b = 0; b < 4; ++b) {
-            const auto bits = static_cast<std::int64_t>((*input.fingerprint >> (16 * b)) & 0xFFFF);
-            band->bind(1, (static_cast<std::int64_t>(b) << 16) | bits).bind(2, result.item);
-            band->run();
-            band->reset();
-        }
+        auto bands = db_->cached(
+            "INSERT OR IGNORE INTO fingerprint_bands (band, item_id) "
+            "VALUES (?1, ?5), (?2, ?5), (?3, ?5), (?4, ?5)");
+        for (int b = 0; b < 4; ++b)
+            bands->bind(b + 1, band_key(*input.fingerprint, b));
+        bands->bind(5, result.item);
+        bands->run();
     }
     if (context.source.kind == SourceKind::seed)
         bump_corpus_generation();
@@ -933,10 +952,8 @@ StoryId SqliteStore::find_or_start_story(const ItemWriteContext& context,
             SELECT DISTINCT i.fingerprint, i.story_id FROM fingerprint_bands b
             JOIN items i ON i.id = b.item_id
             WHERE b.band IN (?1, ?2, ?3, ?4) AND i.first_seen >= ?5 AND i.fingerprint IS NOT NULL)sql");
-        for (int b = 0; b < 4; ++b) {
-            const auto bits = static_cast<std::int64_t>((*fingerprint >> (16 * b)) & 0xFFFF);
-            candidates->bind(b + 1, (static_cast<std::int64_t>(b) << 16) | bits);
-        }
+        for (int b = 0; b < 4; ++b)
+            candidates->bind(b + 1, band_key(*fingerprint, b));
         candidates->bind(5, seen - static_cast<std::int64_t>(options_.story_window.count()));
         std::optional<std::pair<int, StoryId>> best;
         while (candidates->step()) {
@@ -1163,40 +1180,107 @@ std::vector<SearchHit> SqliteStore::search(const SearchQuery& query) {
         throw Error(ErrorKind::usage,
                     "the search query has no words to look for: '" + query.text + "'");
     }
-    auto rows = db_->cached(R"sql(
-        SELECT i.id, highlight(items_fts, 0, ?2, ?3),
-               snippet(items_fts, -1, ?2, ?3, '…', 24),
-               i.link, src.name, i.first_seen, i.published, items_fts.rank
-        FROM items_fts
-        JOIN items i ON i.id = items_fts.rowid
-        JOIN sources src ON src.id = i.source_id
-        WHERE items_fts MATCH ?1
-          AND (?4 IS NULL OR i.first_seen >= ?4)
-          AND (?5 IS NULL OR EXISTS (
-                SELECT 1 FROM matches m WHERE m.item_id = i.id AND m.topic = ?5))
-          AND (?6 IS NULL OR EXISTS (
-                SELECT 1 FROM sightings g JOIN sources gs ON gs.id = g.source_id
-                WHERE g.item_id = i.id AND (gs.name = ?6 OR gs.url = ?6)))
-        ORDER BY items_fts.rank LIMIT ?7)sql");
-    rows->bind(1, expression)
-        .bind(2, query.highlight_open)
-        .bind(3, query.highlight_close)
-        .bind(4, to_db(query.since))
-        .bind_text_or_null(5, query.topic)
-        .bind_text_or_null(6, query.source)
-        .bind(7, static_cast<std::int64_t>(query.limit));
+    // Phase 1: the best `limit` of the newest `candidates` matching items that pass the
+    // filters. FTS5 walks the matches newest first (rowid order, no sorting) and bm25 is
+    // computed only for the candidates: ranking every match of a very common word would cost
+    // time in proportion to the whole archive, and for news the newest thousands are the ones
+    // that matter. The filters never look rows up one by one: since becomes a rowid bound that
+    // FTS5 applies in the index, topic and source become a set of ids checked in memory.
+    std::int64_t first_id = 0;
+    if (query.since) {
+        // Ids are given in the order items are first seen.
+        auto bound = db_->cached("SELECT min(id) FROM items WHERE first_seen >= ?1");
+        bound->bind(1, to_db(*query.since));
+        first_id = bound->step() && !bound->is_null(0) ? bound->column_int64(0)
+                                                       : std::numeric_limits<std::int64_t>::max();
+    }
+    std::optional<IdSet> eligible;
+    auto restrict_to = [&eligible](IdSet ids) {
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        if (eligible) {
+            IdSet both;
+            std::set_intersection(eligible->begin(), eligible->end(), ids.begin(), ids.end(),
+                                  std::back_inserter(both));
+            ids = std::move(both);
+        }
+        eligible = std::move(ids);
+    };
+    if (!query.topic.empty()) {
+        auto rows = db_->cached("SELECT item_id FROM matches WHERE topic = ?1 AND item_id >= ?2");
+        rows->bind(1, query.topic).bind(2, first_id);
+        IdSet ids;
+        while (rows->step())
+            ids.push_back(rows->column_int64(0));
+        restrict_to(std::move(ids));
+    }
+    if (!query.source.empty()) {
+        auto rows = db_->cached(R"sql(
+            SELECT g.item_id FROM sources s JOIN sightings g ON g.source_id = s.id
+            WHERE (s.name = ?1 OR s.url = ?1) AND g.item_id >= ?2)sql");
+        rows->bind(1, query.source).bind(2, first_id);
+        IdSet ids;
+        while (rows->step())
+            ids.push_back(rows->column_int64(0));
+        restrict_to(std::move(ids));
+    }
+    const std::int64_t candidates =
+        query.candidates == 0 ? -1 : static_cast<std::int64_t>(query.candidates);
+    std::vector<std::pair<ItemId, double>> ranked;
+    if (!eligible || !eligible->empty()) {
+        auto rows = eligible ? db_->cached(R"sql(
+            SELECT id, score FROM (
+                SELECT rowid AS id, bm25(items_fts, 4.0, 2.0, 1.0) AS score
+                FROM items_fts WHERE items_fts MATCH ?1 AND rowid >= ?2
+                  AND chuhai_in_set(rowid, ?5)
+                ORDER BY rowid DESC LIMIT ?3)
+            ORDER BY score, id DESC LIMIT ?4)sql")
+                             : db_->cached(R"sql(
+            SELECT id, score FROM (
+                SELECT rowid AS id, bm25(items_fts, 4.0, 2.0, 1.0) AS score
+                FROM items_fts WHERE items_fts MATCH ?1 AND rowid >= ?2
+                ORDER BY rowid DESC LIMIT ?3)
+            ORDER BY score, id DESC LIMIT ?4)sql");
+        rows->bind(1, expression)
+            .bind(2, first_id)
+            .bind(3, candidates)
+            .bind(4, static_cast<std::int64_t>(query.limit));
+        if (eligible) {
+            const int rc =
+                sqlite3_bind_pointer(rows->handle(), 5, &*eligible, kIdSetPointerType, nullptr);
+            if (rc != SQLITE_OK)
+                db_->fail(rc, "binding the search filter");
+        }
+        while (rows->step())
+            ranked.emplace_back(rows->column_int64(0), rows->column_double(1));
+    }
+
+    // Phase 2: highlights and snippets for the few results.
+    auto details = db_->cached(R"sql(
+        SELECT highlight(items_fts, 0, ?2, ?3), snippet(items_fts, -1, ?2, ?3, '…', 24),
+               i.link, src.name, i.first_seen, i.published
+        FROM items_fts f JOIN items i ON i.id = f.rowid JOIN sources src ON src.id = i.source_id
+        WHERE items_fts MATCH ?1 AND f.rowid = ?4)sql");
     std::vector<SearchHit> hits;
-    while (rows->step()) {
-        SearchHit hit;
-        hit.item = rows->column_int64(0);
-        hit.title = rows->column_string(1);
-        hit.snippet = rows->column_string(2);
-        hit.link = rows->column_string(3);
-        hit.source_name = rows->column_string(4);
-        hit.first_seen = from_db(rows->column_int64(5));
-        hit.published = optional_time(*rows, 6);
-        hit.rank = rows->column_double(7);
-        hits.push_back(std::move(hit));
+    hits.reserve(ranked.size());
+    for (const auto& [id, score] : ranked) {
+        details->bind(1, expression)
+            .bind(2, query.highlight_open)
+            .bind(3, query.highlight_close)
+            .bind(4, id);
+        if (details->step()) {
+            SearchHit hit;
+            hit.item = id;
+            hit.title = details->column_string(0);
+            hit.snippet = details->column_string(1);
+            hit.link = details->column_string(2);
+            hit.source_name = details->column_string(3);
+            hit.first_seen = from_db(details->column_int64(4));
+            hit.published = optional_time(*details, 5);
+            hit.rank = score;
+            hits.push_back(std::move(hit));
+        }
+        details->reset();
     }
     return hits;
 }

@@ -302,6 +302,9 @@ struct SearchQuery {
     std::string topic{};   // only items with a match of this topic
     std::string source{};  // a source name or URL: only items it carried
     std::size_t limit = 20;
+    // Only the newest this many matching items (that pass the filters) are ranked; 0: all.
+    // Bounds the time a very common word takes; exact whenever fewer items match.
+    std::size_t candidates = 2000;
     std::string highlight_open = "[";  // around matched terms in title and snippet
     std::string highlight_close = "]";
 };
@@ -456,8 +459,9 @@ class Store {
     virtual std::optional<Provenance> provenance(ItemId id) = 0;
     virtual std::optional<Story> story(StoryId id) = 0;
     virtual std::vector<Revision> revisions(ItemId id) = 0;  // oldest first
-    // Full-text search ranked by bm25. Throws Error(usage) for a query without searchable
-    // terms.
+    // Full-text search ranked by bm25 (title 4×, summary 2×, content 1×) among the newest
+    // matching items (SearchQuery::candidates). Throws Error(usage) for a query without
+    // searchable terms.
     virtual std::vector<SearchHit> search(const SearchQuery& query) = 0;
 
     // -- seed corpus

@@ -4,6 +4,7 @@
 #include <unicode/uscript.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -15,12 +16,20 @@ namespace {
 
 enum class CharClass { separator, word, cjk };
 
+// The CJK Unified Ideographs and Extension A blocks: Han, and unchanged by NFKC case folding.
+// Checked before asking ICU because Chinese text is almost entirely made of them.
+bool is_plain_han(UChar32 c) {
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF);
+}
+
 CharClass classify(UChar32 c) {
     if (c < 0x80) {
         const bool alnum =
             (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         return alnum ? CharClass::word : CharClass::separator;
     }
+    if (is_plain_han(c))
+        return CharClass::cjk;
     UErrorCode status = U_ZERO_ERROR;
     const UScriptCode script = uscript_getScript(c, &status);
     if (U_SUCCESS(status) &&
@@ -52,7 +61,8 @@ class Splitter {
     bool run() {
         std::size_t run_begin = 0;
         CharClass run_class = CharClass::separator;
-        bool run_ascii = true;
+        bool run_ascii = true;      // a word run that folds by lowering ASCII
+        bool run_plain_han = true;  // a CJK run that folding leaves as it is
         int32_t i = 0;
         const auto length = static_cast<int32_t>(text_.size());
         const auto* bytes = reinterpret_cast<const uint8_t*>(text_.data());
@@ -62,23 +72,27 @@ class Splitter {
             U8_NEXT(bytes, i, length, c);
             const CharClass cls = c < 0 ? CharClass::separator : classify(c);
             if (cls != run_class) {
-                if (!flush(run_class, run_begin, char_begin, run_ascii))
+                if (!flush(run_class, run_begin, char_begin, run_ascii, run_plain_han))
                     return false;
                 run_class = cls;
                 run_begin = char_begin;
                 run_ascii = true;
+                run_plain_han = true;
                 cjk_offsets_.clear();
             }
             if (c >= 0x80)
                 run_ascii = false;
-            if (cls == CharClass::cjk)
+            if (cls == CharClass::cjk) {
                 cjk_offsets_.push_back(char_begin);
+                if (!is_plain_han(c))
+                    run_plain_han = false;
+            }
         }
-        return flush(run_class, run_begin, text_.size(), run_ascii);
+        return flush(run_class, run_begin, text_.size(), run_ascii, run_plain_han);
     }
 
   private:
-    bool flush(CharClass cls, std::size_t begin, std::size_t end, bool ascii) {
+    bool flush(CharClass cls, std::size_t begin, std::size_t end, bool ascii, bool plain_han) {
         if (begin == end)
             return true;
         switch (cls) {
@@ -88,7 +102,7 @@ class Splitter {
                 return emit_word(begin, end, ascii);
             case CharClass::cjk:
                 cjk_offsets_.push_back(end);
-                return emit_cjk(begin, end);
+                return emit_cjk(begin, end, plain_han);
         }
         return true;
     }
@@ -97,6 +111,9 @@ class Splitter {
         const std::string_view original = text_.substr(begin, end - begin);
         if (ascii) {
             const std::string_view cut = cut_to(original, kMaxTermBytes);
+            if (std::none_of(cut.begin(), cut.end(),
+                             [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+                return sink_(Term{cut, begin, end, Term::Kind::word});  // already folded
             buffer_.assign(cut);
             for (char& ch : buffer_) {
                 if (ch >= 'A' && ch <= 'Z')
@@ -112,7 +129,18 @@ class Splitter {
     }
 
     // cjk_offsets_ holds the byte offset of every character of the run and, last, the run's end.
-    bool emit_cjk(std::size_t begin, std::size_t end) {
+    bool emit_cjk(std::size_t begin, std::size_t end, bool plain_han) {
+        if (plain_han) {
+            // Folding changes nothing: the terms are slices of the text itself.
+            auto emit = [&](std::size_t first, std::size_t past_last) {
+                const std::size_t from = cjk_offsets_[first];
+                const std::size_t to = cjk_offsets_[past_last];
+                const auto kind =
+                    past_last - first == 1 ? Term::Kind::cjk_single : Term::Kind::cjk_bigram;
+                return sink_(Term{text_.substr(from, to - from), from, to, kind});
+            };
+            return emit_run(cjk_offsets_.size() - 1, emit);
+        }
         folded_ = text::fold(text_.substr(begin, end - begin));
         // Character boundaries of the folded run. Folding CJK text almost never changes the
         // number of characters; when it does (compatibility forms that expand), every term of
@@ -139,6 +167,13 @@ class Splitter {
                 past_last - first == 1 ? Term::Kind::cjk_single : Term::Kind::cjk_bigram;
             return sink_(Term{term, from, to, kind});
         };
+        return emit_run(count, emit);
+    }
+
+    // The bigrams of a run of `count` characters, or its one character; and, when indexing, its
+    // last character alone.
+    template <class Emit>
+    bool emit_run(std::size_t count, Emit& emit) {
         if (count == 1)
             return emit(0, 1);
         for (std::size_t k = 0; k + 1 < count; ++k) {

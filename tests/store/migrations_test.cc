@@ -51,6 +51,12 @@ void write_data_of_version(Database& db, int version) {
                 VALUES (1, 'alibaba', 'v1', 0.9, 'cloud', 1700000000);
         )sql");
     }
+    if (version >= 2) {
+        // From version 2 on, the writer adds each new item to the search index itself.
+        db.exec(
+            "INSERT INTO items_fts (rowid, title, summary, content) "
+            "SELECT id, title, summary, content FROM items");
+    }
     if (version >= 3) {
         db.exec(R"sql(
             INSERT INTO digests (id, channel, period_start, period_end, message_id, payload,

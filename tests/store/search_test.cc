@@ -101,6 +101,18 @@ TEST_F(SearchTest, FiltersBySinceTopicAndSource) {
     EXPECT_EQ(store().search({.text = "qwen", .limit = 1}).size(), 1u);
 }
 
+TEST_F(SearchTest, OnlyTheNewestCandidatesAreRankedWhenAsked) {
+    // The title hit ranks first among all matches; with one candidate only the newest match
+    // (the body hit, stored after it) is ranked.
+    EXPECT_EQ(ids(store().search({.text = "qwen centre", .candidates = 0})),
+              (std::vector<ItemId>{title_hit_, body_hit_}));
+    EXPECT_EQ(ids(store().search({.text = "qwen centre", .candidates = 1})),
+              std::vector<ItemId>{body_hit_});
+    EXPECT_EQ(ids(store().search({.text = "qwen", .topic = "cloud", .candidates = 1})),
+              std::vector<ItemId>{title_hit_})
+        << "candidates are counted after the filters";
+}
+
 TEST_F(SearchTest, HighlightMarkersAreTheCallers) {
     const auto hits =
         store().search({.text = "dubai", .highlight_open = "<mark>", .highlight_close = "</mark>"});
