@@ -9,5 +9,7 @@ void add_all_commands(CommandLine& cli);
 
 // `chuhai feed parse` (commands_feed.cc).
 void add_feed_commands(CommandLine& cli);
+// corpus import/list, search, items, backup (commands_store.cc).
+void add_store_commands(CommandLine& cli);
 
 }  // namespace chuhai::app

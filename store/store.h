@@ -1,0 +1,514 @@
+#pragma once
+// What chuhai keeps, behind one interface: sources with their health and schedule, fetch
+// attempts, items with full provenance (which sources carried them, fetched when, from which
+// final URL, with which validators), revisions, stories (near-duplicate groups), rule matches,
+// the seed corpus and each item's similarity to it, full-text search, the digest outbox,
+// retention and backup.
+//
+// The SQL lives behind this interface (store/sqlite_store.cc); a PostgreSQL backend would be
+// another implementation of Store. One Store object belongs to one thread at a time (the
+// daemon's writer strand, or a command); other processes and threads open their own, and
+// SQLite's WAL mode lets them read while one of them writes.
+//
+// Errors follow docs/architecture.md: anything the store cannot do throws
+// chuhai::Error(ErrorKind::store, cause, database path); a write that throws has changed
+// nothing.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/time.h"
+#include "store/corpus_model.h"
+
+namespace chuhai::store {
+
+using SourceId = std::int64_t;
+using FetchId = std::int64_t;
+using ItemId = std::int64_t;
+using StoryId = std::int64_t;
+using DigestId = std::int64_t;
+
+// ---- Sources -----------------------------------------------------------------------------------
+
+enum class SourceKind {
+    feed,  // polled over HTTP
+    seed,  // the reference corpus, imported from files
+};
+enum class SourceOrigin {
+    config,  // listed in the configuration file
+    cli,     // added with `chuhai sources add` or imported
+};
+
+const char* to_string(SourceKind kind);
+const char* to_string(SourceOrigin origin);
+
+// A source as the configuration or the command line describes it.
+struct SourceSpec {
+    std::string url{};
+    std::string name{};  // empty: the URL
+    std::vector<std::string> tags{};
+    SourceKind kind = SourceKind::feed;
+    std::optional<std::chrono::seconds> interval{};  // empty: the global default
+    std::string timezone = "UTC";                    // for dates written without an offset
+    bool enabled = true;
+    SourceOrigin origin = SourceOrigin::config;
+};
+
+// Where the scheduler stands for a source, stored so that it survives restarts.
+struct SourceSchedule {
+    std::optional<UtcTime> next_poll{};
+    std::chrono::seconds backoff{0};  // current backoff after failures; 0 when healthy
+    std::optional<std::chrono::seconds> poll_interval{};  // interval in use after adaptation
+};
+
+struct SourceHealth {
+    std::optional<UtcTime> last_attempt{};
+    std::optional<UtcTime> last_success{};
+    std::optional<int> last_http_status{};
+    std::string last_error{};  // empty after a success
+    int consecutive_failures = 0;
+    std::int64_t last_bytes = 0;
+    std::chrono::milliseconds last_duration{0};
+    int last_items_seen = 0;
+    int last_items_new = 0;
+    std::string etag{};  // validators for the next conditional GET
+    std::string last_modified{};
+    // When this source last carried something new, and the "silent for longer than usual"
+    // signal computed from its own history of arrivals (see Store::list_sources).
+    std::optional<UtcTime> last_new_item{};
+    std::optional<std::chrono::seconds> usual_silence{};  // threshold learnt from its history
+    bool silent = false;
+};
+
+// The "silent for longer than usual" threshold, learnt from a source's own history: the times
+// its fetches brought something new, newest first. Nullopt until there are at least
+// kMinArrivalsForSilence of them. A source is silent when its latest arrival is older than the
+// threshold: four times its median gap, or one and a half times its longest recent gap,
+// whichever is longer, and never less than an hour.
+std::optional<std::chrono::seconds> usual_silence(std::span<const UtcTime> arrivals_newest_first);
+inline constexpr std::size_t kMinArrivalsForSilence = 5;
+
+struct Source {
+    SourceId id = 0;
+    SourceSpec spec{};
+    UtcTime created{};
+    std::optional<UtcTime> removed{};  // removed by the user, kept for provenance
+    std::string disabled_reason{};     // set by chuhai (410 Gone); empty when not disabled
+    std::optional<UtcTime> disabled_at{};
+    std::vector<std::string> former_urls{};  // before permanent redirects, oldest first
+    SourceHealth health{};
+    SourceSchedule schedule{};
+
+    // Polled by the daemon: enabled in its spec, not removed, not disabled by chuhai.
+    bool active() const { return spec.enabled && !removed && disabled_reason.empty(); }
+};
+
+// ---- Fetches and items -------------------------------------------------------------------------
+
+enum class FetchOutcome {
+    ok,            // a body was received (and parsed, when items are given)
+    not_modified,  // 304: validators still good
+    failed,        // network error, HTTP error or a body that could not be parsed
+};
+
+// One fetch attempt as the fetch and parse stages saw it.
+struct FetchRecord {
+    SourceId source = 0;
+    UtcTime started{};
+    std::chrono::milliseconds duration{0};
+    std::string requested_url{};
+    std::string final_url{};  // after redirects; empty: same as requested
+    std::optional<int> http_status{};
+    FetchOutcome outcome = FetchOutcome::ok;
+    std::string error{};  // for failed
+    std::int64_t bytes = 0;
+    // The response's validators. Stored for the next conditional GET when outcome is ok
+    // (replacing the old ones), or not_modified (non-empty ones only), so validators are only
+    // ever saved together with the items of the same response.
+    std::string etag{};
+    std::string last_modified{};
+    // Where the scheduler stands after this attempt.
+    SourceSchedule schedule{};
+};
+
+// One parsed item, normalised by the parse stage.
+struct ItemInput {
+    std::string key{};            // stable per source: guid/id, else canonical link, else a hash
+    std::string canonical_url{};  // empty when unknown
+    std::string link{};
+    std::string title{};
+    std::string author{};
+    std::optional<UtcTime> published{};
+    std::optional<UtcTime> updated{};
+    std::string summary{};  // plain text
+    std::string content{};  // plain text
+    std::string content_html{};
+    std::vector<std::string> categories{};
+    // Hash of the item's text (title, summary, content); empty: the store computes SHA-256.
+    // A change of hash or title from the same source is a revision.
+    std::string content_hash{};
+    std::optional<std::uint64_t> fingerprint{};  // 64-bit SimHash of the normalised text
+    std::string language{};
+    // Similarity to the corpus when the pipeline already computed it (to feed the rules);
+    // empty: the store computes it for new and revised items.
+    std::optional<CorpusSimilarity> corpus{};
+};
+
+enum class ItemOutcome {
+    added,      // a new item
+    duplicate,  // already stored, unchanged (possibly a first sighting by this source)
+    revised,    // already stored by this source; its title or content changed
+};
+
+const char* to_string(ItemOutcome outcome);
+
+struct ItemResult {
+    ItemId item = 0;
+    ItemOutcome outcome = ItemOutcome::added;
+    bool new_sighting = false;  // this source carried the item for the first time
+    StoryId story = 0;
+    bool joined_story = false;                 // added to an existing story of near-duplicates
+    std::optional<CorpusSimilarity> corpus{};  // for added and revised items
+};
+
+struct IngestResult {
+    FetchId fetch = 0;
+    std::vector<ItemResult> items{};  // one per input, in order
+    int added = 0;
+    int duplicates = 0;
+    int revised = 0;
+};
+
+// One fetch with the items parsed from it.
+struct FetchBatch {
+    FetchRecord fetch{};
+    std::span<const ItemInput> items{};
+};
+
+// ---- Matches -----------------------------------------------------------------------------------
+
+struct MatchInput {
+    std::string rule_id{};
+    std::string ruleset_version{};
+    double score = 0;
+    std::string topic{};
+    std::string evidence_json = "{}";  // must be valid JSON
+};
+
+struct Match {
+    ItemId item = 0;
+    std::string rule_id{};
+    std::string ruleset_version{};
+    double score = 0;
+    std::string topic{};
+    std::string evidence_json{};
+    UtcTime matched_at{};
+};
+
+// ---- Reading items, provenance, stories --------------------------------------------------------
+
+struct Item {
+    ItemId id = 0;
+    SourceId source = 0;  // the first source that carried it
+    std::string source_name{};
+    std::string key{};
+    std::string canonical_url{};
+    std::string link{};
+    std::string title{};
+    std::string author{};
+    std::optional<UtcTime> published{};
+    std::optional<UtcTime> updated{};
+    UtcTime first_seen{};
+    std::string summary{};  // empty after retention dropped the text of an unmatched item
+    std::string content{};
+    std::string content_html{};
+    std::vector<std::string> categories{};
+    std::string content_hash{};
+    std::optional<std::uint64_t> fingerprint{};
+    std::string language{};
+    StoryId story = 0;
+    int revision_count = 0;
+    bool text_dropped = false;
+    std::optional<CorpusSimilarity> corpus{};
+    std::vector<std::string> topics{};  // of its matches, distinct
+};
+
+struct ItemQuery {
+    std::optional<UtcTime> since{};  // first seen at or after
+    bool matched_only = false;
+    std::string source{};  // a source name or URL; empty: all
+    SourceKind kind = SourceKind::feed;
+    std::size_t limit = 100;
+};
+
+struct FetchInfo {
+    FetchId id = 0;
+    UtcTime started{};
+    std::string requested_url{};
+    std::string final_url{};
+    std::optional<int> http_status{};
+    std::string etag{};
+    std::string last_modified{};
+};
+
+struct Sighting {
+    SourceId source = 0;
+    std::string source_name{};
+    std::string source_url{};
+    std::string item_key{};
+    UtcTime first_seen{};
+    UtcTime last_seen{};
+    std::optional<FetchInfo> fetch{};  // the fetch in which this source first carried it
+};
+
+// Where an item came from: its first sighting and every other source that carried it.
+struct Provenance {
+    ItemId item = 0;
+    Sighting first{};
+    std::vector<Sighting> others{};  // in the order they were first seen
+    StoryId story = 0;
+    int revision_count = 0;
+};
+
+struct Story {
+    StoryId id = 0;
+    SourceId first_source = 0;
+    std::string first_source_name{};
+    UtcTime first_seen{};
+    UtcTime last_seen{};
+    std::vector<ItemId> members{};            // oldest first
+    std::vector<std::string> source_names{};  // every source that carried a member, first first
+};
+
+struct Revision {
+    UtcTime replaced_at{};
+    std::string title{};
+    std::string summary{};
+    std::string content{};
+    std::string content_hash{};
+};
+
+// ---- Search ------------------------------------------------------------------------------------
+
+struct SearchQuery {
+    std::string text{};  // words and "quoted phrases", all required (see search_tokenizer.h)
+    std::optional<UtcTime> since{};
+    std::string topic{};   // only items with a match of this topic
+    std::string source{};  // a source name or URL: only items it carried
+    std::size_t limit = 20;
+    // Only the newest this many matching items (that pass the filters) are ranked; 0: all.
+    // Bounds the time a very common word takes; exact whenever fewer items match.
+    std::size_t candidates = 2000;
+    std::string highlight_open = "[";  // around matched terms in title and snippet
+    std::string highlight_close = "]";
+};
+
+struct SearchHit {
+    ItemId item = 0;
+    std::string title{};    // with matched terms highlighted
+    std::string snippet{};  // a passage around the best match, highlighted
+    std::string link{};
+    std::string source_name{};
+    UtcTime first_seen{};
+    std::optional<UtcTime> published{};
+    double rank = 0;  // bm25: lower is better
+};
+
+// ---- Corpus
+// --------------------------------------------------------------------------------------
+
+// A document of the seed corpus, read from a file.
+struct CorpusDocument {
+    std::string key{};  // the file name relative to the imported folder
+    std::string path{};
+    std::string title{};
+    std::string text{};  // plain text without the title line
+};
+
+struct CorpusEntry {
+    ItemId item = 0;
+    std::string title{};
+    std::string key{};
+    std::string source_url{};
+    UtcTime imported{};
+    std::size_t bytes = 0;
+    std::string content_hash{};
+};
+
+struct CorpusImportResult {
+    SourceId source = 0;
+    int added = 0;
+    int unchanged = 0;  // same content hash already in the corpus
+    int revised = 0;
+};
+
+// ---- Digest outbox
+// -------------------------------------------------------------------------------
+
+enum class DigestStatus { pending, sent, failed };
+const char* to_string(DigestStatus status);
+
+struct DigestDraft {
+    std::string channel{};
+    UtcTime period_start{};
+    UtcTime period_end{};
+    std::string message_id{};  // Message-ID or idempotency key, the same on every attempt
+    std::string payload{};     // the rendered message, sent as is on every attempt
+    std::vector<ItemId> items{};
+};
+
+struct Digest {
+    DigestId id = 0;
+    std::string channel{};
+    UtcTime period_start{};
+    UtcTime period_end{};
+    std::string message_id{};
+    std::string payload{};
+    DigestStatus status = DigestStatus::pending;
+    int attempts = 0;
+    UtcTime next_attempt{};
+    std::string last_error{};
+    UtcTime created{};
+    std::optional<UtcTime> delivered{};
+    std::vector<ItemId> items{};
+};
+
+// ---- Maintenance -------------------------------------------------------------------------------
+
+struct RetentionPolicy {
+    // The text (summary, content, HTML, and that of their revisions) of items that matched no
+    // rule is dropped this long after they were first seen; titles, links and provenance stay.
+    // Matched items and the seed corpus are kept whole.
+    std::chrono::seconds drop_unmatched_text_after = std::chrono::days(30);
+    // Free pages given back to the file system per run (incremental vacuum); 0: all.
+    int vacuum_pages = 0;
+};
+
+struct RetentionResult {
+    int items_trimmed = 0;
+    int revisions_trimmed = 0;
+    int fingerprints_pruned = 0;
+    std::int64_t pages_freed = 0;
+};
+
+struct StoreOptions {
+    // How long to wait for another process's lock before failing.
+    std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
+    // Near-duplicates join a story only when its newest member is this recent.
+    std::chrono::seconds story_window = std::chrono::days(3);
+    // Fingerprints within this Hamming distance are near-duplicates (at most 3: the band
+    // index finds exactly those).
+    int near_duplicate_distance = 3;
+    // The latest this many fetch attempts of each source are kept; older attempts are pruned
+    // unless they stored something (they are the provenance of items).
+    int fetches_kept_per_source = 50;
+    // The clock for first-seen times and retention; the system clock when null.
+    const Clock* clock = nullptr;
+};
+
+class Store {
+  public:
+    virtual ~Store() = default;
+
+    // -- sources
+    // Adds the source, or updates the one with this URL (or a former URL of it) from the spec:
+    // name, tags, kind, interval, timezone, enabled, origin. Re-adding a removed source
+    // restores it. Returns its id.
+    virtual SourceId upsert_source(const SourceSpec& spec) = 0;
+    // Upserts every source of the configuration in one transaction and turns off (enabled =
+    // false) config sources that are no longer listed. Returns the ids in order.
+    virtual std::vector<SourceId> sync_config_sources(std::span<const SourceSpec> specs) = 0;
+    // The source with this id, URL or former URL, or name.
+    virtual std::optional<Source> find_source(SourceId id) = 0;
+    virtual std::optional<Source> find_source(const std::string& url_or_name) = 0;
+    // Every source not removed (or also removed ones), with health; `silent` is computed for
+    // `now`.
+    virtual std::vector<Source> list_sources(bool include_removed = false) = 0;
+    // Moves a source to a new URL after a permanent redirect; the old URL stays an alias.
+    // Returns false (and changes nothing) when another source already has the new URL.
+    virtual bool rename_source_url(SourceId id, const std::string& new_url) = 0;
+    // Disables a source with a reason ("410 Gone") until enable_source().
+    virtual void disable_source(SourceId id, const std::string& reason) = 0;
+    virtual void enable_source(SourceId id) = 0;
+    // Marks the source removed; its items and provenance stay.
+    virtual void remove_source(SourceId id) = 0;
+    virtual void save_schedule(SourceId id, const SourceSchedule& schedule) = 0;
+
+    // -- fetches and items
+    // Records one fetch attempt and stores its items, all in ONE transaction: the fetch row,
+    // the source's health, schedule and validators, every item (added / duplicate / revised),
+    // sightings, stories and corpus similarity. A failure changes nothing.
+    virtual IngestResult ingest(const FetchRecord& fetch, std::span<const ItemInput> items) = 0;
+    // Several fetches in one transaction (the writer's batch).
+    virtual std::vector<IngestResult> ingest_batch(std::span<const FetchBatch> batches) = 0;
+
+    // -- matches
+    // Replaces the item's matches for each (rule, ruleset version) given.
+    virtual void record_matches(ItemId item, std::span<const MatchInput> matches) = 0;
+    virtual std::vector<Match> matches_for(ItemId item) = 0;
+
+    // -- reading
+    virtual std::optional<Item> item(ItemId id) = 0;
+    virtual std::vector<Item> list_items(const ItemQuery& query) = 0;
+    virtual std::optional<Provenance> provenance(ItemId id) = 0;
+    virtual std::optional<Story> story(StoryId id) = 0;
+    virtual std::vector<Revision> revisions(ItemId id) = 0;  // oldest first
+    // Full-text search ranked by bm25 (title 4×, summary 2×, content 1×) among the newest
+    // matching items (SearchQuery::candidates). Throws Error(usage) for a query without
+    // searchable terms.
+    virtual std::vector<SearchHit> search(const SearchQuery& query) = 0;
+
+    // -- seed corpus
+    // Imports documents as items of the seed source `source_url`: idempotent by content hash
+    // (a document already in the corpus, under any name, is left alone); a changed document
+    // under the same key is a revision.
+    virtual CorpusImportResult import_corpus(const std::string& source_url,
+                                             std::span<const CorpusDocument> documents) = 0;
+    virtual std::vector<CorpusEntry> list_corpus() = 0;
+    // The current corpus model, immutable and safe to use from any thread (e.g. to give the
+    // rule engine the similarity before the items are stored). Rebuilt when the corpus changed,
+    // also when another process imported documents.
+    virtual std::shared_ptr<const CorpusModel> corpus_model() = 0;
+
+    // -- digest outbox (the delivery stage extends this)
+    // Records a pending digest and claims its items for the channel, in one transaction.
+    // Throws Error(store) when an item was already claimed by a digest of the same channel.
+    virtual DigestId create_digest(const DigestDraft& draft) = 0;
+    // Matched items first seen at or after `since` that the channel has not carried yet.
+    virtual std::vector<ItemId> undelivered_matched_items(const std::string& channel,
+                                                          UtcTime since) = 0;
+    // Pending digests whose next attempt is due.
+    virtual std::vector<Digest> due_digests(UtcTime now) = 0;
+    virtual std::optional<Digest> digest(DigestId id) = 0;
+    virtual void mark_digest_sent(DigestId id, UtcTime delivered) = 0;
+    // A temporary failure: counts the attempt and schedules the next one.
+    virtual void mark_digest_retry(DigestId id, const std::string& error, UtcTime next_attempt) = 0;
+    // A permanent failure: recorded, never retried; its items stay claimed.
+    virtual void mark_digest_failed(DigestId id, const std::string& error) = 0;
+
+    // -- maintenance
+    virtual RetentionResult apply_retention(const RetentionPolicy& policy) = 0;
+    // A consistent copy of the database at `destination`, taken with SQLite's online backup
+    // API while other connections keep writing; written to a temporary file and renamed, so
+    // the destination is never half a database.
+    virtual void backup_to(const std::filesystem::path& destination) = 0;
+    // PRAGMA integrity_check plus the full-text index's own check; empty when all is well,
+    // else the problems found.
+    virtual std::vector<std::string> check_integrity() = 0;
+    virtual int schema_version() = 0;
+    virtual std::string describe() const = 0;  // "sqlite:/var/lib/chuhai/chuhai.db"
+};
+
+// Opens (creating and migrating as needed) the SQLite store at `path`. Throws Error(store)
+// naming the path for a file that is corrupt or not a chuhai database, locked by another
+// process, of a newer schema version, or not writable.
+std::unique_ptr<Store> open_store(const std::filesystem::path& path,
+                                  const StoreOptions& options = {});
+
+}  // namespace chuhai::store

@@ -1,0 +1,171 @@
+// The store's subcommands, run through the real command line: corpus import/list, search,
+// items, backup; and the chuhai binary's exit status for store errors.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "common/error.h"
+#include "tests/store/child_process.h"
+#include "tests/store/store_test_support.h"
+
+namespace chuhai::store::testing {
+namespace {
+
+using nlohmann::json;
+
+struct CommandResult {
+    std::string out;
+    std::optional<Error> error;
+    bool usage_error = false;  // rejected by the command-line parser
+};
+
+CommandResult run_command(const std::vector<std::string>& args) {
+    app::CommandLine cli;
+    cli.app.require_subcommand(1);
+    app::add_store_commands(cli);
+    std::vector<const char*> argv = {"chuhai"};
+    for (const auto& arg : args)
+        argv.push_back(arg.c_str());
+    CommandResult result;
+    ::testing::internal::CaptureStdout();
+    try {
+        cli.app.parse(static_cast<int>(argv.size()), argv.data());
+    } catch (const Error& e) {
+        result.error = e;
+    } catch (const CLI::ParseError&) {
+        result.usage_error = true;
+    }
+    result.out = ::testing::internal::GetCapturedStdout();
+    return result;
+}
+
+class CommandsTest : public StoreTest {
+  protected:
+    CommandsTest() {
+        const SourceId reuters = add_source("https://reuters.example.com/feed", "Reuters");
+        const auto result = ingest(
+            reuters, {make_item("dc", "Alibaba Cloud opens Qwen data centre in Dubai",
+                                "The data centre serves Qwen models across the Gulf."),
+                      make_item("zh", "华为昇腾芯片进入马来西亚", "华为宣布昇腾芯片出海。")});
+        store().record_matches(result.items[0].item,
+                               std::vector<MatchInput>{{"alibaba", "v1", 0.9, "cloud", "{}"}});
+        store_.reset();  // the commands open the database themselves
+    }
+    std::string db() const { return db_path().string(); }
+};
+
+TEST_F(CommandsTest, CorpusImportIsIdempotentAndListed) {
+    const std::string corpus = std::string(CHUHAI_SOURCE_DIR) + "/store/corpus";
+    auto first = run_command({"corpus", "import", corpus, "--db", db()});
+    ASSERT_FALSE(first.error) << first.error->what();
+    EXPECT_NE(first.out.find("imported 4 documents"), std::string::npos) << first.out;
+    EXPECT_NE(first.out.find("4 added, 0 revised, 0 unchanged"), std::string::npos) << first.out;
+    auto again = run_command({"corpus", "import", corpus, "--db", db(), "--json"});
+    const auto counts = json::parse(again.out);
+    EXPECT_EQ(counts["added"], 0);
+    EXPECT_EQ(counts["unchanged"], 4);
+
+    const auto list = run_command({"corpus", "list", "--db", db()});
+    EXPECT_NE(list.out.find("Alibaba Cloud rides the east wind"), std::string::npos) << list.out;
+    const auto listed = json::parse(run_command({"corpus", "list", "--db", db(), "--json"}).out);
+    ASSERT_EQ(listed.size(), 4u);
+    EXPECT_EQ(listed[0]["title"], "A Short Summary of Chinese AI Global Expansion");
+    EXPECT_EQ(listed[0]["key"], "01-short-summary-chinese-ai-global-expansion.md");
+}
+
+TEST_F(CommandsTest, CorpusImportOfAFolderWithoutDocumentsFails) {
+    auto result =
+        run_command({"corpus", "import", dir_.path().string() + "/nothing", "--db", db()});
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->kind(), ErrorKind::io);
+}
+
+TEST_F(CommandsTest, SearchPrintsRankedHighlightedResults) {
+    const auto text = run_command({"search", "qwen", "data", "centre", "--db", db()});
+    ASSERT_FALSE(text.error) << text.error->what();
+    EXPECT_NE(text.out.find("1. Alibaba Cloud opens [Qwen] [data] [centre] in Dubai"),
+              std::string::npos)
+        << text.out;
+    EXPECT_NE(text.out.find("Reuters · 2025-06-24 08:00 UTC · https://example.com/dc"),
+              std::string::npos)
+        << text.out;
+
+    const auto hits = json::parse(run_command({"search", "昇腾", "--json", "--db", db()}).out);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0]["title"], "华为<mark>昇腾</mark>芯片进入马来西亚");
+    EXPECT_EQ(hits[0]["source"], "Reuters");
+    EXPECT_EQ(hits[0]["first_seen"], "2025-06-24T08:00:00Z");
+
+    EXPECT_EQ(run_command({"search", "qwen", "--topic", "chips", "--db", db()}).out,
+              "no results\n");
+    EXPECT_EQ(
+        json::parse(run_command({"search", "qwen", "--topic", "cloud", "--json", "--db", db()}).out)
+            .size(),
+        1u);
+    EXPECT_EQ(run_command({"search", "qwen", "--since", "2030-01-01T00:00:00Z", "--db", db()}).out,
+              "no results\n");
+    EXPECT_EQ(run_command({"search", "qwen", "--source", "Nobody", "--db", db()}).out,
+              "no results\n");
+}
+
+TEST_F(CommandsTest, ItemsListsWhatWasStored) {
+    const auto all = json::parse(run_command({"items", "--json", "--db", db()}).out);
+    EXPECT_EQ(all.size(), 2u);
+    const auto matched =
+        json::parse(run_command({"items", "--matched", "--json", "--db", db()}).out);
+    ASSERT_EQ(matched.size(), 1u);
+    EXPECT_EQ(matched[0]["title"], "Alibaba Cloud opens Qwen data centre in Dubai");
+    EXPECT_EQ(matched[0]["topics"], json::array({"cloud"}));
+    EXPECT_EQ(matched[0]["source"], "Reuters");
+    const auto text = run_command({"items", "--matched", "--db", db()}).out;
+    EXPECT_NE(text.find("2025-06-24 08:00  Alibaba Cloud opens Qwen data centre in Dubai  [cloud]"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(run_command({"items", "--since", "2030-01-01T00:00:00Z", "--db", db()}).out,
+              "no items\n");
+}
+
+TEST_F(CommandsTest, BackupWritesAnOpenableCopy) {
+    const auto destination = (dir_ / "copy.db").string();
+    const auto result = run_command({"backup", destination, "--db", db()});
+    ASSERT_FALSE(result.error) << result.error->what();
+    EXPECT_NE(result.out.find("written to " + destination), std::string::npos);
+    EXPECT_EQ(open_sqlite_store(destination)->list_items({}).size(), 2u);
+}
+
+TEST_F(CommandsTest, MistakesAreUsageErrors) {
+    auto no_db = run_command({"items"});
+    ASSERT_TRUE(no_db.error);
+    EXPECT_EQ(no_db.error->kind(), ErrorKind::usage);
+    auto bad_since = run_command({"items", "--since", "yesterday", "--db", db()});
+    ASSERT_TRUE(bad_since.error);
+    EXPECT_EQ(bad_since.error->kind(), ErrorKind::usage);
+    EXPECT_NE(bad_since.error->message().find("yesterday"), std::string::npos);
+    auto no_terms = run_command({"search", "!!!", "--db", db()});
+    ASSERT_TRUE(no_terms.error);
+    EXPECT_EQ(no_terms.error->kind(), ErrorKind::usage);
+    EXPECT_TRUE(run_command({"search", "--db", db()}).usage_error);
+}
+
+// The binary maps a store error to exit status 1 and prints it once, naming the file.
+TEST(ChuhaiBinary, AStoreErrorExitsWithStatusOneNamingTheFile) {
+    chuhai::testing::TempDir dir;
+    const auto garbage = dir.write("garbage.db", std::string(4096, 'g'));
+    ChildProcess chuhai({CHUHAI_BINARY, "items", "--db", garbage.string()}, true);
+    std::string output;
+    while (auto line = chuhai.read_line(std::chrono::seconds(30)))
+        output += *line + "\n";
+    EXPECT_EQ(chuhai.wait(), 1);
+    EXPECT_NE(output.find(garbage.string() + ": file is not a SQLite database"), std::string::npos)
+        << output;
+
+    ChildProcess usage({CHUHAI_BINARY, "items"}, true);
+    while (usage.read_line(std::chrono::seconds(30))) {
+    }
+    EXPECT_EQ(usage.wait(), 2);
+}
+
+}  // namespace
+}  // namespace chuhai::store::testing
