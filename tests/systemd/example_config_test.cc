@@ -1,0 +1,99 @@
+// The example configuration installed as /etc/chuhai/chuhai.yaml must load, must hold the
+// documented defaults, and must show every key docs/configuration.md's complete example shows.
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+
+#include "common/file.h"
+#include "config/config_loader.h"
+#include "tests/support/test_support.h"
+
+namespace chuhai::config {
+namespace {
+
+std::filesystem::path example_path() {
+    return std::filesystem::path(CHUHAI_SOURCE_DIR) / "systemd/chuhai.yaml.example";
+}
+
+// The keys ("name:") written in a YAML text, commented out or not.
+std::set<std::string> keys_in(const std::string& yaml) {
+    static const std::regex key(R"(^[#\s]*(?:-\s+)?([a-z_]+):(?:\s|$))");
+    std::set<std::string> keys;
+    std::istringstream lines(yaml);
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch match;
+        if (std::regex_search(line, match, key))
+            keys.insert(match[1]);
+    }
+    return keys;
+}
+
+TEST(ExampleConfig, LoadsWithTheDocumentedDefaults) {
+    const Settings loaded = load_settings(example_path());
+    const Settings defaults;
+    EXPECT_EQ(loaded.database, "/var/lib/chuhai/chuhai.db");  // the unit's StateDirectory
+    EXPECT_EQ(loaded.rules, "/etc/chuhai/rules");              // where the rules are installed
+    EXPECT_EQ(loaded.log_level, defaults.log_level);
+    EXPECT_EQ(loaded.timezone, defaults.timezone);
+
+    EXPECT_EQ(loaded.fetch.default_interval, defaults.fetch.default_interval);
+    EXPECT_EQ(loaded.fetch.min_interval, defaults.fetch.min_interval);
+    EXPECT_EQ(loaded.fetch.max_interval, defaults.fetch.max_interval);
+    EXPECT_EQ(loaded.fetch.max_backoff, defaults.fetch.max_backoff);
+    EXPECT_EQ(loaded.fetch.max_concurrent, defaults.fetch.max_concurrent);
+    EXPECT_EQ(loaded.fetch.per_host_concurrent, defaults.fetch.per_host_concurrent);
+    EXPECT_EQ(loaded.fetch.per_host_min_gap, defaults.fetch.per_host_min_gap);
+    EXPECT_EQ(loaded.fetch.connect_timeout, defaults.fetch.connect_timeout);
+    EXPECT_EQ(loaded.fetch.low_speed_timeout, defaults.fetch.low_speed_timeout);
+    EXPECT_EQ(loaded.fetch.total_timeout, defaults.fetch.total_timeout);
+    EXPECT_EQ(loaded.fetch.max_body_bytes, 20u * 1000 * 1000);  // "20MB", as documented
+    EXPECT_EQ(loaded.fetch.contact_url, defaults.fetch.contact_url);
+
+    EXPECT_EQ(loaded.store.unmatched_text_retention, defaults.store.unmatched_text_retention);
+    EXPECT_EQ(loaded.store.fetch_log_retention, defaults.store.fetch_log_retention);
+    EXPECT_EQ(loaded.metrics.enabled, defaults.metrics.enabled);
+    EXPECT_EQ(loaded.metrics.listen, defaults.metrics.listen);
+    // Nothing is polled or sent until the administrator says so.
+    EXPECT_TRUE(loaded.sources.empty());
+    EXPECT_TRUE(loaded.digests.empty());
+}
+
+TEST(ExampleConfig, ShowsEveryKeyOfTheDocumentedExample) {
+    const std::string docs =
+        read_file(std::filesystem::path(CHUHAI_SOURCE_DIR) / "docs/configuration.md");
+    const std::size_t begin = docs.find("```yaml\n");
+    ASSERT_NE(begin, std::string::npos) << "docs/configuration.md has no yaml example";
+    const std::size_t end = docs.find("```", begin + 8);
+    const std::set<std::string> documented = keys_in(docs.substr(begin + 8, end - begin - 8));
+    ASSERT_GT(documented.size(), 40u) << "the key pattern no longer reads the docs";
+
+    const std::set<std::string> shown = keys_in(read_file(example_path()));
+    for (const std::string& key : documented)
+        EXPECT_TRUE(shown.contains(key)) << "the example config does not show '" << key << "'";
+    // Keys beyond the documented example must at least be documented somewhere in the page.
+    for (const std::string& key : shown)
+        EXPECT_TRUE(documented.contains(key) || docs.find("`" + key + "`") != std::string::npos)
+            << "'" << key << "' is not documented in docs/configuration.md";
+}
+
+TEST(ExampleConfig, ItsCommentedChannelsLoadOnceUncommented) {
+    // The commented-out examples are meant to be uncommented: they must be valid too.
+    std::string yaml = read_file(example_path());
+    yaml = std::regex_replace(yaml, std::regex(R"(\nsources: \[\])"), "\nsources:");
+    yaml = std::regex_replace(yaml, std::regex(R"(\ndigests: \[\])"), "\ndigests:");
+    // "#  - x" → "  - x", "#    key: v" → "    key: v"; prose comments ("#  # ...") stay.
+    yaml = std::regex_replace(yaml, std::regex(R"(\n#( {2,}(?:- |[a-z_]+:)))"), "\n$1");
+    const Settings loaded = parse_settings(yaml, "/etc/chuhai/chuhai.yaml");
+    ASSERT_EQ(loaded.sources.size(), 2u);
+    EXPECT_EQ(loaded.sources[1].name, "科技出海观察");
+    ASSERT_EQ(loaded.digests.size(), 2u);
+    ASSERT_TRUE(loaded.digests[0].email);
+    EXPECT_EQ(loaded.digests[0].email->smtp.password_credential, "chuhai.smtp-password");
+    ASSERT_TRUE(loaded.digests[1].webhook);
+    EXPECT_EQ(loaded.digests[1].webhook->secret_credential, "chuhai.webhook-secret");
+}
+
+}  // namespace
+}  // namespace chuhai::config
