@@ -26,6 +26,20 @@ fail() {
     echo "FAIL: $*"
     exit 1
 }
+
+# Nothing here may touch the real system: these paths must not appear on the host.
+host_paths=("$config_dir" /usr/bin/chuhai /usr/lib/systemd/system/chuhai.service
+    /usr/local/bin/chuhai /usr/local/lib/systemd/system/chuhai.service)
+absent_before=()
+for path in "${host_paths[@]}"; do
+    [[ -e $path ]] || absent_before+=("$path")
+done
+check_host_untouched() {
+    for path in "${absent_before[@]}"; do
+        [[ ! -e $path ]] || fail "$path appeared on the host"
+    done
+}
+
 expect_file() { [[ -f $1 ]] || fail "missing $1"; }
 
 echo "== cpack"
@@ -35,6 +49,7 @@ deb=$(ls "$scratch"/out/*.deb)
 arch=$(dpkg --print-architecture)
 [[ $(basename "$deb") == "chuhai_${version}_${arch}.deb" ]] || fail "unexpected name $(basename "$deb")"
 echo "built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
+check_host_untouched
 
 echo "== control fields"
 field() { dpkg-deb -f "$deb" "$1"; }
@@ -46,6 +61,8 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [[ $(field Section) == net ]] || fail "Section is '$(field Section)'"
 depends=$(field Depends)
 echo "Depends: $depends"
+# One package name per line, without version constraints.
+depends_names=$(tr ',|' '\n\n' <<<"$depends" | sed -E 's/\(.*\)//; s/[[:space:]]//g')
 # shlibdeps must have found a package for every library the binary links.
 binary="$build/daemon/app/chuhai"
 for soname in $(objdump -p "$binary" | awk '$1 == "NEEDED" { print $2 }'); do
@@ -55,8 +72,13 @@ for soname in $(objdump -p "$binary" | awk '$1 == "NEEDED" { print $2 }'); do
     package=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1) ||
         package=$(dpkg -S "$(readlink -f "$path")" | head -1 | cut -d: -f1)
     [[ -n $package ]] || fail "no package owns $path"
-    grep -qE "(^|, )${package}( |,|$)" <<<"$depends" ||
-        fail "$soname comes from $package, which Depends does not name"
+    # Depends may name the package or a virtual package it provides (libspdlog1.10-fmt9).
+    names="$package $(dpkg-query -W -f='${Provides}' "$package" | sed -E 's/ \([^)]*\)//g; s/,/ /g')"
+    found=no
+    for name in $names; do
+        grep -qxF -- "$name" <<<"$depends_names" && found=yes
+    done
+    [[ $found == yes ]] || fail "$soname comes from $package, which Depends does not name"
 done
 
 echo "== files"
@@ -105,10 +127,15 @@ grep -qxF "ExecStart=/usr/bin/chuhai run --config ${config_dir}/chuhai.yaml" "$u
 expect_file "$root${config_dir}/chuhai.yaml"
 cmp -s "$root${config_dir}/chuhai.yaml" "$source_dir/systemd/chuhai.yaml.example" ||
     fail "the installed config is not the example"
-if command -v systemd-analyze >/dev/null; then
-    systemd-analyze verify --root="$root" /usr/lib/systemd/system/chuhai.service ||
-        fail "the installed unit does not verify"
+first_rule=""
+if [[ $rules_count -gt 0 ]]; then
+    first_rule=$(cd "$source_dir/rules" && find . -type f | sed 's|^\./||' | sort | head -1)
+    cmp -s "$root${config_dir}/rules/$first_rule" "$source_dir/rules/$first_rule" ||
+        fail "rule $first_rule is not installed where the config points"
 fi
+# The installed unit is the one the systemd_unit test verifies and rates, but for ExecStart=.
+diff <(grep -v '^ExecStart=' "$unit") <(grep -v '^ExecStart=' "$build/systemd/test/chuhai.service") ||
+    fail "the installed unit differs from the checked one"
 [[ ! -e $root/etc/systemd ]] || fail "something enabled the unit"
 
 echo "== a changed conffile survives reinstalling"
@@ -134,10 +161,19 @@ grep -qxF "ExecStart=/usr/bin/chuhai run --config ${config_dir}/chuhai.yaml" \
     "$destdir/usr/lib/systemd/system/chuhai.service" || fail "cmake --install: wrong ExecStart"
 expect_file "$destdir${config_dir}/chuhai.yaml"
 echo "# local" >>"$destdir${config_dir}/chuhai.yaml"
+if [[ -n $first_rule ]]; then
+    expect_file "$destdir${config_dir}/rules/$first_rule"
+    echo "# local" >>"$destdir${config_dir}/rules/$first_rule"
+fi
 DESTDIR=$destdir cmake --install "$build" --prefix /usr >"$scratch/cmake-install2.log" 2>&1 ||
     { cat "$scratch/cmake-install2.log"; fail "second cmake --install failed"; }
 tail -1 "$destdir${config_dir}/chuhai.yaml" | grep -qxF "# local" ||
     fail "cmake --install overwrote an existing configuration"
 grep -q "Keeping existing" "$scratch/cmake-install2.log" || fail "cmake --install did not say it kept the file"
+if [[ -n $first_rule ]]; then
+    tail -1 "$destdir${config_dir}/rules/$first_rule" | grep -qxF "# local" ||
+        fail "cmake --install overwrote an edited rule file"
+fi
 
+check_host_untouched
 echo "PASS"
