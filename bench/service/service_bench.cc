@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -72,6 +73,24 @@ void BM_Render(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
 }
 BENCHMARK(BM_Render)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+
+// Heap bytes a series costs (label values of ~10 bytes), from malloc's own statistics.
+void BM_MemoryPerSeries(benchmark::State& state) {
+    const auto series = static_cast<int>(state.range(0));
+    double per_series = 0;
+    for (auto _ : state) {
+        const auto before = mallinfo2().uordblks;
+        {
+            Metrics metrics(1000000);
+            metrics.declare("m_total", MetricType::counter, "h", {"topic"});
+            for (int i = 0; i < series; ++i)
+                metrics.counter("m_total", {{"topic", "topic-" + std::to_string(i)}}).inc();
+            per_series = static_cast<double>(mallinfo2().uordblks - before) / series;
+        }
+    }
+    state.counters["bytes_per_series"] = per_series;
+}
+BENCHMARK(BM_MemoryPerSeries)->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // One keep-alive connection scraping /metrics again and again, the server on its own loop
 // thread as in the daemon.

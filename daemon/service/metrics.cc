@@ -96,9 +96,8 @@ std::size_t utf8_sequence_length(std::string_view text) {
     return length;
 }
 
-std::string escape(std::string_view text, bool escape_quotes) {
-    std::string out;
-    out.reserve(text.size());
+// Appends `text` to `out`, escaped.
+void append_escaped(std::string& out, std::string_view text, bool escape_quotes) {
     while (!text.empty()) {
         const char c = text.front();
         if (c == '\\') {
@@ -120,30 +119,42 @@ std::string escape(std::string_view text, bool escape_quotes) {
         }
         text.remove_prefix(1);
     }
-    return out;
+}
+
+void append_sample_value(std::string& out, double value) {
+    if (std::isnan(value)) {
+        out += "NaN";
+    } else if (std::isinf(value)) {
+        out += value > 0 ? "+Inf" : "-Inf";
+    } else {
+        char buffer[64];
+        // Integers up to 2^53 are exact in a double; print them as integers, without exponent.
+        const bool integer = value == std::trunc(value) && std::fabs(value) <= 9007199254740992.0;
+        const auto result =
+            integer ? std::to_chars(buffer, buffer + sizeof buffer, static_cast<long long>(value))
+                    : std::to_chars(buffer, buffer + sizeof buffer, value);
+        out.append(buffer, result.ptr);
+    }
 }
 
 }  // namespace
 
 std::string escape_help_text(std::string_view text) {
-    return escape(text, false);
+    std::string out;
+    append_escaped(out, text, false);
+    return out;
 }
 
 std::string escape_label_value(std::string_view value) {
-    return escape(value, true);
+    std::string out;
+    append_escaped(out, value, true);
+    return out;
 }
 
 std::string format_sample_value(double value) {
-    if (std::isnan(value))
-        return "NaN";
-    if (std::isinf(value))
-        return value > 0 ? "+Inf" : "-Inf";
-    // Integers up to 2^53 are exact in a double; print them as integers, without exponent.
-    if (value == std::trunc(value) && std::fabs(value) <= 9007199254740992.0)
-        return std::to_string(static_cast<long long>(value));
-    char buffer[64];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    return std::string(buffer, result.ptr);
+    std::string out;
+    append_sample_value(out, value);
+    return out;
 }
 
 Metrics::Metrics(std::size_t max_series_per_family)
@@ -250,9 +261,13 @@ Gauge& Metrics::gauge(std::string_view name, const Labels& labels) {
 std::string Metrics::render() const {
     std::string out;
     std::lock_guard lock(mutex_);
+    // Grows once or twice instead of at every line: the last size is a good guess.
+    out.reserve(last_render_size_ + last_render_size_ / 8);
     for (const auto& family : families_) {
-        out += "# HELP " + family->name + " " + escape_help_text(family->help) + "\n";
-        out += "# TYPE " + family->name + " " + type_name(family->type) + "\n";
+        out.append("# HELP ").append(family->name).append(" ");
+        append_escaped(out, family->help, false);
+        out.append("\n# TYPE ").append(family->name).append(" ");
+        out.append(type_name(family->type)).append("\n");
         for (const auto& [values, series] : family->series) {
             out += family->name;
             if (!values.empty()) {
@@ -260,15 +275,19 @@ std::string Metrics::render() const {
                 for (std::size_t i = 0; i < values.size(); ++i) {
                     if (i > 0)
                         out += ',';
-                    out += family->label_names[i] + "=\"" + escape_label_value(values[i]) + "\"";
+                    out.append(family->label_names[i]).append("=\"");
+                    append_escaped(out, values[i], true);
+                    out += '"';
                 }
                 out += '}';
             }
-            const double value = family->type == MetricType::counter ? series->counter.value()
-                                                                     : series->gauge.value();
-            out += ' ' + format_sample_value(value) + '\n';
+            out += ' ';
+            append_sample_value(out, family->type == MetricType::counter ? series->counter.value()
+                                                                         : series->gauge.value());
+            out += '\n';
         }
     }
+    last_render_size_ = out.size();
     return out;
 }
 

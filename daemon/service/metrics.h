@@ -89,6 +89,7 @@ class Metrics {
     mutable std::mutex mutex_;
     std::vector<std::unique_ptr<Family>> families_;  // in declaration order
     std::map<std::string, Family*, std::less<>> by_name_;
+    mutable std::size_t last_render_size_ = 0;
 };
 
 // The Prometheus text format's escaping: HELP text escapes '\' and newlines; label values
