@@ -406,6 +406,45 @@ TEST(MetricsServer, ReportsAnAddressInUse) {
     }
 }
 
+TEST(MetricsServer, ListensOnIpv6Loopback) {
+    boost::asio::io_context loop;
+    Metrics metrics;
+    MetricsServerOptions options;
+    options.listen = "[::1]:0";
+    std::unique_ptr<MetricsServer> server;
+    try {
+        server = std::make_unique<MetricsServer>(loop, metrics, HealthCheck{}, options);
+    } catch (const Error& e) {
+        GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
+    }
+    const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in6 address{};
+    address.sin6_family = AF_INET6;
+    address.sin6_port = htons(server->port());
+    address.sin6_addr = in6addr_loopback;
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(request.size()));
+    // The accept, read and write all happen on this thread's loop run.
+    std::string response;
+    char buffer[4096];
+    const auto deadline = Clock::now() + 5s;
+    while (Clock::now() < deadline &&
+           (!response.ends_with("\n") || response.find("\r\n\r\n") == std::string::npos)) {
+        loop.run_for(std::chrono::milliseconds(20));
+        const ssize_t size = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (size > 0)
+            response.append(buffer, static_cast<std::size_t>(size));
+        else if (size == 0)
+            break;
+    }
+    ::close(fd);
+    EXPECT_EQ(status_line(response), "HTTP/1.1 200 OK");
+    EXPECT_EQ(body_of(response), "ok: running\n");
+}
+
 TEST(MetricsServer, ParsesListenAddresses) {
     auto address = parse_listen_address("127.0.0.1:9187");
     EXPECT_EQ(address.host, "127.0.0.1");
