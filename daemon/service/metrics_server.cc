@@ -100,6 +100,7 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
     tcp::acceptor acceptor;
     asio::steady_timer retry_timer;
     bool stopped = false;
+    bool accept_failing = false;
     std::unordered_set<Session*> sessions;
     std::size_t served = 0;
 
@@ -279,8 +280,11 @@ void ServerState::accept() {
             if (self->stopped)
                 return;
             if (error) {
-                // Out of file descriptors and the like: wait a little instead of spinning.
-                spdlog::warn("metrics endpoint: accept failed: {}", error.message());
+                // Out of file descriptors and the like: wait a little instead of spinning, and
+                // say so once per episode rather than five times a second.
+                if (!self->accept_failing)
+                    spdlog::warn("metrics endpoint: accept failed: {}", error.message());
+                self->accept_failing = true;
                 self->retry_timer.expires_after(std::chrono::milliseconds(200));
                 self->retry_timer.async_wait([self](boost::system::error_code wait_error) {
                     if (!wait_error && !self->stopped)
@@ -288,6 +292,7 @@ void ServerState::accept() {
                 });
                 return;
             }
+            self->accept_failing = false;
             if (self->sessions.size() >= self->options.max_connections) {
                 boost::system::error_code ignored;
                 socket.close(ignored);
