@@ -11,7 +11,7 @@ source_dir=${2:?}
 version=${3:?}
 config_dir=${4:?}
 
-for tool in cpack dpkg dpkg-deb dpkg-shlibdeps objdump; do
+for tool in cpack dpkg dpkg-deb dpkg-shlibdeps objdump file; do
     if ! command -v "$tool" >/dev/null; then
         echo "SKIP: $tool is not installed"
         exit 77
