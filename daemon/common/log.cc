@@ -396,6 +396,15 @@ class RedactingLogger final : public spdlog::logger {
         } catch (...) {
             redacted = "[log message dropped: it could not be checked for secrets]";
         }
+        // Cut after redacting: a cut through a secret would leave a prefix no mask matches.
+        if (redacted.size() > kMaxLogMessageBytes) {
+            std::size_t cut = kMaxLogMessageBytes;
+            while (cut > 0 && (static_cast<unsigned char>(redacted[cut]) & 0xC0) == 0x80)
+                --cut;  // not inside a UTF-8 sequence
+            const std::size_t dropped = redacted.size() - cut;
+            redacted.resize(cut);
+            redacted += " [" + std::to_string(dropped) + " more bytes not logged]";
+        }
         spdlog::details::log_msg copy = msg;
         copy.payload = spdlog::string_view_t(redacted.data(), redacted.size());
         spdlog::logger::sink_it_(copy);

@@ -7,7 +7,9 @@
 // stamps entries itself); anywhere else, human-readable lines with a timestamp on stderr.
 //
 // Secrets never reach a sink: every message passes through redact_secrets() first, which masks
-// the secrets registered with register_secret() and the credentials found in URLs.
+// the secrets registered with register_secret() and the credentials found in URLs. A message
+// longer than kMaxLogMessageBytes is cut there (at a UTF-8 boundary) and says how much was
+// dropped, so a huge server response quoted in an error cannot flood the journal.
 
 #include <spdlog/spdlog.h>
 
@@ -24,6 +26,8 @@ enum class LogTarget {
     stderr_text,
     journal,
 };
+
+inline constexpr std::size_t kMaxLogMessageBytes = 64 * 1024;
 
 // Parses "trace", "debug", "info", "warn"/"warning", "error", "critical", "off".
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name);

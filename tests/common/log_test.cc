@@ -232,6 +232,25 @@ TEST_F(LogTest, RegisteredSecretsNeverReachASink) {
               "SMTP login failed for chuhai with password [REDACTED] (abc)");
 }
 
+TEST_F(LogTest, HugeMessagesAreCutAtACharacterBoundary) {
+    JournalCapture journal;
+    init_logging_to_journal(spdlog::level::info, journal.writer());
+    // 3-byte characters, so that the limit falls inside one.
+    std::string huge;
+    while (huge.size() < 3 * kMaxLogMessageBytes)
+        huge += "出";
+    spdlog::error("{}", huge);
+    ASSERT_EQ(journal.entries.size(), 1u);
+    const std::string message = field(journal.entries[0], "MESSAGE");
+    const std::size_t kept = message.find(" [");
+    ASSERT_NE(kept, std::string::npos);
+    EXPECT_LE(kept, kMaxLogMessageBytes);
+    EXPECT_GT(kept, kMaxLogMessageBytes - 3);
+    EXPECT_EQ(kept % 3, 0u) << "cut inside a character";
+    EXPECT_EQ(message.substr(kept),
+              " [" + std::to_string(huge.size() - kept) + " more bytes not logged]");
+}
+
 TEST_F(LogTest, LongerSecretsAreMaskedWhole) {
     register_secret("token");
     register_secret("token-with-suffix");
