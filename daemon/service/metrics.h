@@ -29,7 +29,9 @@ namespace chuhai::service {
 
 enum class MetricType { counter, gauge };
 
-// Label name → value, in any order.
+// Label name → value, in any order. Views, copied when a series is created: build them in the
+// call (`metrics.counter(name, {{"topic", topic}})`), not in a variable that outlives the
+// strings they point into.
 using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
 
 // A monotonically increasing value: polls made, items stored.

@@ -9,6 +9,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -47,20 +48,32 @@ class ScopedEnv {
 // What systemd does: a Unix datagram socket that receives sd_notify messages.
 class NotifySocket {
   public:
-    NotifySocket() : path_(dir_ / "notify.sock") {
+    // A socket file in a temporary folder, or (abstract) a name in the abstract namespace, which
+    // NOTIFY_SOCKET writes with a leading '@'.
+    explicit NotifySocket(bool abstract = false) {
         fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         EXPECT_GE(fd_, 0) << std::strerror(errno);
         sockaddr_un address{};
         address.sun_family = AF_UNIX;
-        const std::string path = path_.string();
-        EXPECT_LT(path.size(), sizeof address.sun_path);
-        std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-        EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0)
+        socklen_t length = sizeof address;
+        if (abstract) {
+            const std::string name =
+                "chuhai-test-" + std::to_string(::getpid()) + "-" + dir_.path().filename().string();
+            address_ = "@" + name;
+            std::memcpy(address.sun_path + 1, name.data(), name.size());
+            length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+        } else {
+            address_ = (dir_ / "notify.sock").string();
+            EXPECT_LT(address_.size(), sizeof address.sun_path);
+            std::memcpy(address.sun_path, address_.c_str(), address_.size() + 1);
+        }
+        EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), length), 0)
             << std::strerror(errno);
     }
     ~NotifySocket() { ::close(fd_); }
 
-    std::string path() const { return path_.string(); }
+    // What NOTIFY_SOCKET should say.
+    std::string path() const { return address_; }
 
     // The next message, or nullopt when none arrives within `timeout`.
     std::optional<std::string> receive(std::chrono::milliseconds timeout = 5s) {
@@ -76,7 +89,7 @@ class NotifySocket {
 
   private:
     testing::TempDir dir_;
-    std::filesystem::path path_;
+    std::string address_;
     int fd_ = -1;
 };
 
@@ -155,6 +168,16 @@ TEST(ServiceNotifier, PingsTheWatchdogAtHalfOfWatchdogUsec) {
         EXPECT_GE(pings[i] - pings[i - 1], 35ms) << "ping " << i;
     // Once the notifier is gone, the loop has no timer left and returned: nothing more comes.
     EXPECT_FALSE(systemd.receive(150ms));
+}
+
+TEST(ServiceNotifier, ReachesAnAbstractNotifySocket) {
+    NotifySocket systemd(/*abstract=*/true);
+    ScopedEnv socket("NOTIFY_SOCKET", systemd.path().c_str());
+    ScopedEnv watchdog("WATCHDOG_USEC", nullptr);
+    boost::asio::io_context loop;
+    ServiceNotifier notifier(loop);
+    notifier.ready("abstract");
+    EXPECT_EQ(systemd.receive(), "READY=1\nSTATUS=abstract");
 }
 
 TEST(ServiceNotifier, IgnoresAWatchdogMeantForAnotherProcess) {
