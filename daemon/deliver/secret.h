@@ -1,0 +1,46 @@
+#pragma once
+// Passwords and signing keys: read from a file or a systemd credential, never from the
+// configuration file itself, never printed. Secret has no stream operator and no implicit
+// conversion, so it cannot slip into a log line by accident; its memory is wiped on destruction.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace chuhai::deliver {
+
+class Secret {
+  public:
+    Secret() = default;
+    explicit Secret(std::string value) : value_(std::move(value)) {}
+    Secret(const Secret& other) = default;
+    Secret(Secret&& other) noexcept;
+    Secret& operator=(const Secret& other);
+    Secret& operator=(Secret&& other) noexcept;
+    ~Secret();
+
+    bool empty() const noexcept { return value_.empty(); }
+    // The secret itself, for handing to libcurl or OpenSSL only.
+    const std::string& reveal() const noexcept { return value_; }
+
+  private:
+    void wipe() noexcept;
+    std::string value_;
+};
+
+// Where a secret comes from: exactly one of the two, or neither (no secret).
+struct SecretSource {
+    std::filesystem::path file;  // `password_file:` / `secret_file:`
+    std::string credential;      // `password_credential:` — a file in $CREDENTIALS_DIRECTORY
+    bool empty() const { return file.empty() && credential.empty(); }
+};
+
+// Reads the secret; one trailing newline (CRLF or LF) is dropped, nothing else. `what` names the
+// secret in errors ("SMTP password of channel daily"). Throws Error(config) when both or neither
+// source is given, the credential name is not a plain file name, $CREDENTIALS_DIRECTORY is unset
+// for a credential, or the file is missing, unreadable, empty or larger than 64 KiB; the errors
+// name the file, never its contents. A file readable by group or others is accepted with a
+// warning in the log.
+Secret load_secret(const SecretSource& source, std::string_view what);
+
+}  // namespace chuhai::deliver

@@ -1,0 +1,99 @@
+#include "deliver/secret.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "common/error.h"
+#include "tests/support/test_support.h"
+
+namespace chuhai::deliver {
+namespace {
+
+using chuhai::testing::TempDir;
+
+// Sets an environment variable for the scope of one test.
+class ScopedEnv {
+  public:
+    ScopedEnv(const char* name, const std::string& value) : name_(name) {
+        if (const char* old = std::getenv(name))
+            old_ = old;
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~ScopedEnv() {
+        if (old_)
+            ::setenv(name_, old_->c_str(), 1);
+        else
+            ::unsetenv(name_);
+    }
+
+  private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
+
+TEST(Secret, ReadsAFileDroppingOneTrailingNewline) {
+    TempDir dir;
+    const auto file = dir.write("password", "s3cret pass\n");
+    ::chmod(file.c_str(), 0600);
+    EXPECT_EQ(load_secret({file, ""}, "test").reveal(), "s3cret pass");
+    const auto crlf = dir.write("crlf", "abc\r\n");
+    EXPECT_EQ(load_secret({crlf, ""}, "test").reveal(), "abc");
+    const auto two = dir.write("two", "abc\n\n");
+    EXPECT_EQ(load_secret({two, ""}, "test").reveal(), "abc\n");
+}
+
+TEST(Secret, ReadsASystemdCredential) {
+    TempDir dir;
+    dir.write("smtp-password", "from-systemd\n");
+    ScopedEnv env("CREDENTIALS_DIRECTORY", dir.path().string());
+    EXPECT_EQ(load_secret({"", "smtp-password"}, "test").reveal(), "from-systemd");
+}
+
+TEST(Secret, ErrorsNameTheFileButNeverTheContents) {
+    TempDir dir;
+    const auto empty = dir.write("empty", "\n");
+    try {
+        load_secret({empty, ""}, "SMTP password");
+        ADD_FAILURE();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::config);
+        EXPECT_EQ(e.where(), empty.string());
+        EXPECT_NE(e.message().find("SMTP password"), std::string::npos);
+    }
+    const auto big = dir.write("big", "hunter2" + std::string(70000, 'x'));
+    try {
+        load_secret({big, ""}, "SMTP password");
+        ADD_FAILURE();
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos);
+    }
+    EXPECT_THROW(load_secret({dir / "missing", ""}, "x"), Error);
+    EXPECT_THROW(load_secret({}, "x"), Error);
+    EXPECT_THROW(load_secret({empty, "both"}, "x"), Error);
+}
+
+TEST(Secret, CredentialsNeedTheDirectoryAndAPlainName) {
+    {
+        ScopedEnv env("CREDENTIALS_DIRECTORY", "");
+        EXPECT_THROW(load_secret({"", "smtp-password"}, "x"), Error);
+    }
+    TempDir dir;
+    ScopedEnv env("CREDENTIALS_DIRECTORY", dir.path().string());
+    EXPECT_THROW(load_secret({"", "../etc/passwd"}, "x"), Error);
+    EXPECT_THROW(load_secret({"", ".."}, "x"), Error);
+}
+
+TEST(Secret, CopiesAndMovesKeepTheValue) {
+    Secret a("value");
+    Secret b = a;
+    Secret c = std::move(a);
+    EXPECT_EQ(b.reveal(), "value");
+    EXPECT_EQ(c.reveal(), "value");
+    EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): moved-from is wiped
+    b = Secret("other");
+    EXPECT_EQ(b.reveal(), "other");
+}
+
+}  // namespace
+}  // namespace chuhai::deliver
