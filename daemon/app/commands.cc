@@ -3,7 +3,7 @@
 namespace chuhai::app {
 
 void add_all_commands(CommandLine& cli) {
-    (void)cli;
+    add_feed_commands(cli);
 }
 
 }  // namespace chuhai::app

@@ -7,4 +7,7 @@ namespace chuhai::app {
 
 void add_all_commands(CommandLine& cli);
 
+// `chuhai feed parse` (commands_feed.cc).
+void add_feed_commands(CommandLine& cli);
+
 }  // namespace chuhai::app

@@ -76,19 +76,54 @@ SourceSettings read_source(const YAML::Node& node, const std::filesystem::path& 
     return source;
 }
 
+void read_host_limits(const YAML::Node& node, const std::filesystem::path& file, HostLimits& limits,
+                      const std::string& what) {
+    MapReader reader(node, file, what);
+    reader.optional_int("max_concurrent", limits.max_concurrent, 1, 100);
+    reader.optional_duration("min_gap", limits.min_gap);
+    reader.reject_unknown_keys();
+}
+
 void read_fetch(const YAML::Node& node, const std::filesystem::path& file, FetchSettings& fetch) {
     MapReader reader(node, file, "fetch section");
-    reader.optional_duration("default_interval", fetch.default_interval);
+    reader.optional_duration("interval", fetch.interval);
     reader.optional_duration("min_interval", fetch.min_interval);
     reader.optional_duration("max_interval", fetch.max_interval);
+    reader.optional_duration("first_poll_spread", fetch.first_poll_spread);
+    reader.optional_double("jitter", fetch.jitter);
+    reader.optional_double("backoff_jitter", fetch.backoff_jitter);
     reader.optional_duration("max_backoff", fetch.max_backoff);
+    reader.optional_duration("max_retry_after", fetch.max_retry_after);
     reader.optional_int("max_concurrent", fetch.max_concurrent, 1, 1000);
-    reader.optional_int("per_host_concurrent", fetch.per_host_concurrent, 1, 100);
-    reader.optional_duration("per_host_min_gap", fetch.per_host_min_gap);
+    reader.optional_node("per_host", [&](const YAML::Node& value) {
+        read_host_limits(value, file, fetch.per_host, "per_host section");
+    });
+    reader.optional_node("hosts", [&](const YAML::Node& value) {
+        MapReader hosts(value, file, "hosts section");
+        for (const auto& entry : value) {
+            const std::string host = entry.first.Scalar();
+            HostLimits limits = fetch.per_host;
+            hosts.optional_node(host, [&](const YAML::Node& limits_node) {
+                read_host_limits(limits_node, file, limits, "host section");
+            });
+            fetch.hosts[host] = limits;
+        }
+    });
     reader.optional_duration("connect_timeout", fetch.connect_timeout);
-    reader.optional_duration("low_speed_timeout", fetch.low_speed_timeout);
-    reader.optional_duration("total_timeout", fetch.total_timeout);
-    reader.optional_size("max_body_bytes", fetch.max_body_bytes);
+    reader.optional_duration("timeout", fetch.timeout);
+    int low_speed_limit = static_cast<int>(fetch.low_speed_limit);
+    reader.optional_int("low_speed_limit", low_speed_limit, 1, 1 << 30);
+    fetch.low_speed_limit = low_speed_limit;
+    reader.optional_duration("low_speed_time", fetch.low_speed_time);
+    reader.optional_size("max_body_size", fetch.max_body_size);
+    reader.optional_int("max_redirects", fetch.max_redirects, 0, 5);
+    reader.optional_duration("stop_grace", fetch.stop_grace);
+    reader.optional_node("silence", [&](const YAML::Node& value) {
+        MapReader silence(value, file, "silence section");
+        silence.optional_double("factor", fetch.silence_factor);
+        silence.optional_duration("floor", fetch.silence_floor);
+        silence.reject_unknown_keys();
+    });
     reader.optional_string("contact_url", fetch.contact_url);
     reader.reject_unknown_keys();
     if (fetch.min_interval > fetch.max_interval) {
@@ -96,6 +131,14 @@ void read_fetch(const YAML::Node& node, const std::filesystem::path& file, Fetch
     }
     if (fetch.min_interval.count() == 0) {
         throw Error(ErrorKind::config, "min_interval must be at least 1s", reader.where());
+    }
+    if (fetch.jitter < 0 || fetch.jitter >= 1 || fetch.backoff_jitter < 0 ||
+        fetch.backoff_jitter >= 1) {
+        throw Error(ErrorKind::config, "jitter and backoff_jitter must be at least 0 and below 1",
+                    reader.where());
+    }
+    if (fetch.max_body_size < 1024) {
+        throw Error(ErrorKind::config, "max_body_size must be at least 1KiB", reader.where());
     }
 }
 

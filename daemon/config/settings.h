@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,19 +26,33 @@ struct SourceSettings {
     std::string where;                      // FILE:LINE:COL of the entry, for messages
 };
 
+struct HostLimits {
+    int max_concurrent = 2;  // transfers at once to one host
+    Seconds min_gap{0};      // between the starts of two requests to one host
+};
+
 struct FetchSettings {
-    Seconds default_interval{15 * 60};
+    Seconds interval{15 * 60};  // default poll interval of a source
     Seconds min_interval{5 * 60};
     Seconds max_interval{24 * 3600};
+    Seconds first_poll_spread{2 * 60};  // new sources start at random moments in this window
+    double jitter = 0.1;                // each interval is scaled by 1 +- jitter
+    double backoff_jitter = 0.25;
     Seconds max_backoff{24 * 3600};
+    Seconds max_retry_after{24 * 3600};
     int max_concurrent = 50;
-    int per_host_concurrent = 2;
-    Seconds per_host_min_gap{0};
+    HostLimits per_host;
+    std::map<std::string, HostLimits> hosts;  // overrides by host name
     Seconds connect_timeout{15};
-    Seconds low_speed_timeout{30};  // abort when below 1 byte/s for this long
-    Seconds total_timeout{120};
-    std::size_t max_body_bytes = 20u << 20;
-    std::string contact_url;  // put into the User-Agent
+    Seconds timeout{120};       // whole transfer, redirects included
+    long low_speed_limit = 64;  // bytes/s; slower than this for low_speed_time aborts
+    Seconds low_speed_time{30};
+    std::size_t max_body_size = 20u << 20;  // after decompression; also the parser's limit
+    int max_redirects = 5;
+    Seconds stop_grace{10};       // on shutdown, transfers still running after this are aborted
+    double silence_factor = 4.0;  // "silent": no news for factor x its usual gap ...
+    Seconds silence_floor{24 * 3600};  // ... and at least this long
+    std::string contact_url;           // put into the User-Agent
 };
 
 struct StoreSettings {

@@ -2,6 +2,8 @@
 // What the parse stage produces: a feed and its entries, normalised (UTF-8, plain text for
 // matching, absolute canonical links, UTC times), whatever format and charset the source used.
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +23,13 @@ struct FeedEntry {
     std::vector<std::string> categories;
     std::optional<UtcTime> published;
     std::optional<UtcTime> updated;
+
+    // Filled by the normaliser (identity.h).
+    std::string url;  // the link resolved against xml:base and the feed URL, not canonicalised
+    std::string html_base;           // the base URL relative links in content_html resolve against
+    std::string key;                 // stable item key: "id:…", "url:…" or "hash:…"
+    std::uint64_t content_hash = 0;  // changes when title/summary/content text changes
+    std::uint64_t simhash = 0;       // near-duplicate fingerprint of title + lead
 };
 
 struct FeedDocument {
@@ -29,9 +38,12 @@ struct FeedDocument {
     bool bozo = false;     // the document was not well-formed and was recovered
     std::string bozo_reason;
     std::string title;
-    std::string link;
+    std::string link;                // canonical
+    std::string url;                 // the link resolved, not canonicalised
+    std::string subtitle;            // description / tagline / subtitle, plain text
     std::optional<int> ttl_minutes;  // RSS <ttl>
     std::vector<FeedEntry> entries;
+    std::size_t duplicate_entries = 0;  // entries dropped because an earlier one had their key
 };
 
 }  // namespace chuhai::feed

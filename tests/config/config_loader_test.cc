@@ -28,17 +28,29 @@ TEST(ConfigLoader, ReadsEveryKey) {
     EXPECT_EQ(s.rules, (file.parent_path() / "../rules").lexically_normal());
     EXPECT_EQ(s.log_level, "debug");
     EXPECT_EQ(s.timezone, "Asia/Shanghai");
-    EXPECT_EQ(s.fetch.default_interval, 30min);
+    EXPECT_EQ(s.fetch.interval, 30min);
     EXPECT_EQ(s.fetch.min_interval, 2min);
     EXPECT_EQ(s.fetch.max_interval, 12h);
+    EXPECT_EQ(s.fetch.first_poll_spread, 1min);
+    EXPECT_DOUBLE_EQ(s.fetch.jitter, 0.2);
+    EXPECT_DOUBLE_EQ(s.fetch.backoff_jitter, 0.3);
     EXPECT_EQ(s.fetch.max_backoff, 6h);
+    EXPECT_EQ(s.fetch.max_retry_after, 2h);
     EXPECT_EQ(s.fetch.max_concurrent, 20);
-    EXPECT_EQ(s.fetch.per_host_concurrent, 3);
-    EXPECT_EQ(s.fetch.per_host_min_gap, 2s);
+    EXPECT_EQ(s.fetch.per_host.max_concurrent, 3);
+    EXPECT_EQ(s.fetch.per_host.min_gap, 2s);
+    ASSERT_EQ(s.fetch.hosts.count("slow.example.org"), 1u);
+    EXPECT_EQ(s.fetch.hosts.at("slow.example.org").max_concurrent, 1);
+    EXPECT_EQ(s.fetch.hosts.at("slow.example.org").min_gap, 10s);
     EXPECT_EQ(s.fetch.connect_timeout, 5s);
-    EXPECT_EQ(s.fetch.low_speed_timeout, 20s);
-    EXPECT_EQ(s.fetch.total_timeout, 60s);
-    EXPECT_EQ(s.fetch.max_body_bytes, 8u * 1000 * 1000);
+    EXPECT_EQ(s.fetch.timeout, 60s);
+    EXPECT_EQ(s.fetch.low_speed_limit, 100);
+    EXPECT_EQ(s.fetch.low_speed_time, 20s);
+    EXPECT_EQ(s.fetch.max_body_size, 8u * 1000 * 1000);
+    EXPECT_EQ(s.fetch.max_redirects, 3);
+    EXPECT_EQ(s.fetch.stop_grace, 5s);
+    EXPECT_DOUBLE_EQ(s.fetch.silence_factor, 3.0);
+    EXPECT_EQ(s.fetch.silence_floor, 12h);
     EXPECT_EQ(s.fetch.contact_url, "https://example.org/chuhai");
     EXPECT_EQ(s.store.unmatched_text_retention, std::chrono::seconds{30 * 86400});
     EXPECT_EQ(s.store.fetch_log_retention, std::chrono::seconds{7 * 86400});
@@ -55,7 +67,7 @@ TEST(ConfigLoader, ReadsEveryKey) {
     EXPECT_EQ(s.sources[2].tags, (std::vector<std::string>{"company"}));
     EXPECT_FALSE(s.sources[2].enabled);
     EXPECT_TRUE(s.sources[2].insecure_skip_tls_verify);
-    EXPECT_NE(s.sources[2].where.find("complete.yaml:32:"), std::string::npos)
+    EXPECT_NE(s.sources[2].where.find("complete.yaml:47:"), std::string::npos)
         << s.sources[2].where;
 
     ASSERT_EQ(s.digests.size(), 2u);
@@ -81,9 +93,9 @@ TEST(ConfigLoader, ReadsEveryKey) {
 TEST(ConfigLoader, DefaultsWhenOptionalKeysAreAbsent) {
     const Settings s = parse_settings("database: /var/lib/chuhai/db\nrules: /etc/chuhai/rules\n",
                                       "/etc/chuhai/chuhai.yaml");
-    EXPECT_EQ(s.fetch.default_interval, 15min);
-    EXPECT_EQ(s.fetch.per_host_concurrent, 2);
-    EXPECT_EQ(s.fetch.max_body_bytes, 20u << 20);
+    EXPECT_EQ(s.fetch.interval, 15min);
+    EXPECT_EQ(s.fetch.per_host.max_concurrent, 2);
+    EXPECT_EQ(s.fetch.max_body_size, 20u << 20);
     EXPECT_EQ(s.store.unmatched_text_retention, std::chrono::seconds{90 * 86400});
     EXPECT_FALSE(s.metrics.enabled);
     EXPECT_TRUE(s.sources.empty());
@@ -109,10 +121,9 @@ TEST(ConfigLoader, WrongTypesAndValues) {
               std::string::npos);
     EXPECT_EQ(error_of("database: db\nrules: r\nfetch:\n  max_concurrent: many\n").where(),
               "/etc/chuhai/chuhai.yaml:4:19");
-    EXPECT_NE(error_of("database: db\nrules: r\nfetch:\n  default_interval: soon\n")
-                  .message()
-                  .find("duration"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of("database: db\nrules: r\nfetch:\n  interval: soon\n").message().find("duration"),
+        std::string::npos);
     EXPECT_NE(error_of("database: db\nrules: r\nsources: https://a.example/\n")
                   .message()
                   .find("must be a list"),

@@ -1,0 +1,480 @@
+#include "feed/charset.h"
+
+#include <unicode/ucnv.h>
+#include <unicode/ucsdet.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace chuhai::feed {
+
+namespace {
+
+struct ConverterCloser {
+    void operator()(UConverter* converter) const noexcept { ucnv_close(converter); }
+};
+using ConverterPtr = std::unique_ptr<UConverter, ConverterCloser>;
+
+struct DetectorCloser {
+    void operator()(UCharsetDetector* detector) const noexcept { ucsdet_close(detector); }
+};
+using DetectorPtr = std::unique_ptr<UCharsetDetector, DetectorCloser>;
+
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string trim_label(std::string_view label) {
+    std::string out;
+    for (char c : label) {
+        if (c == '"' || c == '\'' || c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        out.push_back(c == '_' ? '-' : lower(c));
+    }
+    return out;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+}
+
+bool is_utf16_or_32(std::string_view canonical) {
+    return starts_with(canonical, "utf-16") || starts_with(canonical, "utf-32") ||
+           canonical == "ucs-2" || canonical == "ucs-4";
+}
+
+bool has_non_ascii(std::string_view bytes) {
+    return std::any_of(bytes.begin(), bytes.end(),
+                       [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+// Length of the valid UTF-8 sequence at `i`, or 0 when the bytes there are invalid.
+std::size_t utf8_sequence_length(const unsigned char* s, std::size_t i, std::size_t n) {
+    const unsigned char c = s[i];
+    if (c < 0x80)
+        return 1;
+    auto cont = [&](std::size_t k) { return i + k < n && (s[i + k] & 0xC0) == 0x80; };
+    if (c >= 0xC2 && c <= 0xDF)
+        return cont(1) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (!cont(1) || !cont(2))
+            return 0;
+        const unsigned char c1 = s[i + 1];
+        if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F))
+            return 0;  // overlong, or a surrogate
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (!cont(1) || !cont(2) || !cont(3))
+            return 0;
+        const unsigned char c1 = s[i + 1];
+        if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+// How many bytes of an invalid sequence at `i` form one maximal subpart (Unicode's "U+FFFD
+// substitution of maximal subparts"): the lead byte plus the continuation bytes that could
+// still have completed it.
+std::size_t invalid_subpart_length(const unsigned char* s, std::size_t i, std::size_t n) {
+    const unsigned char c = s[i];
+    std::size_t expected;
+    unsigned char low = 0x80, high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        expected = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        expected = 3;
+        if (c == 0xE0)
+            low = 0xA0;
+        if (c == 0xED)
+            high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        expected = 4;
+        if (c == 0xF0)
+            low = 0x90;
+        if (c == 0xF4)
+            high = 0x8F;
+    } else {
+        return 1;
+    }
+    std::size_t k = 1;
+    if (i + k < n && s[i + k] >= low && s[i + k] <= high) {
+        ++k;
+        while (k < expected && i + k < n && (s[i + k] & 0xC0) == 0x80)
+            ++k;
+    }
+    return k;
+}
+
+// Converts with ICU, substituting U+FFFD for what cannot be decoded. Returns false when ICU
+// does not know the charset.
+bool convert_with_icu(std::string_view bytes, const std::string& charset, DecodedText& out) {
+    UErrorCode status = U_ZERO_ERROR;
+    ConverterPtr converter(ucnv_open(charset.c_str(), &status));
+    if (U_FAILURE(status) || !converter)
+        return false;
+    std::string& target = out.utf8;
+    target.resize(bytes.size() * 3 + 16);
+    int32_t written = ucnv_toAlgorithmic(UCNV_UTF8, converter.get(), target.data(),
+                                         static_cast<int32_t>(target.size()), bytes.data(),
+                                         static_cast<int32_t>(bytes.size()), &status);
+    if (status == U_BUFFER_OVERFLOW_ERROR) {
+        status = U_ZERO_ERROR;
+        target.resize(static_cast<std::size_t>(written) + 16);
+        ucnv_reset(converter.get());
+        written = ucnv_toAlgorithmic(UCNV_UTF8, converter.get(), target.data(),
+                                     static_cast<int32_t>(target.size()), bytes.data(),
+                                     static_cast<int32_t>(bytes.size()), &status);
+    }
+    if (U_FAILURE(status))
+        return false;
+    target.resize(static_cast<std::size_t>(written));
+    // Single-byte converters substitute U+001A (SUB) for unmappable bytes; make every
+    // substitution the replacement character, as multi-byte converters do.
+    std::string replaced;
+    for (std::size_t pos = target.find('\x1a'); pos != std::string::npos;
+         pos = target.find('\x1a', pos)) {
+        target.replace(pos, 1, "\xef\xbf\xbd");
+        out.replaced_invalid = true;
+    }
+    if (target.find("\xef\xbf\xbd") != std::string::npos)
+        out.replaced_invalid = true;
+    return true;
+}
+
+// UTF-16/32 without a byte-order mark, recognised by how "<?" or "<" is spelled.
+std::string sniff_wide_encoding(std::string_view b) {
+    auto at = [&](std::string_view pattern) {
+        return b.size() >= pattern.size() && b.substr(0, pattern.size()) == pattern;
+    };
+    using namespace std::string_view_literals;
+    if (at("\0\0\0<"sv))
+        return "utf-32be";
+    if (at("<\0\0\0"sv))
+        return "utf-32le";
+    if (at("\0<\0"sv))
+        return "utf-16be";
+    if (at("<\0"sv) && b.size() >= 4 && b[3] == '\0')
+        return "utf-16le";
+    if (at("\0{"sv))
+        return "utf-16be";
+    if (at("{\0"sv))
+        return "utf-16le";
+    return {};
+}
+
+// text/xml, text/xml-external-parsed-entity, text/*+xml.
+bool is_text_xml(std::string_view content_type) {
+    std::string type;
+    for (const char c : content_type.substr(0, content_type.find(';'))) {
+        if (c != ' ' && c != '\t')
+            type.push_back(lower(c));
+    }
+    if (type.rfind("text/", 0) != 0)
+        return false;
+    return type == "text/xml" || type == "text/xml-external-parsed-entity" ||
+           (type.size() > 4 && type.substr(type.size() - 4) == "+xml");
+}
+
+std::string detect_with_icu(std::string_view bytes) {
+    UErrorCode status = U_ZERO_ERROR;
+    DetectorPtr detector(ucsdet_open(&status));
+    if (U_FAILURE(status))
+        return {};
+    // The detector only needs a sample; markup is filtered so tags do not skew it.
+    const std::size_t sample = std::min<std::size_t>(bytes.size(), 8 * 1024);
+    ucsdet_enableInputFilter(detector.get(), true);
+    ucsdet_setText(detector.get(), bytes.data(), static_cast<int32_t>(sample), &status);
+    const UCharsetMatch* match = ucsdet_detect(detector.get(), &status);
+    if (U_FAILURE(status) || match == nullptr)
+        return {};
+    const char* name = ucsdet_getName(match, &status);
+    if (U_FAILURE(status) || name == nullptr || ucsdet_getConfidence(match, &status) < 10)
+        return {};
+    return canonical_charset(name);
+}
+
+}  // namespace
+
+std::string canonical_charset(std::string_view label) {
+    const std::string name = trim_label(label);
+    if (name.empty())
+        return name;
+    static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
+        {"utf8", "utf-8"},
+        {"utf-8", "utf-8"},
+        {"unicode-1-1-utf-8", "utf-8"},
+        {"x-unicode20utf8", "utf-8"},
+        {"gb2312", "gb18030"},
+        {"gbk", "gb18030"},
+        {"gb18030", "gb18030"},
+        {"x-gbk", "gb18030"},
+        {"cp936", "gb18030"},
+        {"ms936", "gb18030"},
+        {"windows-936", "gb18030"},
+        {"csgb2312", "gb18030"},
+        {"euc-cn", "gb18030"},
+        {"gb-2312-80", "gb18030"},
+        {"chinese", "gb18030"},
+        {"iso-ir-58", "gb18030"},
+        {"hz-gb-2312", "hz-gb-2312"},
+        {"big5", "big5"},
+        {"big5-hkscs", "big5"},
+        {"cn-big5", "big5"},
+        {"x-x-big5", "big5"},
+        {"csbig5", "big5"},
+        {"iso-8859-1", "windows-1252"},
+        {"iso8859-1", "windows-1252"},
+        {"latin1", "windows-1252"},
+        {"latin-1", "windows-1252"},
+        {"l1", "windows-1252"},
+        {"us-ascii", "windows-1252"},
+        {"ascii", "windows-1252"},
+        {"cp819", "windows-1252"},
+        {"ibm819", "windows-1252"},
+        {"iso-ir-100", "windows-1252"},
+        {"windows-1252", "windows-1252"},
+        {"cp1252", "windows-1252"},
+        {"x-cp1252", "windows-1252"},
+        {"iso-8859-1:1987", "windows-1252"},
+        {"cp1251", "windows-1251"},
+        {"x-cp1251", "windows-1251"},
+        {"utf16", "utf-16"},
+        {"utf32", "utf-32"},
+        {"shift-jis", "shift_jis"},
+        {"sjis", "shift_jis"},
+        {"x-sjis", "shift_jis"},
+        {"ms-kanji", "shift_jis"},
+        {"euc-jp", "euc-jp"},
+        {"euc-kr", "euc-kr"},
+        {"ks-c-5601-1987", "euc-kr"},
+        {"iso-8859-9", "windows-1254"},
+        {"latin5", "windows-1254"},
+        {"iso-8859-11", "windows-874"},
+        {"tis-620", "windows-874"},
+    };
+    for (const auto& [alias, canonical] : kAliases)
+        if (name == alias)
+            return std::string(canonical);
+    if (name == "shift_jis" || name == "shift-jis")
+        return "shift_jis";
+    return name;
+}
+
+std::string charset_from_content_type(std::string_view content_type) {
+    std::size_t pos = 0;
+    while ((pos = content_type.find(';', pos)) != std::string_view::npos) {
+        ++pos;
+        while (pos < content_type.size() && (content_type[pos] == ' ' || content_type[pos] == '\t'))
+            ++pos;
+        std::string_view rest = content_type.substr(pos);
+        if (rest.size() > 8) {
+            std::string key;
+            for (std::size_t i = 0; i < 7; ++i)
+                key.push_back(lower(rest[i]));
+            if (key == "charset") {
+                std::size_t i = 7;
+                while (i < rest.size() && rest[i] == ' ')
+                    ++i;
+                if (i < rest.size() && rest[i] == '=') {
+                    rest.remove_prefix(i + 1);
+                    const std::size_t end = rest.find(';');
+                    return trim_label(rest.substr(0, end));
+                }
+            }
+        }
+    }
+    return {};
+}
+
+std::string charset_from_xml_declaration(std::string_view bytes) {
+    if (!starts_with(bytes, "<?xml"))
+        return {};
+    const std::size_t close = bytes.find("?>");
+    if (close == std::string_view::npos || close > 512)
+        return {};
+    const std::string_view declaration = bytes.substr(0, close);
+    const std::size_t key = declaration.find("encoding");
+    if (key == std::string_view::npos)
+        return {};
+    std::size_t i = key + 8;
+    while (i < declaration.size() && (declaration[i] == ' ' || declaration[i] == '='))
+        ++i;
+    if (i >= declaration.size() || (declaration[i] != '"' && declaration[i] != '\''))
+        return {};
+    const char quote = declaration[i];
+    const std::size_t end = declaration.find(quote, i + 1);
+    if (end == std::string_view::npos)
+        return {};
+    return trim_label(declaration.substr(i + 1, end - i - 1));
+}
+
+bool is_valid_utf8(std::string_view bytes) {
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    std::size_t i = 0;
+    while (i < n) {
+        // ASCII runs are the common case: check sixteen (SSE2) or eight bytes at a time.
+#if defined(__SSE2__)
+        while (i + 16 <= n &&
+               _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))) == 0)
+            i += 16;
+#endif
+        while (i + 8 <= n) {
+            std::uint64_t word;
+            std::memcpy(&word, s + i, 8);
+            if (word & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        const std::size_t length = utf8_sequence_length(s, i, n);
+        if (length == 0)
+            return false;
+        i += length;
+    }
+    return true;
+}
+
+std::size_t repair_utf8(std::string_view bytes, std::string& out) {
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    std::size_t replaced = 0;
+    std::size_t run_start = 0;
+    std::size_t i = 0;
+    out.reserve(out.size() + n);
+    while (i < n) {
+        const std::size_t length = utf8_sequence_length(s, i, n);
+        if (length != 0) {
+            i += length;
+            continue;
+        }
+        out.append(bytes.substr(run_start, i - run_start));
+        out.append("\xef\xbf\xbd");
+        ++replaced;
+        i += invalid_subpart_length(s, i, n);
+        run_start = i;
+    }
+    out.append(bytes.substr(run_start));
+    return replaced;
+}
+
+DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type) {
+    DecodedText result;
+    std::string charset;
+    std::string_view body = bytes;
+    using namespace std::string_view_literals;
+    // 1. Byte-order mark.
+    if (starts_with(body, "\xef\xbb\xbf"sv)) {
+        charset = "utf-8";
+        body.remove_prefix(3);
+    } else if (starts_with(body, "\x00\x00\xfe\xff"sv)) {
+        charset = "utf-32be";
+        body.remove_prefix(4);
+    } else if (starts_with(body, "\xff\xfe\x00\x00"sv)) {
+        charset = "utf-32le";
+        body.remove_prefix(4);
+    } else if (starts_with(body, "\xfe\xff"sv)) {
+        charset = "utf-16be";
+        body.remove_prefix(2);
+    } else if (starts_with(body, "\xff\xfe"sv)) {
+        charset = "utf-16le";
+        body.remove_prefix(2);
+    }
+    if (!charset.empty())
+        result.source = "bom";
+    // 2. HTTP, 3. the XML declaration (read through the wide encodings too).
+    if (charset.empty()) {
+        charset = canonical_charset(charset_from_content_type(content_type));
+        if (!charset.empty())
+            result.source = "http";
+    }
+    const std::string wide = sniff_wide_encoding(body);
+    if (charset.empty() && wide.empty() && charset_from_xml_declaration(body).empty() &&
+        is_text_xml(content_type)) {
+        // RFC 3023: text/xml without a charset is US-ASCII (read as windows-1252; bytes that
+        // are UTF-8 still win below).
+        charset = canonical_charset("us-ascii");
+        result.source = "http";
+    }
+    if (charset.empty()) {
+        if (wide.empty()) {
+            charset = canonical_charset(charset_from_xml_declaration(body));
+        } else {
+            // The declaration of a wide document names its own width; the sniffed byte order
+            // is what counts.
+            charset = wide;
+        }
+        if (!charset.empty())
+            result.source = wide.empty() ? "xml" : "detected";
+    }
+    // A declared UTF-16 that the bytes contradict (ASCII-compatible markup) is a mislabel.
+    if (is_utf16_or_32(charset) && wide.empty() && result.source != "bom") {
+        result.note = "declared " + charset + " but the bytes are ASCII-compatible";
+        charset.clear();
+    }
+    if (charset == "utf-16" || charset == "utf-32")
+        charset = wide.empty() ? charset + "be" : wide;
+    // A declared legacy charset loses to bytes that are UTF-8 with non-ASCII text.
+    if (!charset.empty() && charset != "utf-8" && !is_utf16_or_32(charset) &&
+        result.source != "bom" && has_non_ascii(body) && is_valid_utf8(body)) {
+        result.note = "declared " + charset + " but the bytes are valid UTF-8";
+        charset = "utf-8";
+        result.source = "detected";
+    }
+    // 4. Detection.
+    if (charset.empty()) {
+        if (is_valid_utf8(body)) {
+            charset = "utf-8";
+            result.source = has_non_ascii(body) ? "detected" : "default";
+        } else {
+            charset = detect_with_icu(body);
+            if (charset.empty() || is_utf16_or_32(charset))
+                charset = "windows-1252";
+            result.source = "detected";
+        }
+    }
+    if (charset == "utf-8") {
+        result.encoding = "utf-8";
+        if (is_valid_utf8(body)) {
+            result.utf8.assign(body);
+        } else {
+            result.replaced_invalid = repair_utf8(body, result.utf8) > 0;
+        }
+        return result;
+    }
+    if (convert_with_icu(body, charset, result)) {
+        result.encoding = charset;
+        return result;
+    }
+    // A label nobody knows: fall back to what the bytes look like.
+    result.note = "unknown charset '" + charset + "'";
+    result.utf8.clear();
+    if (is_valid_utf8(body)) {
+        result.encoding = "utf-8";
+        result.utf8.assign(body);
+    } else {
+        std::string detected = detect_with_icu(body);
+        if (detected.empty() || is_utf16_or_32(detected) || detected == "utf-8")
+            detected = "windows-1252";
+        result.replaced_invalid = false;
+        if (!convert_with_icu(body, detected, result)) {
+            result.utf8.clear();
+            result.replaced_invalid = repair_utf8(body, result.utf8) > 0;
+            detected = "utf-8";
+        }
+        result.encoding = detected;
+    }
+    result.source = "detected";
+    return result;
+}
+
+}  // namespace chuhai::feed

@@ -1,0 +1,426 @@
+#include "feed/identity.h"
+
+#include <unicode/normalizer2.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "text/normalize.h"
+
+namespace chuhai::feed {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+bool is_space(char c) {
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f';
+}
+
+// Appends the non-whitespace bytes of `text` and a field separator: hashing what this builds
+// makes the hash blind to whitespace. Branch-free, as it runs over every entry's full text.
+void append_without_whitespace(std::string_view text, std::string& out) {
+    const std::size_t base = out.size();
+    out.resize(base + text.size() + 1);
+    char* write = out.data() + base;
+    for (const char c : text) {
+        *write = c;
+        write += !is_space(c);
+    }
+    *write++ = '\x1f';
+    out.resize(static_cast<std::size_t>(write - out.data()));
+}
+
+// Up to eight bytes as a little-endian number, whatever the host's byte order (the values
+// are stored, so they must not depend on it).
+std::uint64_t load_le(const char* p, std::size_t n) {
+    if constexpr (std::endian::native == std::endian::little) {
+        std::uint64_t value = 0;
+        std::memcpy(&value, p, n);
+        return value;
+    } else {
+        std::uint64_t value = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            value |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+        return value;
+    }
+}
+
+char32_t next_code_point(std::string_view s, std::size_t& i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    auto cont = [&](std::size_t k) -> char32_t {
+        return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) & 0x3F : 0;
+    };
+    if (c < 0x80) {
+        i += 1;
+        return c;
+    }
+    if (c < 0xE0) {
+        const char32_t cp = ((c & 0x1F) << 6) | cont(1);
+        i += 2;
+        return cp;
+    }
+    if (c < 0xF0) {
+        const char32_t cp = ((c & 0x0F) << 12) | (cont(1) << 6) | cont(2);
+        i += 3;
+        return cp;
+    }
+    const char32_t cp = ((c & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3);
+    i += 4;
+    return cp;
+}
+
+bool is_cjk(char32_t cp) {
+    return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+           (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0x20000 && cp <= 0x2FFFF);
+}
+
+bool is_separator(char32_t cp) {
+    if (cp < 0x80)
+        return !((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9'));
+    return (cp >= 0x80 && cp <= 0xBF) || (cp >= 0x2000 && cp <= 0x206F) ||
+           (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFF0F) || cp == 0xFFFD;
+}
+
+// A word of up to eight bytes as one number, for comparing short words without memcmp.
+constexpr std::uint64_t pack_word(std::string_view word) {
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < word.size() && i < 8; ++i)
+        value |= static_cast<std::uint64_t>(static_cast<unsigned char>(word[i])) << (8 * i);
+    return value;
+}
+
+// Words too common in headlines to say anything about which story it is, in an
+// open-addressing table of packed words built at compile time (one or two probes a word).
+constexpr std::string_view kStopWords[] = {
+    "a",  "an",  "the",  "of",   "in",   "on",   "to",    "for",  "and",  "or",
+    "is", "are", "was",  "its",  "it",   "with", "by",    "at",   "as",   "from",
+    "be", "has", "have", "that", "this", "new",  "after", "says", "said", "will"};
+constexpr std::size_t kStopSlots = 128;
+
+constexpr std::size_t stop_slot(std::uint64_t packed) {
+    return static_cast<std::size_t>((packed * 0x9E3779B97F4A7C15ull) >> 57);  // 7 bits
+}
+
+constexpr std::array<std::uint64_t, kStopSlots> make_stop_table() {
+    std::array<std::uint64_t, kStopSlots> table{};
+    for (const std::string_view word : kStopWords) {
+        const std::uint64_t packed = pack_word(word);
+        std::size_t slot = stop_slot(packed);
+        while (table[slot] != 0)
+            slot = (slot + 1) % kStopSlots;
+        table[slot] = packed;
+    }
+    return table;
+}
+constexpr std::array<std::uint64_t, kStopSlots> kStopTable = make_stop_table();
+
+bool is_stop_word(std::string_view word) {
+    if (word.empty() || word.size() > 5)
+        return false;
+    const std::uint64_t packed = pack_word(word);
+    for (std::size_t slot = stop_slot(packed); kStopTable[slot] != 0;
+         slot = (slot + 1) % kStopSlots)
+        if (kStopTable[slot] == packed)
+            return true;
+    return false;
+}
+
+// ASCII letters and digits; every byte has an entry (non-ASCII ones are false).
+constexpr std::array<bool, 256> make_ascii_word_bytes() {
+    std::array<bool, 256> table{};
+    for (unsigned c = 0; c < 128; ++c)
+        table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return table;
+}
+constexpr std::array<bool, 256> kAsciiWordByte = make_ascii_word_bytes();
+
+// Counts, for each of the 64 bits, how many feature hashes have it set. The counts are kept
+// bit-sliced (plane k holds bit k of all 64 counters), so adding a hash is a short ripple of
+// AND/XOR instead of 64 increments; the planes are flushed into wide counters before they
+// can overflow (255 hashes).
+class SimHashAccumulator {
+  public:
+    void add_hash(std::uint64_t h) {
+        std::uint64_t carry = h;
+        for (std::size_t k = 0; carry != 0 && k < planes_.size(); ++k) {
+            const std::uint64_t next = planes_[k] & carry;
+            planes_[k] ^= carry;
+            carry = next;
+        }
+        if (++pending_ == 255)
+            flush();
+        ++features_;
+    }
+    bool empty() const { return features_ == 0; }
+
+    std::uint64_t value() {
+        if (!flushed_) {
+            // Fewer than 255 features (the usual case): compare all 64 counters at once,
+            // bit-sliced, with the majority threshold: a bit is set when count * 2 > features.
+            const unsigned threshold = features_ / 2 + 1;  // count >= threshold
+            std::uint64_t greater = 0, equal = ~std::uint64_t{0};
+            for (std::size_t k = planes_.size(); k-- > 0;) {
+                if ((threshold >> k) & 1) {
+                    equal &= planes_[k];
+                } else {
+                    greater |= equal & planes_[k];
+                    equal &= ~planes_[k];
+                }
+            }
+            return greater | equal;
+        }
+        flush();
+        std::uint64_t out = 0;
+        for (int bit = 0; bit < 64; ++bit)
+            if (2 * counts_[bit] > features_)
+                out |= std::uint64_t{1} << bit;
+        return out;
+    }
+
+  private:
+    void flush() {
+        for (int bit = 0; bit < 64; ++bit) {
+            unsigned count = 0;
+            for (std::size_t k = 0; k < planes_.size(); ++k)
+                count |= static_cast<unsigned>((planes_[k] >> bit) & 1) << k;
+            counts_[bit] += count;
+        }
+        planes_.fill(0);
+        pending_ = 0;
+        flushed_ = true;
+    }
+
+    std::array<std::uint64_t, 8> planes_{};
+    std::array<unsigned, 64> counts_{};
+    unsigned pending_ = 0;
+    unsigned features_ = 0;
+    bool flushed_ = false;
+};
+
+// text::fold() (NFKC case folding), skipped when it would change nothing: ASCII needs only
+// lower-casing, and ICU can tell from the UTF-8 itself (without converting it) that text such
+// as Chinese with typographic quotes is already folded.
+std::string fold_for_fingerprint(std::string_view text) {
+    // ASCII capitals fold to their lower case whatever follows them, so lowering them first
+    // changes nothing in the result and often leaves nothing else to fold.
+    std::string lowered(text);
+    bool ascii = true;
+    for (char& c : lowered) {
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+        ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    }
+    if (ascii)
+        return lowered;
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* folding = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_SUCCESS(status) && folding != nullptr &&
+        folding->isNormalizedUTF8(
+            icu::StringPiece(lowered.data(), static_cast<int32_t>(lowered.size())), status) &&
+        U_SUCCESS(status))
+        return lowered;
+    return chuhai::text::fold(lowered);
+}
+
+std::string_view lead_of(const FeedEntry& entry) {
+    const std::string& body = !entry.summary.empty() ? entry.summary : entry.content;
+    // kLeadChars code points: count the bytes that start one.
+    std::size_t i = 0, count = 0;
+    while (i < body.size()) {
+        if ((static_cast<unsigned char>(body[i]) & 0xC0) != 0x80 && count++ == kLeadChars)
+            break;
+        ++i;
+    }
+    return std::string_view(body).substr(0, i);
+}
+
+}  // namespace
+
+std::uint64_t stable_hash64(std::string_view bytes, std::uint64_t seed) {
+    // Eight bytes at a time (read little-endian whatever the host), one multiply each, the
+    // length in the initial state and a full mix at the end.
+    const char* p = bytes.data();
+    std::size_t n = bytes.size();
+    std::uint64_t h = mix(seed ^ (static_cast<std::uint64_t>(n) * 0x9E3779B97F4A7C15ull));
+    while (n >= 8) {
+        h = (h ^ load_le(p, 8)) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        p += 8;
+        n -= 8;
+    }
+    if (n > 0) {
+        h = (h ^ load_le(p, n)) * 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 32;
+    }
+    return mix(h);
+}
+
+std::string to_hex(std::uint64_t value) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i) {
+        out[static_cast<std::size_t>(i)] = kDigits[value & 15];
+        value >>= 4;
+    }
+    return out;
+}
+
+std::string item_key(const FeedEntry& entry, bool id_is_unique, bool link_is_unique) {
+    if (!entry.id.empty() && id_is_unique)
+        return "id:" + entry.id;
+    if (!entry.link.empty() && link_is_unique)
+        return "url:" + entry.link;
+    // Neither identifies the entry alone: title and date do, with the id and link when
+    // present so that entries sharing only those stay apart.
+    std::string fields;
+    append_without_whitespace(entry.title, fields);
+    const std::optional<UtcTime>& when = entry.published ? entry.published : entry.updated;
+    append_without_whitespace(when ? format_rfc3339(*when) : std::string(), fields);
+    append_without_whitespace(entry.id, fields);
+    append_without_whitespace(entry.link, fields);
+    if (entry.title.empty())
+        append_without_whitespace(entry.summary.empty() ? entry.content : entry.summary, fields);
+    return "hash:" + to_hex(stable_hash64(fields, 0x6b6579));
+}
+
+void assign_item_keys(std::vector<FeedEntry>& entries) {
+    std::unordered_map<std::string_view, int> id_counts, link_counts;
+    for (const FeedEntry& entry : entries) {
+        if (!entry.id.empty())
+            ++id_counts[entry.id];
+        if (!entry.link.empty())
+            ++link_counts[entry.link];
+    }
+    for (FeedEntry& entry : entries) {
+        entry.key = item_key(entry, entry.id.empty() || id_counts[entry.id] == 1,
+                             entry.link.empty() || link_counts[entry.link] == 1);
+    }
+}
+
+std::uint64_t content_hash(const FeedEntry& entry) {
+    // The fields are already whitespace-collapsed by the parser (html_to_text and
+    // collapse_whitespace), so hashing them as they are ignores re-indentation and spacing.
+    std::uint64_t h = stable_hash64(entry.title, 0x636f6e74);
+    h = stable_hash64(entry.summary, h);
+    return stable_hash64(entry.content, h);
+}
+
+std::uint64_t simhash(std::string_view raw_text) {
+    const std::string text = fold_for_fingerprint(raw_text);
+    constexpr std::uint64_t kSeed = 0x5157;
+    SimHashAccumulator accumulator;
+    std::size_t word_start = 0, word_length = 0;
+    std::uint64_t previous_word = 0;  // its hash, for word pairs (they tell stories apart)
+    std::size_t cjk_start = 0;        // where the last CJK character starts
+    std::size_t cjk_length = 0;       // its length; 0 outside a CJK run
+    bool lone_cjk = false;            // a CJK run of one character still to count
+    auto end_word = [&] {
+        const std::string_view word(text.data() + word_start, word_length);
+        if (word_length >= 2 && !is_stop_word(word)) {
+            const std::uint64_t h = stable_hash64(word, kSeed);
+            accumulator.add_hash(h);
+            // The pair's feature combines the two words' hashes (order matters).
+            if (previous_word != 0)
+                accumulator.add_hash(mix(previous_word * 0x9E3779B97F4A7C15ull + h));
+            previous_word = h;
+        }
+        word_length = 0;
+    };
+    auto end_cjk_run = [&] {
+        if (lone_cjk)
+            accumulator.add_hash(
+                stable_hash64(std::string_view(text.data() + cjk_start, cjk_length), kSeed));
+        lone_cjk = false;
+        cjk_length = 0;
+    };
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (byte < 0x80) {
+            // ASCII, the common case: a run of letters and digits, or one separator.
+            if (kAsciiWordByte[byte]) {
+                end_cjk_run();
+                if (word_length == 0)
+                    word_start = i;
+                std::size_t j = i + 1;
+                while (j < text.size() && kAsciiWordByte[static_cast<unsigned char>(text[j])])
+                    ++j;
+                word_length = j - word_start;
+                i = j;
+            } else {
+                end_word();
+                end_cjk_run();
+                ++i;
+            }
+            continue;
+        }
+        const std::size_t start = i;
+        const char32_t cp = next_code_point(text, i);
+        const std::size_t end = std::min(i, text.size());
+        if (is_cjk(cp)) {
+            end_word();
+            if (cjk_length == 0) {
+                lone_cjk = true;
+            } else {
+                // The bigram: the previous character and this one, adjacent in the text.
+                accumulator.add_hash(stable_hash64(
+                    std::string_view(text.data() + cjk_start, end - cjk_start), kSeed));
+                lone_cjk = false;
+            }
+            cjk_start = start;
+            cjk_length = end - start;
+        } else if (is_separator(cp)) {
+            end_word();
+            end_cjk_run();
+        } else {
+            end_cjk_run();
+            if (word_length == 0)
+                word_start = start;
+            word_length = end - word_start;
+        }
+    }
+    end_word();
+    end_cjk_run();
+    return accumulator.value();
+}
+
+std::uint64_t entry_simhash(const FeedEntry& entry) {
+    const std::string_view lead = lead_of(entry);
+    std::string text;
+    text.reserve(entry.title.size() + 1 + lead.size());
+    text.append(entry.title);
+    text.push_back('\n');
+    text.append(lead);
+    return simhash(text);
+}
+
+int hamming_distance(std::uint64_t a, std::uint64_t b) {
+    return std::popcount(a ^ b);
+}
+
+std::size_t remove_duplicate_entries(std::vector<FeedEntry>& entries) {
+    std::unordered_set<std::string> seen;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (!seen.insert(entries[i].key).second)
+            continue;
+        if (kept != i)
+            entries[kept] = std::move(entries[i]);
+        ++kept;
+    }
+    const std::size_t removed = entries.size() - kept;
+    entries.resize(kept);
+    return removed;
+}
+
+}  // namespace chuhai::feed

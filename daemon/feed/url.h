@@ -1,0 +1,27 @@
+#pragma once
+// Links as chuhai compares them. Two feeds that link the same article in different spellings
+// must produce the same string: that string is how the store recognises one item seen by two
+// sources.
+
+#include <string>
+#include <string_view>
+
+namespace chuhai::feed {
+
+// Resolves `reference` against `base` (RFC 3986 section 5.2) without normalising anything
+// else. Surrounding whitespace is trimmed. An absolute reference is returned as is; a relative
+// one with no usable base is returned trimmed.
+std::string resolve_url(std::string_view reference, std::string_view base);
+
+// resolve_url(), then, for http and https: scheme and host lower-cased, the default port
+// dropped, dot segments removed, an empty path made "/", percent-escapes upper-cased (and
+// unreserved ones decoded), spaces and non-ASCII bytes percent-encoded, the fragment dropped,
+// and tracking parameters removed from the query (utm_*, fbclid, gclid, dclid, msclkid,
+// yclid, igshid, mc_cid, mc_eid, spm, _hsenc, _hsmi, mkt_tok, ...), the others kept in order.
+// Other schemes (mailto:, urn:, tag:) only get a lower-cased scheme and no fragment.
+std::string canonicalize_url(std::string_view url, std::string_view base = {});
+
+// True for the query parameters canonicalize_url() removes.
+bool is_tracking_parameter(std::string_view name);
+
+}  // namespace chuhai::feed

@@ -1,0 +1,123 @@
+#include "feed/charset.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/file.h"
+#include "feed/feed_parser.h"
+#include "tests/support/test_support.h"
+
+namespace chuhai::feed {
+namespace {
+
+TEST(Charset, LabelsAreReadTheWayBrowsersReadThem) {
+    EXPECT_EQ(canonical_charset("GB2312"), "gb18030");
+    EXPECT_EQ(canonical_charset("gbk"), "gb18030");
+    EXPECT_EQ(canonical_charset("\"utf8\""), "utf-8");
+    EXPECT_EQ(canonical_charset("UTF_8"), "utf-8");
+    EXPECT_EQ(canonical_charset("ISO-8859-1"), "windows-1252");
+    EXPECT_EQ(canonical_charset("us-ascii"), "windows-1252");
+    EXPECT_EQ(canonical_charset("Big5"), "big5");
+    EXPECT_EQ(canonical_charset("KOI8-R"), "koi8-r");
+    EXPECT_EQ(canonical_charset(""), "");
+}
+
+TEST(Charset, ContentTypeAndDeclarationAreRead) {
+    EXPECT_EQ(charset_from_content_type("application/rss+xml; charset=\"GBK\""), "gbk");
+    EXPECT_EQ(charset_from_content_type("text/xml;Charset=utf-8;q=1"), "utf-8");
+    EXPECT_EQ(charset_from_content_type("text/xml"), "");
+    EXPECT_EQ(charset_from_xml_declaration("<?xml version='1.0' encoding='gb2312'?><rss/>"),
+              "gb2312");
+    EXPECT_EQ(charset_from_xml_declaration("<rss/>"), "");
+}
+
+TEST(Charset, OrderOfTrustIsBomThenHttpThenDeclaration) {
+    // "é" in windows-1252 is E9, in UTF-8 C3 A9.
+    const std::string latin1 = "<?xml version=\"1.0\" encoding=\"utf-8\"?><t>caf\xe9</t>";
+    DecodedText http = decode_to_utf8(latin1, "text/xml; charset=iso-8859-1");
+    EXPECT_EQ(http.encoding, "windows-1252");
+    EXPECT_EQ(http.source, "http");
+    EXPECT_NE(http.utf8.find("caf\xc3\xa9"), std::string::npos);
+
+    const std::string bom =
+        "\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"gbk\"?><t>caf\xc3\xa9</t>";
+    DecodedText with_bom = decode_to_utf8(bom, "text/xml; charset=iso-8859-1");
+    EXPECT_EQ(with_bom.encoding, "utf-8");
+    EXPECT_EQ(with_bom.source, "bom");
+    EXPECT_EQ(with_bom.utf8.rfind("<?xml", 0), 0u);  // the BOM is gone
+
+    const std::string declared =
+        "<?xml version=\"1.0\" encoding=\"windows-1251\"?><t>\xcf\xf0\xe8</t>";
+    DecodedText from_declaration = decode_to_utf8(declared);
+    EXPECT_EQ(from_declaration.encoding, "windows-1251");
+    EXPECT_NE(from_declaration.utf8.find("\xd0\x9f\xd1\x80\xd0\xb8"), std::string::npos);  // "При"
+}
+
+TEST(Charset, Utf16WithAndWithoutBom) {
+    const std::string le_bom = std::string("\xff\xfe<\0r\0/\0>\0", 10);
+    EXPECT_EQ(decode_to_utf8(le_bom).utf8, "<r/>");
+    const std::string be = std::string("\0<\0r\0/\0>", 8);
+    DecodedText decoded = decode_to_utf8(be);
+    EXPECT_EQ(decoded.encoding, "utf-16be");
+    EXPECT_EQ(decoded.utf8, "<r/>");
+}
+
+TEST(Charset, InvalidBytesBecomeReplacementCharacters) {
+    DecodedText decoded =
+        decode_to_utf8("<t>ok \xff\xfe bad \xe4\xb8</t>", "text/xml; charset=utf-8");
+    EXPECT_TRUE(decoded.replaced_invalid);
+    EXPECT_EQ(decoded.utf8, "<t>ok \xef\xbf\xbd\xef\xbf\xbd bad \xef\xbf\xbd</t>");
+    std::string repaired;
+    EXPECT_EQ(repair_utf8("\xed\xa0\x80", repaired), 3u);  // a surrogate: three maximal subparts
+    EXPECT_TRUE(is_valid_utf8(repaired));
+    EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));  // overlong
+    EXPECT_TRUE(is_valid_utf8("plain ascii and \xe4\xb8\xad"));
+}
+
+TEST(Charset, UndeclaredLegacyBytesAreDetected) {
+    // windows-1251 Cyrillic without any label.
+    std::string text = "<rss><channel><title>";
+    for (int i = 0; i < 20; ++i)
+        text += "\xcf\xf0\xe8\xe2\xe5\xf2 \xec\xe8\xf0 ";  // "Привет мир "
+    text += "</title></channel></rss>";
+    DecodedText decoded = decode_to_utf8(text);
+    EXPECT_EQ(decoded.source, "detected");
+    EXPECT_TRUE(is_valid_utf8(decoded.utf8));
+    EXPECT_NE(decoded.utf8.find("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"),
+              std::string::npos)
+        << decoded.encoding;
+}
+
+TEST(Charset, UnknownLabelFallsBackToTheBytes) {
+    DecodedText decoded =
+        decode_to_utf8("<?xml version=\"1.0\" encoding=\"x-made-up\"?><t>\xe4\xb8\xad</t>");
+    EXPECT_EQ(decoded.encoding, "utf-8");
+    EXPECT_NE(decoded.utf8.find("\xe4\xb8\xad"), std::string::npos);
+}
+
+// The Chinese corpus: GBK, GB2312-labelled GB18030, Big5, and UTF-8 that claims GB2312.
+TEST(Charset, ChineseCorpusDecodesToTheExpectedTitles) {
+    const auto shared = chuhai::testing::shared_dir();
+    if (shared.empty() || !std::filesystem::exists(shared / "corpus/chinese/expected.json"))
+        GTEST_SKIP() << "../shared/corpus/chinese is missing";
+    const auto folder = shared / "corpus/chinese";
+    const nlohmann::json expected = nlohmann::json::parse(read_file(folder / "expected.json"));
+    ASSERT_FALSE(expected.empty());
+    for (const auto& [name, want] : expected.items()) {
+        SCOPED_TRACE(name);
+        ParseOptions options;
+        options.timezone = "Asia/Shanghai";
+        const FeedDocument doc = parse_feed(read_file(folder / name), options);
+        ASSERT_EQ(doc.entries.size(), want["entries"].get<std::size_t>());
+        const auto& titles = want["titles"];
+        for (std::size_t i = 0; i < titles.size(); ++i)
+            EXPECT_EQ(doc.entries[i].title, titles[i].get<std::string>());
+        EXPECT_FALSE(doc.bozo) << doc.bozo_reason;
+        for (const FeedEntry& entry : doc.entries)
+            EXPECT_TRUE(entry.published.has_value()) << entry.title;
+    }
+}
+
+}  // namespace
+}  // namespace chuhai::feed
