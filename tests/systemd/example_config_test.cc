@@ -76,17 +76,27 @@ TEST(ExampleConfig, LoadsWithTheDocumentedDefaults) {
     EXPECT_EQ(loaded.log_level, defaults.log_level);
     EXPECT_EQ(loaded.timezone, defaults.timezone);
 
-    EXPECT_EQ(loaded.fetch.default_interval, defaults.fetch.default_interval);
+    EXPECT_EQ(loaded.fetch.interval, defaults.fetch.interval);
     EXPECT_EQ(loaded.fetch.min_interval, defaults.fetch.min_interval);
     EXPECT_EQ(loaded.fetch.max_interval, defaults.fetch.max_interval);
+    EXPECT_EQ(loaded.fetch.first_poll_spread, defaults.fetch.first_poll_spread);
+    EXPECT_EQ(loaded.fetch.jitter, defaults.fetch.jitter);
+    EXPECT_EQ(loaded.fetch.backoff_jitter, defaults.fetch.backoff_jitter);
     EXPECT_EQ(loaded.fetch.max_backoff, defaults.fetch.max_backoff);
+    EXPECT_EQ(loaded.fetch.max_retry_after, defaults.fetch.max_retry_after);
     EXPECT_EQ(loaded.fetch.max_concurrent, defaults.fetch.max_concurrent);
-    EXPECT_EQ(loaded.fetch.per_host_concurrent, defaults.fetch.per_host_concurrent);
-    EXPECT_EQ(loaded.fetch.per_host_min_gap, defaults.fetch.per_host_min_gap);
+    EXPECT_EQ(loaded.fetch.per_host.max_concurrent, defaults.fetch.per_host.max_concurrent);
+    EXPECT_EQ(loaded.fetch.per_host.min_gap, defaults.fetch.per_host.min_gap);
+    EXPECT_TRUE(loaded.fetch.hosts.empty());
     EXPECT_EQ(loaded.fetch.connect_timeout, defaults.fetch.connect_timeout);
-    EXPECT_EQ(loaded.fetch.low_speed_timeout, defaults.fetch.low_speed_timeout);
-    EXPECT_EQ(loaded.fetch.total_timeout, defaults.fetch.total_timeout);
-    EXPECT_EQ(loaded.fetch.max_body_bytes, 20u * 1000 * 1000);  // "20MB", as documented
+    EXPECT_EQ(loaded.fetch.timeout, defaults.fetch.timeout);
+    EXPECT_EQ(loaded.fetch.low_speed_limit, defaults.fetch.low_speed_limit);
+    EXPECT_EQ(loaded.fetch.low_speed_time, defaults.fetch.low_speed_time);
+    EXPECT_EQ(loaded.fetch.max_body_size, defaults.fetch.max_body_size);  // 20MiB
+    EXPECT_EQ(loaded.fetch.max_redirects, defaults.fetch.max_redirects);
+    EXPECT_EQ(loaded.fetch.stop_grace, defaults.fetch.stop_grace);
+    EXPECT_EQ(loaded.fetch.silence_factor, defaults.fetch.silence_factor);
+    EXPECT_EQ(loaded.fetch.silence_floor, defaults.fetch.silence_floor);
     EXPECT_EQ(loaded.fetch.contact_url, defaults.fetch.contact_url);
 
     EXPECT_EQ(loaded.store.unmatched_text_retention, defaults.store.unmatched_text_retention);
