@@ -886,7 +886,6 @@ std::uint32_t RuleCompiler::condition(const YAML::Node& node, Context& context, 
     // A default YAML::Node is a defined null node, so absence needs optional.
     std::optional<YAML::Node> of_node, near_node, in_node;
     std::map<std::string, YAML::Node> values;
-    bool bad_key = false;
     const std::size_t errors_before = diagnostics_.size();
     for_each_key(node, file, kConditionKeys, "a condition",
                  [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
@@ -900,7 +899,7 @@ std::uint32_t RuleCompiler::condition(const YAML::Node& node, Context& context, 
                          operators.push_back(key);
                      values.emplace(key, value);
                  });
-    bad_key = diagnostics_.size() != errors_before;
+    const bool bad_key = diagnostics_.size() != errors_before;  // already reported
     if (operators.empty()) {
         if (!bad_key) {
             error(file, node.Mark(),
