@@ -4,6 +4,7 @@ namespace chuhai::app {
 
 void add_all_commands(CommandLine& cli) {
     add_feed_commands(cli);
+    add_rules_commands(cli);
 }
 
 }  // namespace chuhai::app

@@ -1,6 +1,9 @@
 #pragma once
 // Every subcommand group, registered by main.cc.
 
+#include <filesystem>
+#include <string>
+
 #include "app/command_line.h"
 
 namespace chuhai::app {
@@ -9,5 +12,12 @@ void add_all_commands(CommandLine& cli);
 
 // `chuhai feed parse` (commands_feed.cc).
 void add_feed_commands(CommandLine& cli);
+// commands_rules.cc: `rules check`, `rules test`, `explain`.
+void add_rules_commands(CommandLine& cli);
+// The rules directory a command works on: `explicit_dir` (DIR or --rules) when given, else the
+// config file's `rules:` key, relative to the config file's folder. Throws Error(usage) when
+// neither names one.
+std::filesystem::path resolve_rules_dir(const std::string& explicit_dir,
+                                        const CommonOptions& common);
 
 }  // namespace chuhai::app
