@@ -28,7 +28,7 @@ std::uint32_t find_child(const BuildNode& node, std::uint16_t byte_class) {
 AhoCorasick::AhoCorasick() = default;
 
 AhoCorasick::AhoCorasick(const std::vector<std::string>& patterns, const Options& options) {
-    if (patterns.size() >= kStateMask)
+    if (patterns.size() >= kValueMask)
         throw Error(ErrorKind::internal, "too many patterns for the automaton");
 
     // Alphabet: class 0 for bytes that occur in no pattern, one class per byte that does.
@@ -49,6 +49,7 @@ AhoCorasick::AhoCorasick(const std::vector<std::string>& patterns, const Options
     for (std::uint32_t id = 0; id < patterns.size(); ++id) {
         const std::string& p = patterns[id];
         pattern_lengths_.push_back(static_cast<std::uint32_t>(p.size()));
+        longest_pattern_ = std::max(longest_pattern_, p.size());
         if (p.empty())
             continue;
         std::uint32_t node = 0;
@@ -57,7 +58,7 @@ AhoCorasick::AhoCorasick(const std::vector<std::string>& patterns, const Options
             std::uint32_t child = find_child(trie[node], c);
             if (child == 0xffffffffu) {
                 child = static_cast<std::uint32_t>(trie.size());
-                if (child >= kStateMask)
+                if (child >= kValueMask)
                     throw Error(ErrorKind::internal, "automaton too large");
                 trie[node].children.emplace_back(c, child);
                 trie.emplace_back();
@@ -137,18 +138,14 @@ AhoCorasick::AhoCorasick(const std::vector<std::string>& patterns, const Options
                 outputs_begin_[f] != outputs_begin_[f + 1] ? f : dictionary_link_[f];
         }
     }
-    auto reports = [this](std::uint32_t s) {
-        return outputs_begin_[s] != outputs_begin_[s + 1] || dictionary_link_[s] != kNone;
-    };
-    for (Edge& e : edges_) {
-        if (reports(e.target))
-            e.target |= kOutputFlag;
-    }
-
     // Dense rows for the shallowest states: the complete DFA transition on every class.
     const std::size_t row_bytes = classes_ * sizeof(std::uint32_t);
     dense_states_ = std::clamp<std::size_t>(options.dense_budget_bytes / row_bytes, 1, states);
-    dense_.assign(dense_states_ * classes_, 0);
+    if (dense_states_ * classes_ > kValueMask)
+        dense_states_ = kValueMask / classes_;
+    for (Edge& e : edges_)
+        e.target = encode(e.target);
+    dense_.assign(dense_states_ * classes_, 0);  // 0: the root, without output
     for (std::uint32_t s = 0; s < dense_states_; ++s) {
         std::uint32_t* row = dense_.data() + std::size_t{s} * classes_;
         if (s != 0) {
@@ -159,6 +156,14 @@ AhoCorasick::AhoCorasick(const std::vector<std::string>& patterns, const Options
         for (std::uint32_t e = edges_begin_[s]; e < edges_begin_[s + 1]; ++e)
             row[edges_[e].byte_class] = edges_[e].target;
     }
+}
+
+std::uint32_t AhoCorasick::encode(std::uint32_t state) const {
+    const bool reports =
+        outputs_begin_[state] != outputs_begin_[state + 1] || dictionary_link_[state] != kNone;
+    const std::uint32_t value = state < dense_states_ ? state * static_cast<std::uint32_t>(classes_)
+                                                      : (state | kSparseFlag);
+    return value | (reports ? kOutputFlag : 0);
 }
 
 std::uint32_t AhoCorasick::next_slow(std::uint32_t state, std::uint16_t byte_class) const {

@@ -22,7 +22,7 @@ class AhoCorasick {
     struct Options {
         // Upper bound for the dense rows (bytes). The scan is correct with any budget; a larger
         // one makes more states a single table lookup.
-        std::size_t dense_budget_bytes = std::size_t{8} << 20;
+        std::size_t dense_budget_bytes = std::size_t{1} << 20;
         // Pairs (text byte, pattern byte): the text byte is read as if it were the pattern byte.
         // The matcher reads '\n' as ' ' so that phrases match across line breaks.
         std::vector<std::pair<unsigned char, unsigned char>> read_as;
@@ -32,8 +32,10 @@ class AhoCorasick {
     // Pattern ids are indices into `patterns`. Empty patterns are never reported.
     explicit AhoCorasick(const std::vector<std::string>& patterns, const Options& options);
 
-    // Calls on_match(pattern_id, end_offset) for every occurrence, overlapping ones included, in
-    // increasing order of end offset. The start is end_offset - pattern_length(pattern_id).
+    // Calls on_match(pattern_id, end_offset) for every occurrence, overlapping ones included,
+    // each exactly once. The start is end_offset - pattern_length(pattern_id). Long texts are
+    // scanned as two interleaved halves (the transitions of one half do not wait for the
+    // other's), so occurrences come in increasing order of end offset within each half only.
     template <class OnMatch>
     void scan(std::string_view text, OnMatch&& on_match) const;
 
@@ -45,16 +47,32 @@ class AhoCorasick {
     std::size_t memory_bytes() const;
 
   private:
+    // Transitions hold an encoded target: a dense state as the offset of its row in dense_ (so
+    // the scan needs no multiplication), a sparse state as its number with kSparseFlag; and
+    // kOutputFlag when the target reports patterns.
     static constexpr std::uint32_t kOutputFlag = 0x80000000u;
-    static constexpr std::uint32_t kStateMask = 0x7fffffffu;
+    static constexpr std::uint32_t kSparseFlag = 0x40000000u;
+    static constexpr std::uint32_t kValueMask = 0x3fffffffu;
     static constexpr std::uint32_t kNone = 0xffffffffu;
 
     struct Edge {
         std::uint16_t byte_class;
-        std::uint32_t target;  // with kOutputFlag when the target reports something
+        std::uint32_t target;  // encoded
     };
 
+    std::uint32_t encode(std::uint32_t state) const;
+    std::uint32_t decode(std::uint32_t encoded) const {
+        return (encoded & kSparseFlag)
+                   ? (encoded & kValueMask)
+                   : (encoded & kValueMask) / static_cast<std::uint32_t>(classes_);
+    }
+    // The encoded transition from a sparse state (its number).
     std::uint32_t next_slow(std::uint32_t state, std::uint16_t byte_class) const;
+    std::uint32_t step(std::uint32_t current, unsigned char byte) const {
+        const std::uint16_t c = class_of_[byte];
+        return (current & kSparseFlag) == 0 ? dense_[current + c]
+                                            : next_slow(current & kValueMask, c);
+    }
     template <class OnMatch>
     void report(std::uint32_t state, std::size_t end, OnMatch& on_match) const;
 
@@ -70,6 +88,7 @@ class AhoCorasick {
     std::vector<std::uint32_t> outputs_;
     std::vector<std::uint32_t> dictionary_link_;  // nearest proper suffix state with outputs
     std::vector<std::uint32_t> pattern_lengths_;
+    std::size_t longest_pattern_ = 0;
 };
 
 template <class OnMatch>
@@ -82,21 +101,44 @@ void AhoCorasick::report(std::uint32_t state, std::size_t end, OnMatch& on_match
 
 template <class OnMatch>
 void AhoCorasick::scan(std::string_view text, OnMatch&& on_match) const {
-    if (fail_.empty())
+    if (fail_.empty() || longest_pattern_ == 0)
         return;
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
-    const std::uint32_t* dense = dense_.data();
-    const std::size_t classes = classes_;
-    const std::uint32_t dense_states = static_cast<std::uint32_t>(dense_states_);
-    std::uint32_t state = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::uint16_t c = class_of_[bytes[i]];
-        const std::uint32_t next =
-            state < dense_states ? dense[state * classes + c] : next_slow(state, c);
-        state = next & kStateMask;
-        if (next & kOutputFlag) [[unlikely]]
-            report(state, i + 1, on_match);
+    // Two halves: the first reports the occurrences ending at or before `middle`; the second
+    // starts early enough to see every occurrence ending after it, and reports only those.
+    std::size_t middle = n;
+    std::size_t second_start = n;
+    if (n >= 8 * longest_pattern_ + 256) {
+        middle = n / 2;
+        second_start = middle - (longest_pattern_ - 1);
+    }
+    std::uint32_t first = 0;  // encoded states; the root's row is at offset 0
+    std::uint32_t second = 0;
+    std::size_t i = 0;
+    std::size_t j = second_start;
+    // Interleaved while both halves have text.
+    for (; i < middle && j < n; ++i, ++j) {
+        const std::uint32_t a = step(first, bytes[i]);
+        const std::uint32_t b = step(second, bytes[j]);
+        first = a & ~kOutputFlag;
+        second = b & ~kOutputFlag;
+        if (a & kOutputFlag) [[unlikely]]
+            report(decode(first), i + 1, on_match);
+        if ((b & kOutputFlag) && j >= middle) [[unlikely]]
+            report(decode(second), j + 1, on_match);
+    }
+    for (; i < middle; ++i) {
+        const std::uint32_t a = step(first, bytes[i]);
+        first = a & ~kOutputFlag;
+        if (a & kOutputFlag) [[unlikely]]
+            report(decode(first), i + 1, on_match);
+    }
+    for (; j < n; ++j) {
+        const std::uint32_t b = step(second, bytes[j]);
+        second = b & ~kOutputFlag;
+        if ((b & kOutputFlag) && j >= middle) [[unlikely]]
+            report(decode(second), j + 1, on_match);
     }
 }
 

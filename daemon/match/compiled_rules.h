@@ -107,7 +107,8 @@ struct RuleSet::Impl {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> pattern_entities;
 
     std::vector<Atom> atoms;
-    // Atom → rules that test it, so that a hit makes those rules candidates.
+    // Atom → rules it triggers: a hit makes those rules candidates. Each rule is registered
+    // under a few atoms at least one of which must hit for it to hold (see trigger_atoms()).
     std::vector<std::uint32_t> atom_rules_begin;
     std::vector<std::uint32_t> atom_rules;
     std::vector<std::uint32_t> always_evaluated_rules;

@@ -55,11 +55,10 @@ Document read_text(std::string_view bytes, bool markdown) {
     }
     if (position < bytes.size()) {
         std::string_view rest = bytes.substr(position);
-        while (!rest.empty() && (rest.front() == '\n' || trim(rest.substr(0, 1)).empty()))
-            rest.remove_prefix(1);
-        while (!rest.empty() && (rest.back() == '\n' || trim(rest.substr(rest.size() - 1)).empty()))
-            rest.remove_suffix(1);
-        d.content = std::string(rest);
+        const auto first = rest.find_first_not_of(" \t\r\n");
+        if (first != std::string_view::npos)
+            d.content =
+                std::string(rest.substr(first, rest.find_last_not_of(" \t\r\n") - first + 1));
     }
     return d;
 }

@@ -812,7 +812,7 @@ Explanation RuleSet::explain(const Document& document) const {
             evaluation.add_rule_hit(r, score, explanation.result);
         } else if (rule.info.enabled && verdict.note == "conditions not met" &&
                    !std::binary_search(candidates.begin(), candidates.end(), r)) {
-            verdict.note = "none of its terms occurs";
+            verdict.note = "none of its key terms occurs";
         }
         explanation.rules.push_back(std::move(verdict));
     }

@@ -79,7 +79,7 @@ std::string render_explanation(const Explanation& explanation, bool verbose) {
         if (!v.topic.empty())
             out += "  [" + v.topic + "]";
         out += "  " + v.note + "  @" + v.where + "\n";
-        const bool far = v.note == "none of its terms occurs" || v.note == "disabled";
+        const bool far = v.note == "none of its key terms occurs" || v.note == "disabled";
         if (far && !verbose)
             continue;
         if (v.match)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace chuhai::match {
 
@@ -83,7 +84,16 @@ void collapse(std::string_view text, std::string& out, text::OffsetMap* map) {
     }
 }
 
+// The common CJK letters, answered without asking ICU: they make up most of Chinese text.
+bool is_common_cjk_letter(UChar32 c) {
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+           (c >= 0x3041 && c <= 0x3096) || (c >= 0x30A1 && c <= 0x30FA) ||
+           (c >= 0xF900 && c <= 0xFAFF);
+}
+
 bool is_unspaced_script(UChar32 c) {
+    if (is_common_cjk_letter(c))
+        return true;
     UErrorCode status = U_ZERO_ERROR;
     switch (uscript_getScript(c, &status)) {
         case USCRIPT_HAN:
@@ -103,7 +113,7 @@ bool is_unspaced_script(UChar32 c) {
 }
 
 bool is_letter_or_digit(UChar32 c) {
-    if (u_isalnum(c))
+    if (is_common_cjk_letter(c) || u_isalnum(c))
         return true;
     const auto type = static_cast<UCharCategory>(u_charType(c));
     return type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK;
@@ -125,6 +135,134 @@ UChar32 code_point_at(std::string_view text, std::size_t offset, std::size_t* le
     if (length != nullptr)
         *length = static_cast<std::size_t>(i) - offset;
     return c;
+}
+
+// The code point starting at text[i] and its length; three-byte sequences (all of CJK) are
+// decoded inline. Invalid sequences (impossible after folding) read as U+FFFD.
+UChar32 decode_at(std::string_view text, std::size_t i, std::size_t& length) {
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    if (b0 >= 0xE0 && b0 <= 0xEF && i + 2 < text.size()) {
+        const auto b1 = static_cast<unsigned char>(text[i + 1]);
+        const auto b2 = static_cast<unsigned char>(text[i + 2]);
+        if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80) {
+            length = 3;
+            return static_cast<UChar32>(((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F));
+        }
+    }
+    const UChar32 c = code_point_at(text, i, &length);
+    if (length == 0)
+        length = 1;
+    return c < 0 ? 0xFFFD : c;
+}
+
+// collapse() for a field: also notes where words start (after each separator run, and at each
+// character of a script written without spaces).
+void collapse_and_index(std::string_view text, std::string& out, text::OffsetMap& map,
+                        std::vector<std::uint32_t>& word_starts) {
+    out.clear();
+    out.reserve(text.size());
+    word_starts.clear();
+    const std::size_t n = text.size();
+    std::size_t i = 0;
+    std::size_t copy_from = 0;  // text[copy_from, i) is still to be appended
+    bool at_boundary = true;
+    auto flush = [&] { out.append(text.data() + copy_from, i - copy_from); };
+    while (i < n) {
+        bool line_break = false;
+        std::size_t length = separator_at(text, i, line_break);
+        if (length != 0) {
+            flush();
+            const std::size_t run_start = i;
+            bool run_breaks_line = line_break;
+            i += length;
+            while (i < n && (length = separator_at(text, i, line_break)) != 0) {
+                run_breaks_line = run_breaks_line || line_break;
+                i += length;
+            }
+            if (i - run_start != 1)
+                map.add_change(out.size(), 1, run_start, i - run_start);
+            out.push_back(run_breaks_line ? '\n' : ' ');
+            copy_from = i;
+            at_boundary = true;
+            continue;
+        }
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            if (at_boundary)
+                word_starts.push_back(static_cast<std::uint32_t>(out.size() + (i - copy_from)));
+            at_boundary = false;
+            ++i;
+            continue;
+        }
+        const UChar32 cp = decode_at(text, i, length);
+        const bool unspaced =
+            is_common_cjk_letter(cp) || (is_letter_or_digit(cp) && is_unspaced_script(cp));
+        if (unspaced || at_boundary)
+            word_starts.push_back(static_cast<std::uint32_t>(out.size() + (i - copy_from)));
+        at_boundary = unspaced;  // after such a character the next one starts a word
+        i += length;
+    }
+    flush();
+}
+
+// For ASCII text NFKC case folding is lower-casing, so folding and collapsing take one pass
+// and the only offset changes are the collapsed runs; the pass also records where words start
+// (after each separator run). Returns false, leaving the outputs undefined, at the first
+// non-ASCII byte.
+bool fold_and_collapse_ascii(std::string_view text, std::string& out, text::OffsetMap& map,
+                             std::vector<std::uint32_t>& word_starts) {
+    const std::size_t n = text.size();
+    // Non-ASCII text (Chinese, usually from its first bytes) is found without a full pass.
+    std::size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        std::uint64_t block;
+        std::memcpy(&block, text.data() + k, 8);
+        if (block & 0x8080808080808080ull)
+            return false;
+    }
+    for (; k < n; ++k) {
+        if (static_cast<unsigned char>(text[k]) >= 0x80)
+            return false;
+    }
+    out.resize(n);
+    char* const data = out.data();
+    // Pass 1, branch-free so that the compiler vectorises it: lower-case.
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        data[i] = static_cast<char>(c + ((static_cast<unsigned>(c) - 'A' < 26u) ? 32 : 0));
+    }
+    // Pass 2, in place: collapse separator runs and note where words start. Mostly
+    // branch-free: the branches taken only inside runs of two or more separators are rare.
+    word_starts.resize(n + 1);
+    std::uint32_t* const starts = word_starts.data();
+    std::size_t words = 0;
+    std::size_t w = 0;
+    std::size_t run_start = 0;
+    bool previous_separator = false;
+    bool at_boundary = true;  // the start of the text, or just after a separator
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(data[i]);
+        const std::uint8_t kind = kSeparatorClass[c];
+        const bool separator = kind != 0;
+        if (separator && previous_separator) [[unlikely]] {
+            if (kind == 2)
+                data[w - 1] = '\n';
+            continue;
+        }
+        if (previous_separator && i - run_start > 1) [[unlikely]]
+            map.add_change(w - 1, 1, run_start, i - run_start);
+        run_start = separator ? i : run_start;
+        starts[words] = static_cast<std::uint32_t>(w);
+        words += (!separator && at_boundary) ? 1 : 0;
+        data[w++] = separator ? (kind == 2 ? '\n' : ' ') : static_cast<char>(c);
+        at_boundary = separator;
+        previous_separator = separator;
+    }
+    if (previous_separator && n - run_start > 1)
+        map.add_change(w - 1, 1, run_start, n - run_start);
+    word_starts.resize(words);
+    out.resize(w);
+    return true;
 }
 
 }  // namespace
@@ -170,45 +308,19 @@ bool is_unspaced_char_at(std::string_view text, std::size_t offset) {
 }
 
 void FieldText::assign(std::string_view original) {
-    text::fold_mapped(original, folded_);
     to_folded_.clear();
-    collapse(folded_.text, text_, &to_folded_);
-    words_built_ = false;
     sentences_built_ = false;
+    ascii_ = fold_and_collapse_ascii(original, text_, to_folded_, word_starts_);
+    if (ascii_)
+        return;
+    to_folded_.clear();
+    text::fold_mapped(original, folded_);
+    collapse_and_index(folded_.text, text_, to_folded_, word_starts_);
 }
 
 std::size_t FieldText::original_offset(std::size_t offset, bool is_end) const {
-    return folded_.original_offset(to_folded_.to_source(offset, is_end), is_end);
-}
-
-void FieldText::build_word_index() const {
-    word_starts_.clear();
-    bool in_word = false;
-    std::size_t i = 0;
-    while (i < text_.size()) {
-        const auto c = static_cast<unsigned char>(text_[i]);
-        if (c < 0x80) {
-            const bool word = is_word_code_point(c);
-            if (word && !in_word)
-                word_starts_.push_back(static_cast<std::uint32_t>(i));
-            in_word = word;
-            ++i;
-            continue;
-        }
-        std::size_t length = 1;
-        const UChar32 cp = code_point_at(text_, i, &length);
-        if (cp >= 0 && is_letter_or_digit(cp) && is_unspaced_script(cp)) {
-            word_starts_.push_back(static_cast<std::uint32_t>(i));  // each character a word
-            in_word = false;
-        } else {
-            const bool word = is_word_code_point(cp);
-            if (word && !in_word)
-                word_starts_.push_back(static_cast<std::uint32_t>(i));
-            in_word = word;
-        }
-        i += length;
-    }
-    words_built_ = true;
+    const std::size_t folded = to_folded_.to_source(offset, is_end);
+    return ascii_ ? folded : folded_.original_offset(folded, is_end);
 }
 
 void FieldText::build_sentence_index() const {
@@ -234,8 +346,6 @@ void FieldText::build_sentence_index() const {
 }
 
 std::uint32_t FieldText::word_index(std::size_t offset) const {
-    if (!words_built_)
-        build_word_index();
     const auto it = std::upper_bound(word_starts_.begin(), word_starts_.end(), offset);
     const auto index = it - word_starts_.begin();
     return index == 0 ? 0 : static_cast<std::uint32_t>(index - 1);

@@ -28,8 +28,8 @@ bool is_word_char_before(std::string_view text, std::size_t offset);
 // character counts as one word for proximity.
 bool is_unspaced_char_at(std::string_view text, std::size_t offset);
 
-// One field of one document, normalised, with the way back to the original bytes and (built on
-// first use) its word and sentence numbering for proximity.
+// One field of one document, normalised, with the way back to the original bytes and its word
+// numbering (built with the text) and sentence numbering (built on first use) for proximity.
 class FieldText {
   public:
     // Normalises `original`; buffers are reused between calls.
@@ -40,7 +40,9 @@ class FieldText {
     std::size_t original_offset(std::size_t offset, bool is_end = false) const;
 
     // The number of the word containing the offset, counting from 0 (or of the last word before
-    // it, when the offset is between words).
+    // it, when the offset is on a separator). A word is a run of text between separators, so
+    // "U.S." and "Huawei's" are one word each; each character of a script written without
+    // spaces (Han, kana, Thai…) is a word of its own.
     std::uint32_t word_index(std::size_t offset) const;
     // The number of the sentence containing the offset, counting from 0. Sentences end at a line
     // break, at '!', '?', ';', '。', and at '.' followed by a separator or the end of the text
@@ -48,15 +50,14 @@ class FieldText {
     std::uint32_t sentence_index(std::size_t offset) const;
 
   private:
-    void build_word_index() const;
     void build_sentence_index() const;
 
-    text::FoldedText folded_;
+    text::FoldedText folded_;  // unused for pure ASCII input (then folding is lower-casing)
+    bool ascii_ = false;
     std::string text_;
     text::OffsetMap to_folded_;
-    mutable bool words_built_ = false;
     mutable bool sentences_built_ = false;
-    mutable std::vector<std::uint32_t> word_starts_;
+    std::vector<std::uint32_t> word_starts_;  // filled by assign()
     mutable std::vector<std::uint32_t> sentence_starts_;
 };
 

@@ -269,6 +269,12 @@ class RuleCompiler {
     std::uint32_t regex_atom(const YAML::Node& node, Context& context);
     void set_near(std::uint32_t node, const YAML::Node& value, const std::string& file);
     bool can_hold_without_hits(std::uint32_t node) const;
+    // Atoms of which at least one must hit for `node` to hold, chosen to be cheap: a rule is
+    // evaluated for a document only when one of its trigger atoms hit. `usage` counts the rules
+    // that use each atom; widely shared lists make poor triggers. Returns false when the node
+    // can hold without any hit.
+    bool trigger_atoms(std::uint32_t node, const std::vector<std::uint32_t>& usage,
+                       std::vector<std::uint32_t>& out) const;
     void finish(const std::vector<RuleFile>& files);
 
     // Adds the alternatives of `written` ("a | b | c*") to `atom`. For an entity list
@@ -880,7 +886,6 @@ std::uint32_t RuleCompiler::condition(const YAML::Node& node, Context& context, 
     // A default YAML::Node is a defined null node, so absence needs optional.
     std::optional<YAML::Node> of_node, near_node, in_node;
     std::map<std::string, YAML::Node> values;
-    bool bad_key = false;
     const std::size_t errors_before = diagnostics_.size();
     for_each_key(node, file, kConditionKeys, "a condition",
                  [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
@@ -894,7 +899,7 @@ std::uint32_t RuleCompiler::condition(const YAML::Node& node, Context& context, 
                          operators.push_back(key);
                      values.emplace(key, value);
                  });
-    bad_key = diagnostics_.size() != errors_before;
+    const bool bad_key = diagnostics_.size() != errors_before;  // already reported
     if (operators.empty()) {
         if (!bad_key) {
             error(file, node.Mark(),
@@ -1069,6 +1074,52 @@ bool RuleCompiler::can_hold_without_hits(std::uint32_t id) const {
             for (std::uint32_t i = 0; i < n.child_count; ++i)
                 possible += can_hold_without_hits(child(i)) ? 1 : 0;
             return possible >= n.at_least;
+        }
+    }
+    return false;
+}
+
+bool RuleCompiler::trigger_atoms(std::uint32_t id, const std::vector<std::uint32_t>& usage,
+                                 std::vector<std::uint32_t>& out) const {
+    const Node& n = impl_->nodes[id];
+    auto cost = [&](const std::vector<std::uint32_t>& atoms) {
+        double total = 0;
+        for (const std::uint32_t a : atoms)
+            total += usage[a] + static_cast<double>(impl_->atoms[a].members.size()) / 64.0;
+        return total;
+    };
+    switch (n.kind) {
+        case NodeKind::atom:
+            out.push_back(n.atom);
+            return true;
+        case NodeKind::similar:
+        case NodeKind::negation:
+            return false;
+        case NodeKind::any:
+            for (std::uint32_t i = 0; i < n.child_count; ++i) {
+                if (!trigger_atoms(impl_->children[n.first_child + i], usage, out))
+                    return false;
+            }
+            return true;
+        case NodeKind::all:
+        case NodeKind::at_least: {
+            // all: any one child's trigger will do; at_least N of M: some child among any
+            // M - N + 1 of them must hold, so the union of the cheapest M - N + 1 triggers.
+            std::vector<std::pair<double, std::vector<std::uint32_t>>> options;
+            for (std::uint32_t i = 0; i < n.child_count; ++i) {
+                std::vector<std::uint32_t> atoms;
+                if (trigger_atoms(impl_->children[n.first_child + i], usage, atoms))
+                    options.emplace_back(cost(atoms), std::move(atoms));
+            }
+            const std::size_t needed =
+                n.kind == NodeKind::all ? 1 : std::size_t{n.child_count} - n.at_least + 1;
+            if (options.size() < needed)
+                return false;
+            std::sort(options.begin(), options.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; });
+            for (std::size_t i = 0; i < needed; ++i)
+                out.insert(out.end(), options[i].second.begin(), options[i].second.end());
+            return true;
         }
     }
     return false;
@@ -1285,19 +1336,28 @@ void RuleCompiler::finish(const std::vector<RuleFile>& files) {
     impl.pattern_entities_begin[patterns] =
         static_cast<std::uint32_t>(impl.pattern_entities.size());
 
-    // Atom → enabled rules that test it; rules that may hold without hits.
+    // Atom → enabled rules it triggers; rules that may hold without hits are always evaluated.
+    std::vector<std::uint32_t> usage(impl.atoms.size(), 0);
+    for (std::vector<std::uint32_t>& used : rule_atoms_) {
+        std::sort(used.begin(), used.end());
+        used.erase(std::unique(used.begin(), used.end()), used.end());
+        for (const std::uint32_t a : used)
+            ++usage[a];
+    }
     std::vector<std::vector<std::uint32_t>> atom_rules(impl.atoms.size());
     for (std::uint32_t r = 0; r < impl.rules.size(); ++r) {
         const CompiledRule& rule = impl.rules[r];
         if (!rule.info.enabled || rule.match == kNoNode)
             continue;
-        std::vector<std::uint32_t>& used = rule_atoms_[r];
-        std::sort(used.begin(), used.end());
-        used.erase(std::unique(used.begin(), used.end()), used.end());
-        for (const std::uint32_t a : used)
-            atom_rules[a].push_back(r);
-        if (rule.can_hold_without_hits)
+        std::vector<std::uint32_t> triggers;
+        if (rule.can_hold_without_hits || !trigger_atoms(rule.match, usage, triggers)) {
             impl.always_evaluated_rules.push_back(r);
+            continue;
+        }
+        std::sort(triggers.begin(), triggers.end());
+        triggers.erase(std::unique(triggers.begin(), triggers.end()), triggers.end());
+        for (const std::uint32_t a : triggers)
+            atom_rules[a].push_back(r);
     }
     impl.atom_rules_begin.assign(impl.atoms.size() + 1, 0);
     for (std::size_t a = 0; a < impl.atoms.size(); ++a) {

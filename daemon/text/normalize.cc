@@ -54,6 +54,17 @@ bool repair_utf8(std::string_view in, std::string& out, OffsetMap& to_original) 
     int32_t copied_up_to = 0;
     while (i < length) {
         const int32_t start = i;
+        // Well-formed three-byte sequences (all of CJK) are checked inline; U8_NEXT handles
+        // the rest, and every ill-formed case.
+        if (s[i] < 0x80) {
+            ++i;
+            continue;
+        }
+        if (s[i] >= 0xE1 && s[i] <= 0xEC && i + 2 < length && (s[i + 1] & 0xC0) == 0x80 &&
+            (s[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
         UChar32 c;
         U8_NEXT(s, i, length, c);
         if (c >= 0)

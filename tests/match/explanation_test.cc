@@ -58,7 +58,7 @@ TEST(Explain, EveryRuleWithItsVerdictAndTrace) {
     EXPECT_EQ(chips.match->note, "1 of 2 held, 2 needed");
     EXPECT_EQ(chips.match->children[1].note, "no occurrence in title, summary, content");
 
-    EXPECT_EQ(e.rules[2].note, "none of its terms occurs");
+    EXPECT_EQ(e.rules[2].note, "none of its key terms occurs");
 }
 
 TEST(Explain, ProximityFailureSaysHowCloseItCame) {

@@ -106,6 +106,22 @@ TEST(FieldText, WordIndexCountsLatinWordsAndHanCharacters) {
     EXPECT_EQ(field.word_index(t.find("cloud") + 2), 1u);  // inside a word
 }
 
+TEST(FieldText, AsciiFastPathCountsWordsLikeTheGeneralPath) {
+    // The ASCII path records word starts while folding; the general path builds them later.
+    // Appending one non-ASCII character forces the general path over the same words.
+    for (const std::string text :
+         {"Alibaba Cloud opens in Mexico", "  U.S. firms, e.g. Huawei's  unit", "a-b c\n\nd", "x",
+          "trailing space "}) {
+        FieldText ascii;
+        ascii.assign(text);
+        FieldText general;
+        general.assign(text + " é");
+        for (std::size_t offset = 0; offset < ascii.text().size(); ++offset)
+            ASSERT_EQ(ascii.word_index(offset), general.word_index(offset))
+                << text << " @" << offset;
+    }
+}
+
 TEST(FieldText, SentenceIndexIgnoresDotsInsideNames) {
     FieldText field;
     field.assign("Z.ai and 01.AI grew 3.5 times. Then: Qwen! 阿里云表示。新数据中心\nNext line");

@@ -5,6 +5,7 @@
 #include <unicode/unistr.h>
 
 #include <pugixml.hpp>
+#include <random>
 #include <set>
 
 #include "common/file.h"
@@ -196,6 +197,55 @@ TEST(RulePack, LabelledSetPrecisionAndRecall) {
         ADD_FAILURE() << "false negative: " << name;
     EXPECT_GE(o.precision, 0.9);
     EXPECT_GE(o.recall, 0.9);
+}
+
+// Random mixtures of the pack's own vocabulary, Chinese, separators and invalid bytes: the verdict
+// and its explanation agree, and every piece of evidence points inside its field.
+TEST(RulePack, RandomTextKeepsEvidenceInsideTheOriginal) {
+    const std::vector<std::string> pieces = {"Alibaba Cloud",
+                                             "阿里雲",
+                                             "data centre",
+                                             "Mexico",
+                                             "墨西哥",
+                                             " ",
+                                             "\n",
+                                             "-",
+                                             "’s",
+                                             "ＡＩ",
+                                             "open-source",
+                                             "Qwen2.5",
+                                             "\xff",
+                                             "\xe4\xb8",
+                                             "\xc3",
+                                             "。",
+                                             "U.S.",
+                                             "*",
+                                             "Huawei Mate 70 review",
+                                             "出海",
+                                             "expanding globally",
+                                             "e\u0301",
+                                             "\u200b",
+                                             "Z.ai"};
+    std::mt19937 rng(7);
+    for (int round = 0; round < 300; ++round) {
+        Document d;
+        for (std::string* field : {&d.title, &d.summary, &d.content}) {
+            const int count = static_cast<int>(rng() % 40);
+            for (int i = 0; i < count; ++i)
+                *field += pieces[rng() % pieces.size()];
+        }
+        d.categories = {pieces[rng() % pieces.size()], pieces[rng() % pieces.size()]};
+        const MatchResult r = pack().evaluate(d);
+        for (const RuleHit& hit : r.rules) {
+            for (const Evidence& e : hit.evidence) {
+                const std::string text = field_text(d, e.field);
+                ASSERT_LE(e.begin, e.end);
+                ASSERT_LE(e.end, text.size());
+                ASSERT_EQ(text.substr(e.begin, e.end - e.begin), e.text);
+            }
+        }
+        ASSERT_EQ(to_json(pack().explain(d).result), to_json(r)) << "round " << round;
+    }
 }
 
 TEST(RulePack, ExplanationsAgreeWithVerdicts) {
