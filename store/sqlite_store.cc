@@ -1188,11 +1188,13 @@ std::vector<SearchHit> SqliteStore::search(const SearchQuery& query) {
     // FTS5 applies in the index, topic and source become a set of ids checked in memory.
     std::int64_t first_id = 0;
     if (query.since) {
-        // Ids are given in the order items are first seen.
-        auto bound = db_->cached("SELECT min(id) FROM items WHERE first_seen >= ?1");
+        // Ids are given in the order items are first seen. (min(id) would walk the table in id
+        // order, slow for a recent date; the first_seen index finds the boundary at once.)
+        auto bound = db_->cached(
+            "SELECT id FROM items WHERE first_seen >= ?1 ORDER BY first_seen, id LIMIT 1");
         bound->bind(1, to_db(*query.since));
-        first_id = bound->step() && !bound->is_null(0) ? bound->column_int64(0)
-                                                       : std::numeric_limits<std::int64_t>::max();
+        first_id =
+            bound->step() ? bound->column_int64(0) : std::numeric_limits<std::int64_t>::max();
     }
     std::optional<IdSet> eligible;
     auto restrict_to = [&eligible](IdSet ids) {
@@ -1206,23 +1208,27 @@ std::vector<SearchHit> SqliteStore::search(const SearchQuery& query) {
         }
         eligible = std::move(ids);
     };
-    if (!query.topic.empty()) {
-        auto rows = db_->cached("SELECT item_id FROM matches WHERE topic = ?1 AND item_id >= ?2");
-        rows->bind(1, query.topic).bind(2, first_id);
+    // Each set is read through the index on its own column (a condition on item_id here would
+    // tempt the planner into walking the item_id index instead); since is applied in memory.
+    auto read_ids = [&](Statement& rows) {
         IdSet ids;
-        while (rows->step())
-            ids.push_back(rows->column_int64(0));
+        while (rows.step()) {
+            if (const std::int64_t id = rows.column_int64(0); id >= first_id)
+                ids.push_back(id);
+        }
         restrict_to(std::move(ids));
+    };
+    if (!query.topic.empty()) {
+        auto rows = db_->cached("SELECT item_id FROM matches WHERE topic = ?1");
+        rows->bind(1, query.topic);
+        read_ids(*rows);
     }
     if (!query.source.empty()) {
-        auto rows = db_->cached(R"sql(
-            SELECT g.item_id FROM sources s JOIN sightings g ON g.source_id = s.id
-            WHERE (s.name = ?1 OR s.url = ?1) AND g.item_id >= ?2)sql");
-        rows->bind(1, query.source).bind(2, first_id);
-        IdSet ids;
-        while (rows->step())
-            ids.push_back(rows->column_int64(0));
-        restrict_to(std::move(ids));
+        auto rows = db_->cached(
+            "SELECT item_id FROM sightings "
+            "WHERE source_id IN (SELECT id FROM sources WHERE name = ?1 OR url = ?1)");
+        rows->bind(1, query.source);
+        read_ids(*rows);
     }
     const std::int64_t candidates =
         query.candidates == 0 ? -1 : static_cast<std::int64_t>(query.candidates);
@@ -1557,6 +1563,9 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy) {
         }
         transaction.commit();
     }
+    // Fresh statistics for the query planner, bounded in time (SQLite's advice for long-lived
+    // databases; cheap when nothing changed much).
+    db_->exec("PRAGMA analysis_limit = 400; PRAGMA optimize");
     const std::int64_t free_before = db_->query_int64("PRAGMA freelist_count");
     db_->exec("PRAGMA incremental_vacuum(" + std::to_string(std::max(0, policy.vacuum_pages)) +
               ")");

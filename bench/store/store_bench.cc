@@ -38,8 +38,9 @@ struct Options {
     int queries = 20;  // runs of each query
     std::string db;
     bool keep = false;
-    bool corpus = true;   // score items against the shipped corpus, as the daemon does
-    std::string pragmas;  // extra SQL run on the store's connection first, for experiments
+    bool corpus = true;        // score items against the shipped corpus, as the daemon does
+    std::string pragmas;       // extra SQL run on the store's connection first, for experiments
+    bool search_only = false;  // query the database --db holds (kept by an earlier --keep run)
 };
 
 double seconds_since(Stopwatch::time_point start) {
@@ -184,10 +185,12 @@ Options parse_options(int argc, char** argv) {
             options.corpus = false;
         else if (arg == "--sql")
             options.pragmas = value();
+        else if (arg == "--search-only")
+            options.search_only = true;
         else {
             std::fprintf(stderr,
                          "usage: store_bench [--items N] [--batch B] [--queries Q] [--db PATH] "
-                         "[--keep] [--no-corpus] [--sql SQL]\n");
+                         "[--keep] [--no-corpus] [--sql SQL] [--search-only]\n");
             std::exit(2);
         }
     }
@@ -294,8 +297,10 @@ int main(int argc, char** argv) {
         options.db.empty()
             ? (std::filesystem::temp_directory_path() / "chuhai-store-bench.db").string()
             : options.db;
-    for (const char* suffix : {"", "-wal", "-shm"})
-        std::filesystem::remove(path + suffix);
+    if (!options.search_only) {
+        for (const char* suffix : {"", "-wal", "-shm"})
+            std::filesystem::remove(path + suffix);
+    }
 
     try {
         ManualClock clock(*parse_rfc3339("2025-01-01T00:00:00Z"));
@@ -304,152 +309,160 @@ int main(int argc, char** argv) {
         auto store = open_sqlite_store(path, store_options);
         if (!options.pragmas.empty())
             store->database().exec(options.pragmas);
-        // The shipped corpus, so that every item is scored against it as in production.
-        const auto corpus_folder = std::filesystem::path(CHUHAI_SOURCE_DIR) / "store" / "corpus";
-        if (options.corpus) {
-            store->import_corpus("file://" + corpus_folder.string(),
-                                 read_corpus_folder(corpus_folder));
-        }
-
-        std::vector<SourceId> sources;
-        for (int i = 0; i < 50; ++i) {
-            SourceSpec spec;
-            spec.url = "https://feed" + std::to_string(i) + ".example.com/rss";
-            spec.name = "Source " + std::to_string(i);
-            sources.push_back(store->upsert_source(spec));
-        }
-
         TextGenerator text(42);
-        std::vector<std::uint64_t> recent_fingerprints;
-        std::vector<double> batch_rates;
-        std::vector<ItemInput> batch;
         long inserted = 0;
-        const auto insert_start = Stopwatch::now();
-        const double insert_cpu_start = cpu_seconds();
-        double generate_seconds = 0;
-        double retention_seconds = 0;
-        int retention_runs = 0;
-        UtcTime last_retention = clock.now();
-        std::size_t text_bytes = 0;
-        std::printf("inserting %ld items in batches of %d into %s\n", options.items, options.batch,
-                    path.c_str());
-        while (inserted < options.items) {
-            const auto generate_start = Stopwatch::now();
-            batch.clear();
-            const long n = std::min<long>(options.batch, options.items - inserted);
-            for (long i = 0; i < n; ++i) {
-                batch.push_back(make_item(text, inserted + i, recent_fingerprints));
-                text_bytes += batch.back().title.size() + batch.back().summary.size() +
-                              batch.back().content.size();
+        if (options.search_only) {
+            inserted = store->database().query_int64("SELECT count(*) FROM items");
+            clock.set(UtcTime{std::chrono::seconds{
+                store->database().query_int64("SELECT max(first_seen) FROM items")}});
+        } else {
+            // The shipped corpus, so that every item is scored against it as in production.
+            const auto corpus_folder =
+                std::filesystem::path(CHUHAI_SOURCE_DIR) / "store" / "corpus";
+            if (options.corpus) {
+                store->import_corpus("file://" + corpus_folder.string(),
+                                     read_corpus_folder(corpus_folder));
             }
-            generate_seconds += seconds_since(generate_start);
-            FetchRecord fetch;
-            fetch.source =
-                sources[static_cast<std::size_t>(inserted / options.batch) % sources.size()];
-            fetch.started = clock.now();
-            fetch.requested_url = "https://feed.example.com/rss";
-            fetch.http_status = 200;
-            const auto start = Stopwatch::now();
-            const auto result = store->ingest(fetch, batch);
-            const double elapsed = seconds_since(start);
-            if (result.added != n) {
-                std::fprintf(stderr, "expected %ld new items, got %d\n", n, result.added);
-                return 1;
+
+            std::vector<SourceId> sources;
+            for (int i = 0; i < 50; ++i) {
+                SourceSpec spec;
+                spec.url = "https://feed" + std::to_string(i) + ".example.com/rss";
+                spec.name = "Source " + std::to_string(i);
+                sources.push_back(store->upsert_source(spec));
             }
-            batch_rates.push_back(static_cast<double>(n) / elapsed);
-            inserted += n;
-            // About 20,000 new items a day (a thousand busy sources): a batch of 500 is 36
-            // minutes of news. Once a day the daemon's retention job prunes the near-duplicate
-            // index to the story window (3 days); it is timed apart from the inserts.
-            clock.advance(std::chrono::minutes(36) * options.batch / 500);
-            if (clock.now() - last_retention >= std::chrono::days(1)) {
-                const auto retention_start = Stopwatch::now();
-                store->apply_retention({.drop_unmatched_text_after = std::chrono::days(3650)});
-                retention_seconds += seconds_since(retention_start);
-                ++retention_runs;
-                last_retention = clock.now();
+
+            std::vector<std::uint64_t> recent_fingerprints;
+            std::vector<double> batch_rates;
+            std::vector<ItemInput> batch;
+            const auto insert_start = Stopwatch::now();
+            const double insert_cpu_start = cpu_seconds();
+            double generate_seconds = 0;
+            double retention_seconds = 0;
+            int retention_runs = 0;
+            UtcTime last_retention = clock.now();
+            std::size_t text_bytes = 0;
+            std::printf("inserting %ld items in batches of %d into %s\n", options.items,
+                        options.batch, path.c_str());
+            while (inserted < options.items) {
+                const auto generate_start = Stopwatch::now();
+                batch.clear();
+                const long n = std::min<long>(options.batch, options.items - inserted);
+                for (long i = 0; i < n; ++i) {
+                    batch.push_back(make_item(text, inserted + i, recent_fingerprints));
+                    text_bytes += batch.back().title.size() + batch.back().summary.size() +
+                                  batch.back().content.size();
+                }
+                generate_seconds += seconds_since(generate_start);
+                FetchRecord fetch;
+                fetch.source =
+                    sources[static_cast<std::size_t>(inserted / options.batch) % sources.size()];
+                fetch.started = clock.now();
+                fetch.requested_url = "https://feed.example.com/rss";
+                fetch.http_status = 200;
+                const auto start = Stopwatch::now();
+                const auto result = store->ingest(fetch, batch);
+                const double elapsed = seconds_since(start);
+                if (result.added != n) {
+                    std::fprintf(stderr, "expected %ld new items, got %d\n", n, result.added);
+                    return 1;
+                }
+                batch_rates.push_back(static_cast<double>(n) / elapsed);
+                inserted += n;
+                // About 20,000 new items a day (a thousand busy sources): a batch of 500 is 36
+                // minutes of news. Once a day the daemon's retention job prunes the near-duplicate
+                // index to the story window (3 days); it is timed apart from the inserts.
+                clock.advance(std::chrono::minutes(36) * options.batch / 500);
+                if (clock.now() - last_retention >= std::chrono::days(1)) {
+                    const auto retention_start = Stopwatch::now();
+                    store->apply_retention({.drop_unmatched_text_after = std::chrono::days(3650)});
+                    retention_seconds += seconds_since(retention_start);
+                    ++retention_runs;
+                    last_retention = clock.now();
+                }
+                if (inserted % 100000 == 0) {
+                    std::printf("  %7ld items, %.1f s, last batch %.0f items/s\n", inserted,
+                                seconds_since(insert_start), batch_rates.back());
+                    std::fflush(stdout);
+                }
             }
-            if (inserted % 100000 == 0) {
-                std::printf("  %7ld items, %.1f s, last batch %.0f items/s\n", inserted,
-                            seconds_since(insert_start), batch_rates.back());
-                std::fflush(stdout);
+            const double insert_cpu = cpu_seconds() - insert_cpu_start;  // generation included
+            const double insert_seconds =
+                seconds_since(insert_start) - generate_seconds - retention_seconds;
+            const std::size_t tenth = std::max<std::size_t>(1, batch_rates.size() / 10);
+            const std::vector<double> first_tenth(batch_rates.begin(), batch_rates.begin() + tenth);
+            const std::vector<double> last_tenth(batch_rates.end() - tenth, batch_rates.end());
+
+            // Steady state: a feed mostly returns items already stored. The last batch again, 20
+            // times: all duplicates.
+            double duplicate_seconds = 0;
+            for (int round = 0; round < 20; ++round) {
+                FetchRecord fetch;
+                fetch.source = sources.front();
+                fetch.started = clock.now();
+                fetch.requested_url = "https://feed.example.com/rss";
+                const auto start = Stopwatch::now();
+                const auto result = store->ingest(fetch, batch);
+                duplicate_seconds += seconds_since(start);
+                if (result.duplicates != static_cast<int>(batch.size())) {
+                    std::fprintf(stderr, "expected only duplicates\n");
+                    return 1;
+                }
             }
+            const double duplicate_rate =
+                20.0 * static_cast<double>(batch.size()) / duplicate_seconds;
+
+            // Matches for 2% of the items, for the topic filter.
+            const auto match_start = Stopwatch::now();
+            const long matched = options.items / 50;
+            for (long i = 0; i < matched; ++i) {
+                const ItemId item = 5 + i * 50;  // ids after the 4 corpus documents
+                store->record_matches(
+                    item, std::vector<MatchInput>{
+                              {"alibaba", "v1", 0.8, i % 2 == 0 ? "cloud" : "chips", "{}"}});
+            }
+            const double match_seconds = seconds_since(match_start);
+
+            std::printf("\n== insert (FTS on, %d items per transaction)\n", options.batch);
+            std::printf("items:                 %ld (text: mean %.0f bytes per item)\n", inserted,
+                        static_cast<double>(text_bytes) / static_cast<double>(inserted));
+            std::printf("wall time:             %.1f s (not counting %.1f s generating text)\n",
+                        insert_seconds, generate_seconds);
+            std::printf("CPU time:              %.1f s (generation and retention included)\n",
+                        insert_cpu);
+            std::printf("daily retention:       %d runs, %.1f s in all\n", retention_runs,
+                        retention_seconds);
+            std::printf("overall:               %.0f items/s\n",
+                        static_cast<double>(inserted) / insert_seconds);
+            std::printf("batch median:          %.0f items/s\n", percentile(batch_rates, 0.5));
+            std::printf("batch median, first 10%%: %.0f items/s; last 10%%: %.0f items/s\n",
+                        percentile(first_tenth, 0.5), percentile(last_tenth, 0.5));
+            std::printf("matches recorded:      %ld in %.1f s (one transaction each)\n", matched,
+                        match_seconds);
+            std::printf("duplicates (steady state, a known batch again): %.0f items/s\n",
+                        duplicate_rate);
+
+            // The floor, on the first items of the same sequence.
+            const long bare_count = std::min<long>(options.items, 200000);
+            const double bare_unicode61 =
+                bare_fts_rate(path + ".bare", "unicode61", bare_count, options.batch);
+            const double bare_chuhai =
+                bare_fts_rate(path + ".bare", "chuhai", bare_count, options.batch);
+            const std::size_t bare_batches =
+                std::max<std::size_t>(1, static_cast<std::size_t>(bare_count / options.batch));
+            const double store_rate_same_items =
+                static_cast<double>(bare_batches) /
+                std::accumulate(batch_rates.begin(),
+                                batch_rates.begin() +
+                                    static_cast<long>(std::min(bare_batches, batch_rates.size())),
+                                0.0, [](double sum, double rate) { return sum + 1.0 / rate; });
+            std::printf("\n== floor: the first %ld items into a bare table + FTS5, nothing else\n",
+                        bare_count);
+            std::printf("bare FTS5, unicode61:  %.0f items/s\n", bare_unicode61);
+            std::printf("bare FTS5, chuhai:     %.0f items/s\n", bare_chuhai);
+            std::printf("store on those items:  %.0f items/s (%.0f%% of bare chuhai FTS5)\n",
+                        store_rate_same_items, 100.0 * store_rate_same_items / bare_chuhai);
         }
-        const double insert_cpu = cpu_seconds() - insert_cpu_start;  // generation included
-        const double insert_seconds =
-            seconds_since(insert_start) - generate_seconds - retention_seconds;
-        const std::size_t tenth = std::max<std::size_t>(1, batch_rates.size() / 10);
-        const std::vector<double> first_tenth(batch_rates.begin(), batch_rates.begin() + tenth);
-        const std::vector<double> last_tenth(batch_rates.end() - tenth, batch_rates.end());
-
-        // Steady state: a feed mostly returns items already stored. The last batch again, 20
-        // times: all duplicates.
-        double duplicate_seconds = 0;
-        for (int round = 0; round < 20; ++round) {
-            FetchRecord fetch;
-            fetch.source = sources.front();
-            fetch.started = clock.now();
-            fetch.requested_url = "https://feed.example.com/rss";
-            const auto start = Stopwatch::now();
-            const auto result = store->ingest(fetch, batch);
-            duplicate_seconds += seconds_since(start);
-            if (result.duplicates != static_cast<int>(batch.size())) {
-                std::fprintf(stderr, "expected only duplicates\n");
-                return 1;
-            }
-        }
-        const double duplicate_rate = 20.0 * static_cast<double>(batch.size()) / duplicate_seconds;
-
-        // Matches for 2% of the items, for the topic filter.
-        const auto match_start = Stopwatch::now();
-        const long matched = options.items / 50;
-        for (long i = 0; i < matched; ++i) {
-            const ItemId item = 5 + i * 50;  // ids after the 4 corpus documents
-            store->record_matches(
-                item, std::vector<MatchInput>{
-                          {"alibaba", "v1", 0.8, i % 2 == 0 ? "cloud" : "chips", "{}"}});
-        }
-        const double match_seconds = seconds_since(match_start);
-
-        std::printf("\n== insert (FTS on, %d items per transaction)\n", options.batch);
-        std::printf("items:                 %ld (text: mean %.0f bytes per item)\n", inserted,
-                    static_cast<double>(text_bytes) / static_cast<double>(inserted));
-        std::printf("wall time:             %.1f s (not counting %.1f s generating text)\n",
-                    insert_seconds, generate_seconds);
-        std::printf("CPU time:              %.1f s (generation and retention included)\n",
-                    insert_cpu);
-        std::printf("daily retention:       %d runs, %.1f s in all\n", retention_runs,
-                    retention_seconds);
-        std::printf("overall:               %.0f items/s\n",
-                    static_cast<double>(inserted) / insert_seconds);
-        std::printf("batch median:          %.0f items/s\n", percentile(batch_rates, 0.5));
-        std::printf("batch median, first 10%%: %.0f items/s; last 10%%: %.0f items/s\n",
-                    percentile(first_tenth, 0.5), percentile(last_tenth, 0.5));
-        std::printf("matches recorded:      %ld in %.1f s (one transaction each)\n", matched,
-                    match_seconds);
-        std::printf("duplicates (steady state, a known batch again): %.0f items/s\n",
-                    duplicate_rate);
-
-        // The floor, on the first items of the same sequence.
-        const long bare_count = std::min<long>(options.items, 200000);
-        const double bare_unicode61 =
-            bare_fts_rate(path + ".bare", "unicode61", bare_count, options.batch);
-        const double bare_chuhai =
-            bare_fts_rate(path + ".bare", "chuhai", bare_count, options.batch);
-        const std::size_t bare_batches =
-            std::max<std::size_t>(1, static_cast<std::size_t>(bare_count / options.batch));
-        const double store_rate_same_items =
-            static_cast<double>(bare_batches) /
-            std::accumulate(
-                batch_rates.begin(),
-                batch_rates.begin() + static_cast<long>(std::min(bare_batches, batch_rates.size())),
-                0.0, [](double sum, double rate) { return sum + 1.0 / rate; });
-        std::printf("\n== floor: the first %ld items into a bare table + FTS5, nothing else\n",
-                    bare_count);
-        std::printf("bare FTS5, unicode61:  %.0f items/s\n", bare_unicode61);
-        std::printf("bare FTS5, chuhai:     %.0f items/s\n", bare_chuhai);
-        std::printf("store on those items:  %.0f items/s (%.0f%% of bare chuhai FTS5)\n",
-                    store_rate_same_items, 100.0 * store_rate_same_items / bare_chuhai);
 
         // Search: one query per kind, each run several times after a warm-up.
         const UtcTime last_week = clock.now() - std::chrono::days(7);
