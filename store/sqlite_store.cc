@@ -165,7 +165,7 @@ constexpr std::string_view kSourceColumns = R"sql(
     s.created_at, s.removed_at, s.disabled_reason, s.disabled_at,
     s.last_attempt, s.last_success, s.last_status, s.last_error, s.consecutive_failures,
     s.last_bytes, s.last_duration_ms, s.last_items_seen, s.last_items_new, s.etag,
-    s.last_modified, s.next_poll, s.backoff_seconds, s.poll_interval_seconds,
+    s.last_modified, s.next_poll, s.mean_update_gap_seconds, s.updates_observed, s.retry_after_until,
     (SELECT json_group_array(url) FROM
         (SELECT url FROM source_aliases WHERE source_id = s.id ORDER BY renamed_at, url))
 )sql";
@@ -200,10 +200,10 @@ Source read_source_row(const Statement& row) {
     health.etag = row.column_string(22);
     health.last_modified = row.column_string(23);
     source.schedule.next_poll = optional_time(row, 24);
-    source.schedule.backoff = std::chrono::seconds(row.column_int64(25));
-    if (!row.is_null(26))
-        source.schedule.poll_interval = std::chrono::seconds(row.column_int64(26));
-    source.former_urls = from_json_array(row.column_text(27));
+    source.schedule.mean_update_gap = std::chrono::seconds(row.column_int64(25));
+    source.schedule.updates_observed = row.column_int(26);
+    source.schedule.retry_after_until = optional_time(row, 27);
+    source.former_urls = from_json_array(row.column_text(28));
     return source;
 }
 
@@ -585,12 +585,13 @@ void SqliteStore::remove_source(SourceId id) {
 
 void SqliteStore::save_schedule(SourceId id, const SourceSchedule& schedule) {
     auto update = db_->cached(
-        "UPDATE sources SET next_poll = ?2, backoff_seconds = ?3, "
-        "poll_interval_seconds = coalesce(?4, poll_interval_seconds) WHERE id = ?1");
+        "UPDATE sources SET next_poll = ?2, mean_update_gap_seconds = ?3, updates_observed = ?4, "
+        "retry_after_until = ?5 WHERE id = ?1");
     update->bind(1, id)
         .bind(2, to_db(schedule.next_poll))
-        .bind(3, static_cast<std::int64_t>(schedule.backoff.count()))
-        .bind(4, to_db(schedule.poll_interval));
+        .bind(3, static_cast<std::int64_t>(schedule.mean_update_gap.count()))
+        .bind(4, schedule.updates_observed)
+        .bind(5, to_db(schedule.retry_after_until));
     update->run();
     require_changed("source", id);
 }
@@ -704,8 +705,9 @@ IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
                                         WHEN 'not_modified' THEN coalesce(?11, last_modified)
                                         ELSE last_modified END,
                 next_poll = ?12,
-                backoff_seconds = ?13,
-                poll_interval_seconds = coalesce(?14, poll_interval_seconds)
+                mean_update_gap_seconds = ?13,
+                updates_observed = ?14,
+                retry_after_until = ?15
             WHERE id = ?1)sql");
         health->bind(1, fetch.source)
             .bind(2, to_db(fetch.started))
@@ -719,8 +721,9 @@ IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
             .bind_text_or_null(10, fetch.etag)
             .bind_text_or_null(11, fetch.last_modified)
             .bind(12, to_db(fetch.schedule.next_poll))
-            .bind(13, static_cast<std::int64_t>(fetch.schedule.backoff.count()))
-            .bind(14, to_db(fetch.schedule.poll_interval));
+            .bind(13, static_cast<std::int64_t>(fetch.schedule.mean_update_gap.count()))
+            .bind(14, fetch.schedule.updates_observed)
+            .bind(15, to_db(fetch.schedule.retry_after_until));
         health->run();
     }
     {

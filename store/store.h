@@ -63,8 +63,12 @@ struct SourceSpec {
 // Where the scheduler stands for a source, stored so that it survives restarts.
 struct SourceSchedule {
     std::optional<UtcTime> next_poll{};
-    std::chrono::seconds backoff{0};  // current backoff after failures; 0 when healthy
-    std::optional<std::chrono::seconds> poll_interval{};  // interval in use after adaptation
+    // The source's own update rhythm: the mean time between polls that found new items, and
+    // how many such gaps were observed.
+    std::chrono::seconds mean_update_gap{0};
+    int updates_observed = 0;
+    // A Retry-After the source's host sent; re-applied to the whole host after a restart.
+    std::optional<UtcTime> retry_after_until;
 };
 
 struct SourceHealth {

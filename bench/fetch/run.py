@@ -111,7 +111,7 @@ def main():
     nginx = None
     try:
         www, names, total_bytes = build_site(workdir, args.corpus, args.n)
-        nginx = NginxServer(www, hosts=args.hosts, workers=1, access_log=False, gzip=False).start()
+        nginx = NginxServer(www, hosts=args.hosts, workers=1, access_log=False, gzip=False, file_cache=True).start()
         paths = write_lists(workdir, nginx, names, args.hosts)
         if args.setup_only:
             print("URLS %s\nCURL_CONFIG %s\nNEWSBOAT_URLS %s\nPORT %d" % (

@@ -10,6 +10,12 @@ namespace chuhai::app {
 
 void add_all_commands(CommandLine& cli);
 
+// `chuhai once`, `chuhai demo` (commands_poll.cc).
+void add_poll_commands(CommandLine& cli);
+
+// `chuhai run`, the daemon (commands_run.cc).
+void add_run_command(CommandLine& cli);
+
 // `chuhai feed parse` (commands_feed.cc).
 void add_feed_commands(CommandLine& cli);
 // corpus import/list, search, items, backup (commands_store.cc).

@@ -6,7 +6,7 @@
 //   chuhai items [--since 7d] [--matched] [--source S] [--limit N] [--json]
 //   chuhai backup FILE               a consistent copy, safe while the daemon runs
 //
-// Each takes --db FILE to name the database (until the configuration names it).
+// Each reads the database named by the configuration (--config), or --db FILE.
 
 #include <unistd.h>
 
@@ -14,6 +14,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "app/app_config.h"
 #include "app/commands.h"
 #include "common/error.h"
 #include "common/time.h"
@@ -35,8 +36,10 @@ struct StoreCommandOptions {
 
 namespace {
 
-void add_db_option(CLI::App& command, StoreCommandOptions& options) {
-    command.add_option("--db", options.db_path, "the database file")->type_name("FILE");
+void add_db_option(CLI::App& command, StoreCommandOptions& options, CommonOptions& common) {
+    add_config_option(command, common);
+    command.add_option("--db", options.db_path, "the database file (default: the configuration's)")
+        ->type_name("FILE");
 }
 
 // "7d", "36h" (a duration back from now) or an RFC 3339 time.
@@ -63,15 +66,15 @@ json time_json(const std::optional<UtcTime>& t) {
 
 }  // namespace
 
-// Where the store commands find the database. Today: --db. The configuration file will name
-// the default (the lead resolves it here from common.config_path), so every command keeps
-// calling this one function.
+// Where the store commands find the database: --db FILE when given, else the `database` of the
+// configuration file (--config, $CHUHAI_CONFIG or /etc/chuhai/chuhai.yaml).
 std::unique_ptr<store::Store> open_store_from_options(const StoreCommandOptions& options,
                                                       const CommonOptions& common) {
-    (void)common;
-    if (options.db_path.empty())
-        throw Error(ErrorKind::usage, "no database given: pass --db FILE");
-    return store::open_store(options.db_path);
+    if (!options.db_path.empty()) {
+        apply_log_level(common);
+        return store::open_store(options.db_path);
+    }
+    return store::open_store(load_app_config(common).database);
 }
 
 namespace {
@@ -261,7 +264,7 @@ void add_store_commands(CommandLine& cli) {
         auto* import = corpus->add_subcommand(
             "import", "import .txt, .md and .html documents (first line: title); idempotent");
         import->add_option("DIR", *folder, "folder of documents")->required();
-        add_db_option(*import, *options);
+        add_db_option(*import, *options, common);
         import->add_flag("--json", *as_json, "print the result as JSON");
         import->callback([options, folder, as_json, &common, &exit_status] {
             auto store = open_store_from_options(*options, common);
@@ -273,7 +276,7 @@ void add_store_commands(CommandLine& cli) {
     auto options = std::make_shared<StoreCommandOptions>();
     auto as_json = std::make_shared<bool>(false);
     auto* list = corpus->add_subcommand("list", "list the corpus documents");
-    add_db_option(*list, *options);
+    add_db_option(*list, *options, common);
     list->add_flag("--json", *as_json, "print JSON");
     list->callback([options, as_json, &common, &exit_status] {
         auto store = open_store_from_options(*options, common);
@@ -295,7 +298,7 @@ void add_store_commands(CommandLine& cli) {
     command->add_option("--limit", search_options->limit, "at most this many results")
         ->check(CLI::Range(1, 10000));
     command->add_flag("--json", search_options->json, "print JSON (highlights as <mark>)");
-    add_db_option(*command, *options);
+    add_db_option(*command, *options, common);
     command->callback([options, search_options, &common, &exit_status] {
         auto store = open_store_from_options(*options, common);
         search(*store, *search_options, SystemClock().now());
@@ -314,7 +317,7 @@ void add_store_commands(CommandLine& cli) {
     command->add_option("--limit", items_options->limit, "at most this many items")
         ->check(CLI::Range(1, 100000));
     command->add_flag("--json", items_options->json, "print JSON");
-    add_db_option(*command, *options);
+    add_db_option(*command, *options, common);
     command->callback([options, items_options, &common, &exit_status] {
         auto store = open_store_from_options(*options, common);
         items(*store, *items_options, SystemClock().now());
@@ -329,7 +332,7 @@ void add_store_commands(CommandLine& cli) {
     auto* command = cli.app.add_subcommand(
         "backup", "write a consistent copy of the database (safe while the daemon runs)");
     command->add_option("FILE", *destination, "where to write the copy")->required();
-    add_db_option(*command, *options);
+    add_db_option(*command, *options, common);
     command->callback([options, destination, &common, &exit_status] {
         auto store = open_store_from_options(*options, common);
         store->backup_to(*destination);

@@ -119,7 +119,8 @@ TEST_F(StoreTest, FetchAttemptsRecordHealthAndSchedulesSurviveARestart) {
     const SourceId id = add_source("https://feeds.example.com/a");
     FetchRecord ok = fetch_of(id);
     ok.schedule.next_poll = clock_.now() + minutes(15);
-    ok.schedule.poll_interval = minutes(15);
+    ok.schedule.mean_update_gap = minutes(15);
+    ok.schedule.updates_observed = 3;
     store().ingest(ok, std::vector<ItemInput>{make_item("k1", "One"), make_item("k2", "Two")});
 
     clock_.advance(minutes(15));
@@ -129,7 +130,9 @@ TEST_F(StoreTest, FetchAttemptsRecordHealthAndSchedulesSurviveARestart) {
     failed.error = "HTTP 503, Retry-After 120";
     failed.etag = "\"ignored\"";
     failed.schedule.next_poll = clock_.now() + minutes(2);
-    failed.schedule.backoff = minutes(2);
+    failed.schedule.mean_update_gap = minutes(15);
+    failed.schedule.updates_observed = 3;
+    failed.schedule.retry_after_until = clock_.now() + minutes(2);
     store().ingest(failed, {});
     clock_.advance(minutes(2));
     failed.started = clock_.now();
@@ -145,9 +148,10 @@ TEST_F(StoreTest, FetchAttemptsRecordHealthAndSchedulesSurviveARestart) {
     EXPECT_EQ(health.last_success, at("2025-06-24T08:00:00Z"));
     EXPECT_EQ(health.last_attempt, clock_.now());
     EXPECT_EQ(health.etag, "\"v1\"") << "a failure keeps the validators";
-    EXPECT_EQ(source->schedule.backoff, minutes(2));
     EXPECT_EQ(source->schedule.next_poll, at("2025-06-24T08:19:00Z"));
-    EXPECT_EQ(source->schedule.poll_interval, minutes(15)) << "kept when not given";
+    EXPECT_EQ(source->schedule.mean_update_gap, minutes(15));
+    EXPECT_EQ(source->schedule.updates_observed, 3);
+    EXPECT_EQ(source->schedule.retry_after_until, at("2025-06-24T08:17:00Z"));
 
     // A 304 is a success: failures reset, validators refreshed where given.
     clock_.advance(minutes(2));
@@ -178,9 +182,12 @@ TEST_F(StoreTest, FetchAttemptsRecordHealthAndSchedulesSurviveARestart) {
     EXPECT_EQ(source->health.last_items_seen, 1);
     EXPECT_EQ(source->health.last_items_new, 1);
 
-    store().save_schedule(id, SourceSchedule{clock_.now() + hours(1), seconds(0), minutes(60)});
+    store().save_schedule(id, SourceSchedule{clock_.now() + hours(1), minutes(60), 4, std::nullopt});
     reopen();
-    EXPECT_EQ(store().find_source(id)->schedule.poll_interval, minutes(60));
+    EXPECT_EQ(store().find_source(id)->schedule.next_poll, clock_.now() + hours(1));
+    EXPECT_EQ(store().find_source(id)->schedule.mean_update_gap, minutes(60));
+    EXPECT_EQ(store().find_source(id)->schedule.updates_observed, 4);
+    EXPECT_FALSE(store().find_source(id)->schedule.retry_after_until);
 }
 
 TEST_F(StoreTest, ItemsForAFetchWithoutBodyAreAProgrammingError) {

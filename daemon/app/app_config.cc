@@ -1,0 +1,39 @@
+#include "app/app_config.h"
+
+#include <system_error>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "config/config_loader.h"
+
+namespace chuhai::app {
+
+void apply_log_level(const CommonOptions& common, const std::string& configured) {
+    const std::string& name = common.log_level.empty() ? configured : common.log_level;
+    const auto level = parse_log_level(name);
+    if (!level) {
+        throw Error(ErrorKind::usage, "unknown log level '" + name +
+                                          "' (use trace, debug, info, warn, error or off)");
+    }
+    init_logging(*level);
+}
+
+config::Settings load_app_config(const CommonOptions& common) {
+    const std::string path =
+        common.config_path.empty() ? default_config_path() : common.config_path;
+    config::Settings settings = config::load_settings(path);
+    apply_log_level(common, settings.log_level);
+    return settings;
+}
+
+std::filesystem::path default_rules_dir() {
+    // A binary run from its build tree uses the rules of its own source tree; an installed one,
+    // on a machine without that tree, the rules installed with it.
+    std::error_code ec;
+    const std::filesystem::path source_tree(CHUHAI_SOURCE_RULES_DIR);
+    if (std::filesystem::is_directory(source_tree, ec))
+        return source_tree;
+    return CHUHAI_INSTALLED_RULES_DIR;
+}
+
+}  // namespace chuhai::app

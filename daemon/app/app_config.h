@@ -1,0 +1,24 @@
+#pragma once
+// How every subcommand gets its configuration: the file from --config (or $CHUHAI_CONFIG, or
+// /etc/chuhai/chuhai.yaml), and logging set to --log-level or the file's log_level.
+
+#include <filesystem>
+
+#include "app/command_line.h"
+#include "config/settings.h"
+
+namespace chuhai::app {
+
+// Loads the configuration and applies its log level (unless --log-level overrides it). Throws
+// Error(config) naming the file.
+config::Settings load_app_config(const CommonOptions& common);
+
+// Applies --log-level, or `configured` when the option was not given. Throws Error(usage) for an
+// unknown level name.
+void apply_log_level(const CommonOptions& common, const std::string& configured = "info");
+
+// The default rule pack: the source tree's rules/ when it exists (a binary run from its build
+// tree), else the folder the rules were installed to.
+std::filesystem::path default_rules_dir();
+
+}  // namespace chuhai::app

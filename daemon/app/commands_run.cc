@@ -1,0 +1,250 @@
+// `chuhai run`: the daemon. One io_context runs the poller, the rules watcher, signals, the
+// systemd notifier and the optional metrics endpoint; see docs/architecture.md.
+//
+//   SIGTERM, SIGINT  stop starting transfers, let running ones finish within fetch.stop_grace,
+//                    commit what was parsed, exit 0
+//   SIGHUP           reload the configuration and the rules; a broken file is refused and the
+//                    running configuration stays
+
+#include <signal.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <optional>
+
+#include "app/app_config.h"
+#include "app/commands.h"
+#include "app/poll_runtime.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/version.h"
+#include "config/config_loader.h"
+#include "match/rule_watcher.h"
+#include "service/loop_lag_probe.h"
+#include "service/metric_names.h"
+#include "service/metrics.h"
+#include "service/metrics_server.h"
+#include "service/service_notifier.h"
+#include "store/store.h"
+
+namespace chuhai::app {
+
+namespace {
+
+namespace asio = boost::asio;
+
+// How often the store's retention runs.
+constexpr std::chrono::hours kRetentionEvery{6};
+// After a stop request, the loop is abandoned this long after fetch.stop_grace even when work is
+// still outstanding, so that SIGTERM always ends the process.
+constexpr std::chrono::seconds kStopMargin{5};
+
+class Daemon {
+  public:
+    Daemon(const CommonOptions& common, config::Settings settings)
+        : common_(common),
+          settings_(std::move(settings)),
+          rules_(match::RuleSet::load(settings_.rules)),
+          runtime_(io_, clock_, settings_, store::open_store(settings_.database), rules_),
+          notifier_(io_),
+          signals_(io_, SIGINT, SIGTERM, SIGHUP),
+          retention_timer_(io_),
+          stop_deadline_(io_),
+          lag_probe_(io_, metrics_) {
+        service::declare_standard_metrics(metrics_);
+        runtime_.attach_metrics(&metrics_);
+        runtime_.set_cycle_observer([this](const CycleReport& report) { on_cycle(report); });
+        watcher_.emplace(io_, settings_.rules, rules_,
+                         [this](std::shared_ptr<const match::RuleSet> rules) {
+                             runtime_.set_rules(std::move(rules));
+                             count_rule_reload(service::value::kOk);
+                         });
+        if (settings_.metrics.enabled)
+            start_metrics_server();
+    }
+
+    int run() {
+        wait_for_signal();
+        runtime_.start();
+        lag_probe_.start();
+        schedule_retention(std::chrono::minutes{1});
+        notifier_.ready("polling " + std::to_string(settings_.sources.size()) +
+                        " configured sources");
+        spdlog::info("chuhai {} running: {} sources, {} rules (version {}), database {}", kVersion,
+                     settings_.sources.size(), rules_->rule_count(), rules_->version(),
+                     settings_.database.string());
+        io_.run();
+        spdlog::info("chuhai stopped");
+        return exit_status_;
+    }
+
+  private:
+    void wait_for_signal() {
+        signals_.async_wait([this](const boost::system::error_code& ec, int signal_number) {
+            if (ec)
+                return;
+            if (signal_number == SIGHUP) {
+                reload();
+                wait_for_signal();
+            } else {
+                stop(signal_number);
+            }
+        });
+    }
+
+    void stop(int signal_number) {
+        spdlog::info("received {}, stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+        notifier_.stopping();
+        lag_probe_.stop();
+        retention_timer_.cancel();
+        watcher_.reset();
+        if (metrics_server_)
+            metrics_server_->stop();
+        stop_deadline_.expires_after(settings_.fetch.stop_grace + kStopMargin);
+        stop_deadline_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec)
+                return;
+            spdlog::warn("stopping took too long; abandoning the work still outstanding");
+            io_.stop();
+        });
+        runtime_.stop([this] {
+            stop_deadline_.cancel();
+            signals_.cancel();
+            io_.stop();
+        });
+    }
+
+    // SIGHUP: the configuration file and the rules, each checked in full before it replaces
+    // the running one.
+    void reload() {
+        notifier_.reloading();
+        try {
+            config::Settings fresh = config::load_settings(settings_.config_file);
+            apply_log_level(common_, fresh.log_level);
+            if (fresh.database != settings_.database) {
+                spdlog::warn(
+                    "reload: a new database path takes effect after a restart; still using {}",
+                    settings_.database.string());
+                fresh.database = settings_.database;
+            }
+            if (fresh.rules != settings_.rules) {
+                spdlog::warn(
+                    "reload: a new rules folder takes effect after a restart; still using {}",
+                    settings_.rules.string());
+                fresh.rules = settings_.rules;
+            }
+            runtime_.reload(fresh);
+            settings_ = std::move(fresh);
+            spdlog::info("reload: configuration reloaded from {}", settings_.config_file.string());
+        } catch (const Error& e) {
+            spdlog::error("reload: configuration refused, keeping the running one: {}", e.what());
+        }
+        if (watcher_)
+            watcher_->reload_now();
+        notifier_.ready("reloaded");
+    }
+
+    void count_rule_reload(std::string_view outcome) {
+        metrics_
+            .counter(service::metric::kRuleReloads,
+                     {{std::string(service::label::kOutcome), std::string(outcome)}})
+            .inc();
+    }
+
+    // The watcher counts its refusals; the metric follows it.
+    void sync_refused_reloads() {
+        if (!watcher_)
+            return;
+        const auto refused = watcher_->refused_reloads();
+        if (refused > refused_reloads_seen_) {
+            metrics_
+                .counter(service::metric::kRuleReloads, {{std::string(service::label::kOutcome),
+                                                          std::string(service::value::kRefused)}})
+                .inc(static_cast<double>(refused - refused_reloads_seen_));
+            refused_reloads_seen_ = refused;
+        }
+    }
+
+    void on_cycle(const CycleReport& report) {
+        sync_refused_reloads();
+        last_cycle_end_ = std::chrono::system_clock::now();
+        notifier_.status(summary_line(report));
+        spdlog::info("cycle: {}", summary_line(report));
+    }
+
+    void schedule_retention(std::chrono::seconds delay) {
+        retention_timer_.expires_after(delay);
+        retention_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec)
+                return;
+            store::RetentionPolicy policy;
+            if (settings_.store.unmatched_text_retention) {
+                policy.drop_unmatched_text_after = *settings_.store.unmatched_text_retention;
+                runtime_.with_store(
+                    [policy](store::Store& store) {
+                        const auto result = store.apply_retention(policy);
+                        if (result.items_trimmed > 0) {
+                            spdlog::info("retention: dropped the text of {} unmatched items",
+                                         result.items_trimmed);
+                        }
+                    },
+                    [](const std::string& error) {
+                        if (!error.empty())
+                            spdlog::error("retention: {}", error);
+                    });
+            }
+            schedule_retention(kRetentionEvery);
+        });
+    }
+
+    void start_metrics_server() {
+        service::MetricsServerOptions options;
+        options.listen = settings_.metrics.listen;
+        const auto started = std::chrono::system_clock::now();
+        const auto max_age = 2 * settings_.fetch.interval + settings_.fetch.timeout;
+        metrics_server_.emplace(
+            io_, metrics_,
+            [this, started, max_age] {
+                return service::cycle_health(last_cycle_end_, started,
+                                             std::chrono::system_clock::now(), max_age);
+            },
+            options);
+        spdlog::info("metrics: serving /metrics and /healthz on {}", settings_.metrics.listen);
+    }
+
+    const CommonOptions& common_;
+    config::Settings settings_;
+    asio::io_context io_;
+    SystemClock clock_;
+    service::Metrics metrics_;
+    std::shared_ptr<const match::RuleSet> rules_;
+    PollRuntime runtime_;
+    service::ServiceNotifier notifier_;
+    asio::signal_set signals_;
+    asio::steady_timer retention_timer_;
+    asio::steady_timer stop_deadline_;
+    service::LoopLagProbe lag_probe_;
+    std::optional<match::RuleWatcher> watcher_;
+    std::optional<service::MetricsServer> metrics_server_;
+    std::optional<std::chrono::system_clock::time_point> last_cycle_end_;
+    std::size_t refused_reloads_seen_ = 0;
+    int exit_status_ = kExitOk;
+};
+
+}  // namespace
+
+void add_run_command(CommandLine& cli) {
+    auto& common = cli.common;
+    int& exit_status = cli.exit_status;
+    auto* run = cli.app.add_subcommand(
+        "run", "run the daemon: poll every source on its schedule until stopped");
+    add_config_option(*run, common);
+    run->callback([&common, &exit_status] {
+        Daemon daemon(common, load_app_config(common));
+        exit_status = daemon.run();
+    });
+}
+
+}  // namespace chuhai::app

@@ -1,0 +1,567 @@
+#include "app/poll_runtime.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "app/pipeline.h"
+#include "app/source_mapping.h"
+#include "common/error.h"
+#include "fetch/poller.h"
+#include "service/metric_names.h"
+#include "service/metrics.h"
+
+namespace chuhai::app {
+
+namespace asio = boost::asio;
+
+std::string summary_line(const CycleReport& r) {
+    return fmt::format(
+        "{} sources: {} ok ({} not modified), {} failed{}; {} items: {} new, {} duplicate, {} "
+        "revised; "
+        "{} matched",
+        r.sources, r.sources_ok, r.not_modified, r.sources_failed,
+        r.sources_skipped > 0 ? fmt::format(", {} skipped", r.sources_skipped) : std::string(),
+        r.items_seen, r.items_new, r.items_duplicate, r.items_revised, r.items_matched);
+}
+
+namespace {
+
+fetch::PollerOptions poller_options(const config::Settings& settings) {
+    const auto& f = settings.fetch;
+    fetch::PollerOptions options;
+    options.client.user_agent = fetch::default_user_agent(f.contact_url);
+    options.client.connect_timeout = f.connect_timeout;
+    options.client.total_timeout = f.timeout;
+    options.client.low_speed_bytes = f.low_speed_limit;
+    options.client.low_speed_time = f.low_speed_time;
+    options.client.max_body_bytes = f.max_body_size;
+    options.client.max_redirects = f.max_redirects;
+    auto& s = options.scheduler;
+    s.default_interval = f.interval;
+    s.min_interval = f.min_interval;
+    s.max_interval = f.max_interval;
+    s.first_poll_spread = f.first_poll_spread;
+    s.interval_jitter = f.jitter;
+    s.backoff_jitter = f.backoff_jitter;
+    s.max_backoff = f.max_backoff;
+    s.max_retry_after = f.max_retry_after;
+    s.max_concurrent = f.max_concurrent;
+    s.host_defaults = {f.per_host.max_concurrent, f.per_host.min_gap};
+    for (const auto& [host, limits] : f.hosts)
+        s.hosts[host] = {limits.max_concurrent, limits.min_gap};
+    s.silence.factor = f.silence_factor;
+    s.silence.floor = f.silence_floor;
+    options.stop_grace = f.stop_grace;
+    return options;
+}
+
+int worker_count() {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    return static_cast<int>(std::min(cores, 4u));
+}
+
+}  // namespace
+
+class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl> {
+  public:
+    Impl(asio::io_context& io, const Clock& clock, const config::Settings& settings,
+         std::unique_ptr<store::Store> store, std::shared_ptr<const match::RuleSet> rules)
+        : io_(io),
+          clock_(clock),
+          settings_(settings),
+          store_(std::move(store)),
+          rules_(std::move(rules)),
+          workers_(static_cast<std::size_t>(worker_count())),
+          writer_(asio::make_strand(workers_)),
+          poller_(io, clock, poller_options(settings)) {
+        corpus_ = store_->corpus_model();
+        sync_sources(settings);
+    }
+
+    ~Impl() { workers_.join(); }  // already joined by ~PollRuntime; harmless again
+
+    void install_handlers() {
+        std::weak_ptr<Impl> weak = weak_from_this();
+        poller_.set_fetch_handler([weak](const fetch::PolledSource& source,
+                                         fetch::FetchResult result, fetch::ProcessDone done) {
+            if (auto self = weak.lock())
+                self->on_body(source, std::move(result), std::move(done));
+        });
+        poller_.set_state_observer(
+            [weak](const fetch::PolledSource& source, const fetch::SourceState& state) {
+                if (auto self = weak.lock())
+                    self->on_state(source, state);
+            });
+    }
+
+    // Config sources into the store, then every active feed source into the scheduler with the
+    // state it had when chuhai last ran. Runs on the calling thread before any work is queued, or
+    // on the writer (reload).
+    void sync_sources(const config::Settings& settings) {
+        std::vector<store::SourceSpec> specs;
+        specs.reserve(settings.sources.size());
+        insecure_urls_.clear();
+        for (const auto& source : settings.sources) {
+            specs.push_back(spec_from_config(source, settings.timezone));
+            if (source.insecure_skip_tls_verify)
+                insecure_urls_.insert(source.url);
+        }
+        store_->sync_config_sources(specs);
+        sources_ = store_->list_sources();
+    }
+
+    // Hands the synchronised sources to the scheduler; io thread (or before the loop runs).
+    void schedule_sources() {
+        std::set<fetch::SourceId> active;
+        for (const auto& source : sources_) {
+            if (source.spec.kind != store::SourceKind::feed || !source.active())
+                continue;
+            active.insert(source.id);
+            contexts_[source.id] = context_of(source);
+            const bool insecure = insecure_urls_.count(source.spec.url) > 0;
+            auto settings = scheduler_settings(source, !insecure);
+            if (poller_.scheduler().contains(source.id)) {
+                poller_.scheduler().upsert(std::move(settings));
+            } else {
+                poller_.scheduler().upsert(std::move(settings), restore_state(source));
+            }
+        }
+        for (const auto id : poller_.scheduler().ids()) {
+            if (active.count(id) == 0) {
+                poller_.scheduler().remove(id);
+                contexts_.erase(id);
+            }
+        }
+        poller_.wake();
+    }
+
+    SourceContext context_of(const store::Source& source) const {
+        SourceContext context;
+        context.id = source.id;
+        context.name = source.spec.name;
+        context.url = source.spec.url;
+        context.tags = source.spec.tags;
+        context.timezone = source.spec.timezone;
+        return context;
+    }
+
+    // A 2xx body: parse and match on a worker, write on the writer, report back to the poller.
+    void on_body(const fetch::PolledSource& source, fetch::FetchResult result,
+                 fetch::ProcessDone done) {
+        auto found = contexts_.find(source.id);
+        if (found == contexts_.end()) {
+            fetch::ProcessReport report;
+            report.error = "the source was removed";
+            done(std::move(report));
+            return;
+        }
+        SourceContext context = found->second;
+        context.url = source.url;
+        bodies_in_processing_.insert(source.id);
+        auto self = shared_from_this();
+        asio::post(workers_, [self, context = std::move(context), result = std::move(result),
+                              done = std::move(done)]() mutable {
+            auto prepared = std::make_shared<PreparedFetch>();
+            try {
+                *prepared = prepare_fetch(context, result, *self->rules(), self->corpus().get(),
+                                          PrepareOptions{self->settings_.fetch.max_body_size});
+            } catch (const std::exception& e) {
+                fetch::ProcessReport report;
+                report.error = std::string("cannot process the feed: ") + e.what();
+                done(std::move(report));
+                return;
+            }
+            self->log_bozo_once(context, *prepared);
+            asio::post(self->writer_, [self, prepared, done = std::move(done)] {
+                fetch::ProcessReport report;
+                report.ttl_minutes = prepared->ttl_minutes;
+                if (!prepared->error.empty())
+                    report.error = "not a feed: " + prepared->error;
+                try {
+                    const WriteOutcome outcome = write_prepared(*self->store_, *prepared);
+                    report.items_seen = outcome.items_seen;
+                    report.items_new = outcome.items_new;
+                    self->count(outcome);
+                    self->count_matches(*prepared);
+                } catch (const Error& e) {
+                    report.error = e.what();
+                }
+                done(std::move(report));
+            });
+        });
+    }
+
+    // After every poll: persist the schedule and health, record attempts that brought no body,
+    // follow permanent redirects and 410s in the store.
+    void on_state(const fetch::PolledSource& source, const fetch::SourceState& state) {
+        const bool had_body = bodies_in_processing_.erase(source.id) > 0;
+        count_poll(state);
+        if (poller_.scheduler().in_flight() == 0 && bodies_in_processing_.empty())
+            end_cycle();
+        auto found = contexts_.find(source.id);
+        if (found == contexts_.end())
+            return;
+        const SourceContext context = found->second;
+        if (!source.verdict.new_url.empty())
+            found->second.url = source.verdict.new_url;
+        const fetch::PolledSource polled = source;
+        auto self = shared_from_this();
+        asio::post(writer_, [self, polled, state, had_body, context] {
+            try {
+                if (!had_body)
+                    self->store_->ingest(record_from_state(context, state), {});
+                self->store_->save_schedule(polled.id, schedule_of(state));
+                if (!polled.verdict.new_url.empty() &&
+                    !self->store_->rename_source_url(polled.id, polled.verdict.new_url)) {
+                    spdlog::warn("{}: moved to {}, which is already another source's URL",
+                                 polled.name, polled.verdict.new_url);
+                }
+                if (polled.verdict.gone) {
+                    self->store_->disable_source(polled.id, state.schedule.disabled_reason.empty()
+                                                                ? "410 Gone"
+                                                                : state.schedule.disabled_reason);
+                }
+            } catch (const Error& e) {
+                spdlog::error("{}: cannot save the source's state: {}", polled.name, e.what());
+            }
+        });
+    }
+
+    void log_bozo_once(const SourceContext& context, const PreparedFetch& prepared) {
+        std::lock_guard lock(mutex_);
+        if (prepared.bozo_reason.empty()) {
+            bozo_logged_.erase(context.id);
+        } else if (bozo_logged_.insert(context.id).second) {
+            spdlog::warn("{}: the feed is not well-formed, recovered what could be read: {}",
+                         context.name, prepared.bozo_reason);
+        }
+    }
+
+    // One finished poll, judged by the state the scheduler recorded for it.
+    void count_poll(const fetch::SourceState& state) {
+        const auto& health = state.health;
+        std::string_view outcome = service::value::kOk;
+        {
+            std::lock_guard lock(mutex_);
+            ++cycle_.sources;
+            if (!health.last_error_kind.empty()) {
+                ++cycle_.sources_failed;
+                outcome = service::value::kError;
+            } else if (health.last_status == 304) {
+                ++cycle_.sources_ok;
+                ++cycle_.not_modified;
+                outcome = service::value::kNotModified;
+            } else {
+                ++cycle_.sources_ok;
+            }
+        }
+        if (metrics_ != nullptr) {
+            metrics_
+                ->counter(service::metric::kPolls,
+                          {{std::string(service::label::kOutcome), std::string(outcome)}})
+                .inc();
+            if (!health.last_error_kind.empty()) {
+                std::string kind = health.last_error_kind;
+                if (kind == "http")
+                    kind = health.last_status >= 500 ? "http_5xx" : "http_4xx";
+                metrics_
+                    ->counter(service::metric::kPollErrors,
+                              {{std::string(service::label::kKind), kind}})
+                    .inc();
+            }
+        }
+    }
+
+    // Polling went idle: the burst of polls since the last idle moment was a cycle.
+    void end_cycle() {
+        if (in_poll_all_now_)
+            return;  // poll_all_now() reports its cycle itself, once
+        CycleReport report;
+        {
+            std::lock_guard lock(mutex_);
+            if (cycle_.sources == 0)
+                return;
+            report = cycle_;
+            report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - cycle_started_);
+            add_to_totals(report);
+            cycle_ = {};
+            cycle_started_ = std::chrono::steady_clock::now();
+        }
+        publish_cycle(report);
+    }
+
+    void add_to_totals(const CycleReport& r) {
+        totals_.sources += r.sources;
+        totals_.sources_ok += r.sources_ok;
+        totals_.not_modified += r.not_modified;
+        totals_.sources_failed += r.sources_failed;
+        totals_.sources_skipped += r.sources_skipped;
+        totals_.items_seen += r.items_seen;
+        totals_.items_new += r.items_new;
+        totals_.items_duplicate += r.items_duplicate;
+        totals_.items_revised += r.items_revised;
+        totals_.items_matched += r.items_matched;
+    }
+
+    void count_matches(const PreparedFetch& prepared) {
+        if (metrics_ == nullptr)
+            return;
+        for (const auto& verdict : prepared.verdicts) {
+            if (!verdict.matched)
+                continue;
+            for (const auto& topic : verdict.topics) {
+                metrics_
+                    ->counter(service::metric::kMatches,
+                              {{std::string(service::label::kTopic), topic}})
+                    .inc();
+            }
+        }
+    }
+
+    void count(const WriteOutcome& outcome) {
+        {
+            std::lock_guard lock(mutex_);
+            cycle_.items_seen += outcome.items_seen;
+            cycle_.items_new += outcome.items_new;
+            cycle_.items_duplicate += outcome.duplicates;
+            cycle_.items_revised += outcome.revised;
+            cycle_.items_matched += outcome.matched;
+        }
+        if (metrics_ != nullptr) {
+            const std::string status(service::label::kStatus);
+            metrics_
+                ->counter(service::metric::kItems, {{status, std::string(service::value::kNew)}})
+                .inc(outcome.items_new);
+            metrics_
+                ->counter(service::metric::kItems,
+                          {{status, std::string(service::value::kDuplicate)}})
+                .inc(outcome.duplicates);
+            metrics_
+                ->counter(service::metric::kItems,
+                          {{status, std::string(service::value::kRevised)}})
+                .inc(outcome.revised);
+        }
+    }
+
+    std::shared_ptr<const match::RuleSet> rules() const {
+        std::lock_guard lock(mutex_);
+        return rules_;
+    }
+    void set_rules(std::shared_ptr<const match::RuleSet> rules) {
+        std::lock_guard lock(mutex_);
+        rules_ = std::move(rules);
+    }
+    std::shared_ptr<const store::CorpusModel> corpus() const {
+        std::lock_guard lock(mutex_);
+        return corpus_;
+    }
+
+    void poll_all_now(std::function<void(const CycleReport&)> done) {
+        {
+            std::lock_guard lock(mutex_);
+            cycle_ = {};
+            cycle_started_ = std::chrono::steady_clock::now();
+        }
+        in_poll_all_now_ = true;
+        // The poller keeps this callback until the cycle ends: hold the Impl weakly, no cycle.
+        poller_.poll_all_now(
+            [weak = weak_from_this(), done = std::move(done)](const fetch::CycleSummary& summary) {
+                auto self = weak.lock();
+                if (!self)
+                    return;
+                // Persisting the last states is queued on the writer; report once it has drained.
+                // The guard keeps the io_context running while the report is away on the writer.
+                auto keep_running = asio::make_work_guard(self->io_);
+                asio::post(self->writer_, [weak, &io = self->io_, summary, done, keep_running] {
+                    asio::post(io, [weak, summary, done, keep_running]() mutable {
+                        keep_running.reset();
+                        if (auto self = weak.lock())
+                            done(self->report_of(summary));
+                    });
+                });
+            });
+    }
+
+    // The report of a `poll_all_now` cycle: the polls counted as they ended, plus what only the
+    // poller knows (sources skipped for a Retry-After, interruption, wall time).
+    CycleReport report_of(const fetch::CycleSummary& summary) {
+        in_poll_all_now_ = false;
+        CycleReport report;
+        {
+            std::lock_guard lock(mutex_);
+            report = cycle_;
+            report.sources_skipped = summary.skipped;
+            report.sources += summary.skipped;
+            report.elapsed = summary.elapsed;
+            report.interrupted = summary.interrupted;
+            add_to_totals(report);
+            cycle_ = {};
+            cycle_started_ = std::chrono::steady_clock::now();
+        }
+        publish_cycle(report);
+        return report;
+    }
+
+    void publish_cycle(const CycleReport& report) {
+        if (metrics_ != nullptr) {
+            metrics_->counter(service::metric::kCycles).inc();
+            metrics_->gauge(service::metric::kLastCycleEnd)
+                .set(static_cast<double>(clock_.now().time_since_epoch().count()));
+            metrics_->gauge(service::metric::kLastCycleDuration)
+                .set(static_cast<double>(report.elapsed.count()) / 1000.0);
+        }
+        if (cycle_observer_)
+            cycle_observer_(report);
+    }
+
+    void reload(const config::Settings& settings) {
+        auto self = shared_from_this();
+        asio::post(writer_, [self, settings] {
+            try {
+                self->sync_sources(settings);
+                asio::post(self->io_, [weak = self->weak_from_this(), settings] {
+                    if (auto self = weak.lock()) {
+                        self->settings_ = settings;
+                        self->schedule_sources();
+                    }
+                });
+            } catch (const Error& e) {
+                spdlog::error("reload: cannot update the sources: {}", e.what());
+            }
+        });
+    }
+
+    void with_store(std::function<void(store::Store&)> job,
+                    std::function<void(const std::string&)> done) {
+        auto self = shared_from_this();
+        auto keep_running = asio::make_work_guard(io_);  // until `done` has run
+        asio::post(writer_, [self, job = std::move(job), done = std::move(done), keep_running] {
+            std::string error;
+            try {
+                job(*self->store_);
+                self->refresh_corpus();
+            } catch (const std::exception& e) {
+                error = e.what();
+            }
+            asio::post(self->io_, [done, error, keep_running]() mutable {  // holds no Impl
+                keep_running.reset();
+                if (done)
+                    done(error);
+            });
+        });
+    }
+
+    void refresh_corpus() {
+        auto corpus = store_->corpus_model();
+        std::lock_guard lock(mutex_);
+        corpus_ = std::move(corpus);
+    }
+
+    asio::io_context& io_;
+    const Clock& clock_;
+    config::Settings settings_;            // io thread
+    std::unique_ptr<store::Store> store_;  // writer only (after construction)
+    mutable std::mutex mutex_;             // guards rules_, corpus_, bozo_logged_, cycle_, totals_
+    std::shared_ptr<const match::RuleSet> rules_;
+    std::shared_ptr<const store::CorpusModel> corpus_;
+    std::set<store::SourceId> bozo_logged_;
+    CycleReport cycle_;
+    CycleReport totals_;
+    std::chrono::steady_clock::time_point cycle_started_ = std::chrono::steady_clock::now();
+    bool in_poll_all_now_ = false;                            // io thread
+    std::function<void(const CycleReport&)> cycle_observer_;  // io thread
+    service::Metrics* metrics_ = nullptr;                     // set before polling starts
+    std::vector<store::Source> sources_;                      // writer (or before the loop)
+    std::set<std::string> insecure_urls_;                     // writer (or before the loop)
+    std::map<store::SourceId, SourceContext> contexts_;       // io thread
+    std::set<store::SourceId> bodies_in_processing_;          // io thread
+    asio::thread_pool workers_;
+    asio::strand<asio::thread_pool::executor_type> writer_;
+    fetch::Poller poller_;
+};
+
+PollRuntime::PollRuntime(asio::io_context& io, const Clock& clock, const config::Settings& settings,
+                         std::unique_ptr<store::Store> store,
+                         std::shared_ptr<const match::RuleSet> rules)
+    : impl_(std::make_shared<Impl>(io, clock, settings, std::move(store), std::move(rules))) {
+    impl_->install_handlers();
+    impl_->schedule_sources();
+}
+
+PollRuntime::~PollRuntime() {
+    // Work queued on the pool holds the Impl; finish it here, on this thread, so the last
+    // reference is never dropped (and the pool never joined) from inside the pool. Handlers
+    // queued on the io_context hold only weak references.
+    impl_->workers_.join();
+}
+
+void PollRuntime::poll_all_now(std::function<void(const CycleReport&)> done) {
+    impl_->poll_all_now(std::move(done));
+}
+
+void PollRuntime::start() {
+    impl_->poller_.start();
+}
+
+void PollRuntime::stop(std::function<void()> stopped) {
+    impl_->poller_.stop([weak = std::weak_ptr<Impl>(impl_), stopped = std::move(stopped)] {
+        auto impl = weak.lock();
+        if (!impl) {
+            stopped();
+            return;
+        }
+        // Let the writer finish what the poll queued before saying we are done.
+        auto keep_running = asio::make_work_guard(impl->io_);
+        asio::post(impl->writer_, [&io = impl->io_, stopped, keep_running] {
+            asio::post(io, [stopped, keep_running]() mutable {
+                keep_running.reset();
+                stopped();
+            });
+        });
+    });
+}
+
+void PollRuntime::reload(const config::Settings& settings) {
+    impl_->reload(settings);
+}
+
+void PollRuntime::set_rules(std::shared_ptr<const match::RuleSet> rules) {
+    impl_->set_rules(std::move(rules));
+}
+
+std::shared_ptr<const match::RuleSet> PollRuntime::rules() const {
+    return impl_->rules();
+}
+
+void PollRuntime::with_store(std::function<void(store::Store&)> job,
+                             std::function<void(const std::string&)> done) {
+    impl_->with_store(std::move(job), std::move(done));
+}
+
+void PollRuntime::set_cycle_observer(std::function<void(const CycleReport&)> observer) {
+    impl_->cycle_observer_ = std::move(observer);
+}
+
+void PollRuntime::attach_metrics(service::Metrics* metrics) {
+    impl_->metrics_ = metrics;
+}
+
+CycleReport PollRuntime::totals() const {
+    std::lock_guard lock(impl_->mutex_);
+    return impl_->totals_;
+}
+
+}  // namespace chuhai::app

@@ -1,0 +1,38 @@
+"""`chuhai demo` (what `make demo` runs): the bundled feeds served on loopback, polled twice by
+the real fetcher, matched by the default rules, stored, and a digest printed with source names
+and links; unrelated items stay out."""
+
+import re
+
+import harness
+
+
+def main():
+    f = harness.Failures()
+    result = harness.run_chuhai("demo", check=0)
+    out = result.stdout
+    f.check(re.search(r"first poll:  3 sources: 3 ok \(0 not modified\), 0 failed; \d+ items: \d+ new", out)
+            is not None, f"first poll summary:\n{out}")
+    f.check(re.search(r"second poll: 3 sources: 3 ok \(3 not modified\), 0 failed; 0 items: 0 new", out)
+            is not None, f"second poll: all 304, nothing new:\n{out}")
+    for expected in [
+        "Alibaba Cloud opens its second data centre in Mexico",
+        "https://wire.example.com/2026/11/alibaba-cloud-mexico",  # tracking parameters dropped
+        "Global Tech Wire",
+        "Tencent Cloud's Frankfurt region",
+        "https://review.example.org/2026/11/tencent-cloud-frankfurt",  # relative link, xml:base
+        "Asia AI Review",
+        "火山引擎在新加坡设立国际总部",
+        "出海观察",
+        "Huawei pitches Ascend AI chips",
+    ]:
+        f.check(expected in out, f"digest shows {expected!r}")
+    for unrelated in ["Pixel phone", "football", "Typhoon", "大风蓝色预警"]:
+        f.check(unrelated not in out, f"digest leaves out {unrelated!r}")
+    f.check(re.search(r"^chuhai digest: demo$", out, re.M) is not None, "digest header")
+    f.check(result.stderr.strip() == "", f"no warnings on the bundled feeds:\n{result.stderr}")
+    f.finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Shared pieces of chuhai's integration tests: the real binary, real servers on 127.0.0.1.
+
+Every test script imports this module, gets the paths from the environment ctest sets
+(CHUHAI_BIN, CHUHAI_SOURCE_DIR, CHUHAI_SHARED_DIR, CHUHAI_BUILD_DIR) and exits 77 to report a
+skip.
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.environ.get("CHUHAI_BIN", "")
+SOURCE_DIR = os.environ.get("CHUHAI_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
+SHARED_DIR = os.environ.get("CHUHAI_SHARED_DIR", os.path.join(SOURCE_DIR, "..", "shared"))
+FIXTURES = os.path.join(SOURCE_DIR, "tests", "fixtures")
+SKIP = 77
+
+
+def skip(reason):
+    print(f"SKIP: {reason}")
+    sys.exit(SKIP)
+
+
+def free_port():
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.settimeout(0.2)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+@contextlib.contextmanager
+def scratch_dir(prefix="chuhai-it-"):
+    path = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "servers"))
+from nginx_server import NginxServer  # noqa: E402  (tests/servers, shared with the C++ tests)
+
+
+class Nginx(NginxServer):
+    """nginx serving `docroot` on 127.0.0.1 with real ETag, Last-Modified and gzip."""
+
+    def __init__(self, docroot):
+        if not os.path.exists("/usr/sbin/nginx"):
+            skip("nginx is not installed")
+        super().__init__(root=docroot)
+        self.start()
+
+    def read_access_log(self):
+        with open(self.access_log_path()) as f:
+            return f.read()
+
+
+def run_chuhai(*args, timeout=120, check=None, env=None):
+    """Runs the real binary; returns CompletedProcess with text stdout/stderr.
+
+    `check` is the expected exit status (None: don't check)."""
+    if not BIN:
+        raise RuntimeError("CHUHAI_BIN is not set (run through ctest)")
+    full_env = dict(os.environ)
+    full_env.pop("CHUHAI_CONFIG", None)
+    if env:
+        full_env.update(env)
+    result = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout, env=full_env)
+    if check is not None and result.returncode != check:
+        raise AssertionError(
+            f"chuhai {' '.join(args)} exited {result.returncode}, expected {check}\n"
+            f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}")
+    return result
+
+
+def write_config(path, database, rules, sources, extra=""):
+    """Writes a config with the given sources: a list of dicts with url, name, tags."""
+    lines = [f"database: {database}", f"rules: {rules}", "sources:"]
+    for s in sources:
+        lines.append(f"  - url: {s['url']}")
+        if "name" in s:
+            lines.append(f"    name: \"{s['name']}\"")
+        if "tags" in s:
+            lines.append(f"    tags: [{', '.join(s['tags'])}]")
+        if "timezone" in s:
+            lines.append(f"    timezone: {s['timezone']}")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n" + extra)
+    return path
+
+
+class Failures:
+    """Collects failed checks so one run reports all of them."""
+
+    def __init__(self):
+        self.messages = []
+
+    def check(self, condition, message):
+        if not condition:
+            self.messages.append(message)
+            print(f"FAIL: {message}")
+        return condition
+
+    def equal(self, actual, expected, what):
+        return self.check(actual == expected, f"{what}: expected {expected!r}, got {actual!r}")
+
+    def finish(self):
+        if self.messages:
+            print(f"{len(self.messages)} check(s) failed")
+            sys.exit(1)
+        print("all checks passed")
+        sys.exit(0)
