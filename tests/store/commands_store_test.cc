@@ -136,9 +136,11 @@ TEST_F(CommandsTest, BackupWritesAnOpenableCopy) {
 }
 
 TEST_F(CommandsTest, MistakesAreUsageErrors) {
-    auto no_db = run_command({"items"});
-    ASSERT_TRUE(no_db.error);
-    EXPECT_EQ(no_db.error->kind(), ErrorKind::usage);
+    // Without --db the database comes from the configuration, which must exist.
+    auto no_config = run_command({"items", "--config", "/nonexistent/chuhai.yaml"});
+    ASSERT_TRUE(no_config.error);
+    EXPECT_EQ(no_config.error->kind(), ErrorKind::config);
+    EXPECT_NE(std::string(no_config.error->what()).find("/nonexistent/chuhai.yaml"), std::string::npos);
     auto bad_since = run_command({"items", "--since", "yesterday", "--db", db()});
     ASSERT_TRUE(bad_since.error);
     EXPECT_EQ(bad_since.error->kind(), ErrorKind::usage);
