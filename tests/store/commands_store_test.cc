@@ -140,7 +140,8 @@ TEST_F(CommandsTest, MistakesAreUsageErrors) {
     auto no_config = run_command({"items", "--config", "/nonexistent/chuhai.yaml"});
     ASSERT_TRUE(no_config.error);
     EXPECT_EQ(no_config.error->kind(), ErrorKind::config);
-    EXPECT_NE(std::string(no_config.error->what()).find("/nonexistent/chuhai.yaml"), std::string::npos);
+    EXPECT_NE(std::string(no_config.error->what()).find("/nonexistent/chuhai.yaml"),
+              std::string::npos);
     auto bad_since = run_command({"items", "--since", "yesterday", "--db", db()});
     ASSERT_TRUE(bad_since.error);
     EXPECT_EQ(bad_since.error->kind(), ErrorKind::usage);

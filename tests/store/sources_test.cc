@@ -182,7 +182,8 @@ TEST_F(StoreTest, FetchAttemptsRecordHealthAndSchedulesSurviveARestart) {
     EXPECT_EQ(source->health.last_items_seen, 1);
     EXPECT_EQ(source->health.last_items_new, 1);
 
-    store().save_schedule(id, SourceSchedule{clock_.now() + hours(1), minutes(60), 4, std::nullopt});
+    store().save_schedule(id,
+                          SourceSchedule{clock_.now() + hours(1), minutes(60), 4, std::nullopt});
     reopen();
     EXPECT_EQ(store().find_source(id)->schedule.next_poll, clock_.now() + hours(1));
     EXPECT_EQ(store().find_source(id)->schedule.mean_update_gap, minutes(60));
