@@ -112,18 +112,6 @@ std::string similarity_text(std::string_view title, std::string_view summary,
     return text;
 }
 
-const char* outcome_name(FetchOutcome outcome) {
-    switch (outcome) {
-        case FetchOutcome::ok:
-            return "ok";
-        case FetchOutcome::not_modified:
-            return "not_modified";
-        case FetchOutcome::failed:
-            return "failed";
-    }
-    return "failed";
-}
-
 SourceKind parse_kind(std::string_view text) {
     return text == "seed" ? SourceKind::seed : SourceKind::feed;
 }
@@ -252,6 +240,17 @@ const char* to_string(SourceKind kind) {
 }
 const char* to_string(SourceOrigin origin) {
     return origin == SourceOrigin::cli ? "cli" : "config";
+}
+const char* to_string(FetchOutcome outcome) {
+    switch (outcome) {
+        case FetchOutcome::ok:
+            return "ok";
+        case FetchOutcome::not_modified:
+            return "not_modified";
+        case FetchOutcome::failed:
+            return "failed";
+    }
+    return "failed";
 }
 const char* to_string(ItemOutcome outcome) {
     switch (outcome) {
@@ -640,7 +639,7 @@ IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
             .bind(4, fetch.requested_url)
             .bind_text_or_null(5, fetch.final_url)
             .bind(6, fetch.http_status)
-            .bind(7, outcome_name(fetch.outcome))
+            .bind(7, to_string(fetch.outcome))
             .bind_text_or_null(8, fetch.error)
             .bind(9, fetch.bytes)
             .bind_text_or_null(10, fetch.etag)
@@ -712,7 +711,7 @@ IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
             .bind(3, fetch.http_status)
             .bind(4, fetch.bytes)
             .bind(5, static_cast<std::int64_t>(fetch.duration.count()))
-            .bind(6, outcome_name(fetch.outcome))
+            .bind(6, to_string(fetch.outcome))
             .bind(7, fetch.error.empty() ? std::string("failed") : fetch.error)
             .bind(8, static_cast<std::int64_t>(items.size()))
             .bind(9, result.added)
