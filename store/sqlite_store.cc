@@ -112,18 +112,6 @@ std::string similarity_text(std::string_view title, std::string_view summary,
     return text;
 }
 
-const char* outcome_name(FetchOutcome outcome) {
-    switch (outcome) {
-        case FetchOutcome::ok:
-            return "ok";
-        case FetchOutcome::not_modified:
-            return "not_modified";
-        case FetchOutcome::failed:
-            return "failed";
-    }
-    return "failed";
-}
-
 SourceKind parse_kind(std::string_view text) {
     return text == "seed" ? SourceKind::seed : SourceKind::feed;
 }
@@ -252,6 +240,17 @@ const char* to_string(SourceKind kind) {
 }
 const char* to_string(SourceOrigin origin) {
     return origin == SourceOrigin::cli ? "cli" : "config";
+}
+const char* to_string(FetchOutcome outcome) {
+    switch (outcome) {
+        case FetchOutcome::ok:
+            return "ok";
+        case FetchOutcome::not_modified:
+            return "not_modified";
+        case FetchOutcome::failed:
+            return "failed";
+    }
+    return "failed";
 }
 const char* to_string(ItemOutcome outcome) {
     switch (outcome) {
@@ -641,7 +640,7 @@ IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
             .bind(4, fetch.requested_url)
             .bind_text_or_null(5, fetch.final_url)
             .bind(6, fetch.http_status)
-            .bind(7, outcome_name(fetch.outcome))
+            .bind(7, to_string(fetch.outcome))
             .bind_text_or_null(8, fetch.error)
             .bind(9, fetch.bytes)
             .bind_text_or_null(10, fetch.etag)
@@ -714,7 +713,7 @@ IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
             .bind(3, fetch.http_status)
             .bind(4, fetch.bytes)
             .bind(5, static_cast<std::int64_t>(fetch.duration.count()))
-            .bind(6, outcome_name(fetch.outcome))
+            .bind(6, to_string(fetch.outcome))
             .bind(7, fetch.error.empty() ? std::string("failed") : fetch.error)
             .bind(8, static_cast<std::int64_t>(items.size()))
             .bind(9, result.added)
@@ -984,6 +983,15 @@ StoryId SqliteStore::find_or_start_story(const ItemWriteContext& context,
     return db_->last_insert_rowid();
 }
 
+ItemId SqliteStore::first_item_seen_since(UtcTime since) {
+    // Ids are given in the order items are first seen. (min(id) would walk the table in id
+    // order, slow for a recent time; the first_seen index finds the boundary at once.)
+    auto bound =
+        db_->cached("SELECT id FROM items WHERE first_seen >= ?1 ORDER BY first_seen, id LIMIT 1");
+    bound->bind(1, to_db(since));
+    return bound->step() ? bound->column_int64(0) : std::numeric_limits<ItemId>::max();
+}
+
 void SqliteStore::bump_corpus_generation() {
     db_->cached("UPDATE store_meta SET value = value + 1 WHERE key = 'corpus_generation'")->run();
 }
@@ -1189,16 +1197,7 @@ std::vector<SearchHit> SqliteStore::search(const SearchQuery& query) {
     // time in proportion to the whole archive, and for news the newest thousands are the ones
     // that matter. The filters never look rows up one by one: since becomes a rowid bound that
     // FTS5 applies in the index, topic and source become a set of ids checked in memory.
-    std::int64_t first_id = 0;
-    if (query.since) {
-        // Ids are given in the order items are first seen. (min(id) would walk the table in id
-        // order, slow for a recent date; the first_seen index finds the boundary at once.)
-        auto bound = db_->cached(
-            "SELECT id FROM items WHERE first_seen >= ?1 ORDER BY first_seen, id LIMIT 1");
-        bound->bind(1, to_db(*query.since));
-        first_id =
-            bound->step() ? bound->column_int64(0) : std::numeric_limits<std::int64_t>::max();
-    }
+    const ItemId first_id = query.since ? first_item_seen_since(*query.since) : 0;
     std::optional<IdSet> eligible;
     auto restrict_to = [&eligible](IdSet ids) {
         std::sort(ids.begin(), ids.end());
@@ -1530,16 +1529,25 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy) {
     {
         Transaction transaction(*db_);
         {
+            // Items before the previous run's cutoff were dealt with then: each run looks
+            // only at the items that crossed the limit since, not at the whole archive.
+            const std::int64_t cutoff = to_db(current - policy.drop_unmatched_text_after);
+            const std::int64_t previous_cutoff = db_->query_int64(
+                "SELECT value FROM store_meta WHERE key = 'retention_text_cutoff'");
             auto trim = db_->cached(R"sql(
                 UPDATE items SET summary = NULL, content = NULL, content_html = NULL,
-                    text_dropped_at = ?2
-                WHERE first_seen < ?1 AND text_dropped_at IS NULL
+                    text_dropped_at = ?3
+                WHERE first_seen >= ?1 AND first_seen < ?2 AND text_dropped_at IS NULL
                   AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.item_id = items.id)
                   AND source_id NOT IN (SELECT id FROM sources WHERE kind = 'seed'))sql");
-            trim->bind(1, to_db(current - policy.drop_unmatched_text_after))
-                .bind(2, to_db(current));
+            trim->bind(1, previous_cutoff).bind(2, cutoff).bind(3, to_db(current));
             trim->run();
             result.items_trimmed = db_->changes();
+            auto remember = db_->cached(
+                "INSERT INTO store_meta (key, value) VALUES ('retention_text_cutoff', ?1) "
+                "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)");
+            remember->bind(1, cutoff);
+            remember->run();
         }
         {
             auto trim = db_->cached(R"sql(
@@ -1550,11 +1558,11 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy) {
             result.revisions_trimmed = db_->changes();
         }
         {
-            // Fingerprints older than the story window can no longer join a story.
-            auto prune = db_->cached(R"sql(
-                DELETE FROM fingerprint_bands WHERE item_id IN (
-                    SELECT id FROM items WHERE first_seen < ?1 AND fingerprint IS NOT NULL))sql");
-            prune->bind(1, to_db(current - options_.story_window));
+            // Fingerprints older than the story window can no longer join a story. The table
+            // holds only the window's items, so walking it costs little; walking the old items
+            // instead would cost more every day.
+            auto prune = db_->cached("DELETE FROM fingerprint_bands WHERE item_id < ?1");
+            prune->bind(1, first_item_seen_since(current - options_.story_window));
             prune->run();
             result.fingerprints_pruned = db_->changes();
         }

@@ -89,6 +89,8 @@ class SqliteStore final : public Store {
     ItemResult write_item(const ItemWriteContext& context, const ItemInput& input);
     StoryId find_or_start_story(const ItemWriteContext& context,
                                 std::optional<std::uint64_t> fingerprint, bool& joined);
+    // The first item first seen at or after `since` (the largest id when there is none).
+    ItemId first_item_seen_since(UtcTime since);
     void bump_corpus_generation();
     void require_changed(std::string_view what, std::int64_t id);
 

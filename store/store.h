@@ -121,6 +121,8 @@ enum class FetchOutcome {
     failed,        // network error, HTTP error or a body that could not be parsed
 };
 
+const char* to_string(FetchOutcome outcome);
+
 // One fetch attempt as the fetch and parse stages saw it.
 struct FetchRecord {
     SourceId source = 0;

@@ -75,6 +75,18 @@ TEST_F(StoreTest, RetentionDropsTheTextOfOldUnmatchedItemsOnly) {
     EXPECT_EQ(store().apply_retention({.drop_unmatched_text_after = days(30)}).items_trimmed, 0);
 }
 
+TEST_F(StoreTest, AShorterRetentionLimitTrimsTheNextDaysToo) {
+    const SourceId source = add_source("https://feeds.example.com/a");
+    ingest(source, {make_item("day0", "Day 0", "text of day zero")});
+    clock_.advance(days(10));
+    ingest(source, {make_item("day10", "Day 10", "text of day ten")});
+    clock_.advance(days(10));
+    EXPECT_EQ(store().apply_retention({.drop_unmatched_text_after = days(15)}).items_trimmed, 1);
+    EXPECT_EQ(store().apply_retention({.drop_unmatched_text_after = days(30)}).items_trimmed, 0);
+    EXPECT_EQ(store().apply_retention({.drop_unmatched_text_after = days(5)}).items_trimmed, 1);
+    EXPECT_EQ(count("SELECT count(*) FROM items WHERE text_dropped_at IS NOT NULL"), 2);
+}
+
 TEST_F(StoreTest, RetentionPrunesFingerprintsOutsideTheStoryWindow) {
     const SourceId source = add_source("https://feeds.example.com/a");
     ingest(source, {make_item("a", "A", "", 0x1111), make_item("b", "B", "", 0x2222)});

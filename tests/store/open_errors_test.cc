@@ -150,21 +150,31 @@ TEST(OpenErrors, ANewerSchemaVersionIsRefusedUntouched) {
     EXPECT_EQ(db.query_int64("SELECT count(*) FROM items"), 3);
 }
 
-// Another process (Python's sqlite3) holds the write lock; our writes give up after the busy
-// timeout with a clear error and leave nothing behind.
+// Starts Python's sqlite3 on the database, runs `statements` in it, and keeps the connection
+// (and whatever lock it took) until its stdin is closed.
+std::unique_ptr<ChildProcess> hold_lock(const std::filesystem::path& path,
+                                        const std::string& statements) {
+    auto holder = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/usr/bin/python3", "-c",
+                                 "import sqlite3, sys\n"
+                                 "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n" +
+                                     statements +
+                                     "print('locked', flush=True)\n"
+                                     "sys.stdin.read()\n",
+                                 path.string()});
+    EXPECT_EQ(holder->read_line(std::chrono::seconds(10)), "locked");
+    return holder;
+}
+
+// Another process holds the write lock; our writes give up after the busy timeout with a clear
+// error and leave nothing behind.
 TEST(OpenErrors, AWriteLockHeldByAnotherProcessIsReportedAsLocked) {
     TempDir dir;
     const auto path = dir / "locked.db";
     fill_database(path, 2);
-    ChildProcess holder({"/usr/bin/python3", "-c",
-                         "import sqlite3, sys\n"
-                         "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-                         "c.execute('BEGIN IMMEDIATE')\n"
-                         "c.execute(\"UPDATE sources SET name = 'held'\")\n"
-                         "print('locked', flush=True)\n"
-                         "sys.stdin.read()\n",
-                         path.string()});
-    ASSERT_EQ(holder.read_line(std::chrono::seconds(10)), "locked");
+    auto holder = hold_lock(path,
+                            "c.execute('BEGIN IMMEDIATE')\n"
+                            "c.execute(\"UPDATE sources SET name = 'held'\")\n");
 
     auto store = open_store(path, quick_options());  // reading is fine in WAL mode
     EXPECT_EQ(store->list_items({}).size(), 2u);
@@ -175,8 +185,8 @@ TEST(OpenErrors, AWriteLockHeldByAnotherProcessIsReportedAsLocked) {
         error_of([&] { store->ingest(fetch, std::vector<ItemInput>{make_item("new", "New")}); });
     expect_store_error(e, path, "locked by another process");
 
-    holder.close_stdin();
-    EXPECT_EQ(holder.wait(), 0);
+    holder->close_stdin();
+    EXPECT_EQ(holder->wait(), 0);
     EXPECT_EQ(store->list_items({}).size(), 2u) << "no partial write";
     EXPECT_EQ(store->ingest(fetch, std::vector<ItemInput>{make_item("new", "New")}).added, 1);
 }
@@ -187,26 +197,20 @@ TEST(OpenErrors, AnExclusiveLockHeldByAnotherProcessFailsTheOpen) {
     TempDir dir;
     const auto path = dir / "exclusive.db";
     fill_database(path, 2);
-    ChildProcess holder({"/usr/bin/python3", "-c",
-                         "import sqlite3, sys\n"
-                         "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-                         "c.execute('PRAGMA locking_mode = EXCLUSIVE')\n"
-                         "c.execute('BEGIN EXCLUSIVE')\n"
-                         "c.execute('SELECT count(*) FROM items').fetchall()\n"
-                         "print('locked', flush=True)\n"
-                         "sys.stdin.read()\n",
-                         path.string()});
-    ASSERT_EQ(holder.read_line(std::chrono::seconds(10)), "locked");
+    auto holder = hold_lock(path,
+                            "c.execute('PRAGMA locking_mode = EXCLUSIVE')\n"
+                            "c.execute('BEGIN EXCLUSIVE')\n"
+                            "c.execute('SELECT count(*) FROM items').fetchall()\n");
     expect_store_error(error_of([&] { open_store(path, quick_options()); }), path,
                        "locked by another process");
-    holder.close_stdin();
-    EXPECT_EQ(holder.wait(), 0);
+    holder->close_stdin();
+    EXPECT_EQ(holder->wait(), 0);
     EXPECT_NO_THROW(open_store(path, quick_options()));
 }
 
-// Runs `body` as a user who is not root (root ignores file permissions), in a child process;
-// returns what the body printed, or an empty string when it threw nothing.
-std::string as_unprivileged_user(const std::function<void()>& body) {
+// Runs `body` in a forked child process and returns the text it returned: for what must not
+// happen in the test process itself (giving up root, entering a mount namespace).
+std::string in_child_process(const std::function<std::string()>& body) {
     int pipe_fds[2];
     if (::pipe(pipe_fds) != 0)
         return "pipe failed";
@@ -214,16 +218,10 @@ std::string as_unprivileged_user(const std::function<void()>& body) {
     if (pid == 0) {
         ::close(pipe_fds[0]);
         std::string result;
-        if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) {
-            result = "setuid failed";
-        } else {
-            try {
-                body();
-            } catch (const Error& e) {
-                result = std::string(to_string(e.kind())) + "|" + e.where() + "|" + e.message();
-            } catch (const std::exception& e) {
-                result = std::string("other|") + e.what();
-            }
+        try {
+            result = body();
+        } catch (const std::exception& e) {
+            result = std::string("exception|") + e.what();
         }
         if (::write(pipe_fds[1], result.data(), result.size()) < 0) {
         }
@@ -231,7 +229,7 @@ std::string as_unprivileged_user(const std::function<void()>& body) {
     }
     ::close(pipe_fds[1]);
     std::string output;
-    char buffer[1024];
+    char buffer[4096];
     ssize_t n;
     while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0)
         output.append(buffer, static_cast<std::size_t>(n));
@@ -239,6 +237,21 @@ std::string as_unprivileged_user(const std::function<void()>& body) {
     int status = 0;
     ::waitpid(pid, &status, 0);
     return output;
+}
+
+// Runs `body` as a user who is not root (root ignores file permissions), in a child process;
+// returns "kind|where|message" of the Error it threw, or an empty string when it threw nothing.
+std::string as_unprivileged_user(const std::function<void()>& body) {
+    return in_child_process([&]() -> std::string {
+        if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0))
+            return "setuid failed";
+        try {
+            body();
+        } catch (const Error& e) {
+            return std::string(to_string(e.kind())) + "|" + e.where() + "|" + e.message();
+        }
+        return "";
+    });
 }
 
 class ReadOnlyTest : public ::testing::Test {
@@ -319,11 +332,7 @@ TEST(OpenErrors, ARealFullFileSystemFailsCleanly) {
     TempDir dir;
     const auto mount_point = dir / "tiny";
     std::filesystem::create_directory(mount_point);
-    int pipe_fds[2];
-    ASSERT_EQ(::pipe(pipe_fds), 0);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::close(pipe_fds[0]);
+    const std::string output = in_child_process([&] {
         std::string result;
         if (::unshare(CLONE_NEWNS) != 0 ||
             ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
@@ -366,19 +375,8 @@ TEST(OpenErrors, ARealFullFileSystemFailsCleanly) {
                 result += "|reopen:" + std::string(e.what());
             }
         }
-        if (::write(pipe_fds[1], result.data(), result.size()) < 0) {
-        }
-        ::_exit(0);
-    }
-    ::close(pipe_fds[1]);
-    std::string output;
-    char buffer[4096];
-    ssize_t n;
-    while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0)
-        output.append(buffer, static_cast<std::size_t>(n));
-    ::close(pipe_fds[0]);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
+        return result;
+    });
     if (output == "skip")
         GTEST_SKIP() << "cannot mount a tmpfs here";
     const std::string expected_path = (mount_point / "chuhai.db").string();
