@@ -26,6 +26,8 @@ fail() {
     echo "FAIL: $*"
     exit 1
 }
+# A command failing under `set -e` would otherwise end the check without a word.
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND exited with $?"' ERR
 
 # Nothing here may touch the real system: these paths must not appear on the host.
 host_paths=("$config_dir" /usr/bin/chuhai /usr/lib/systemd/system/chuhai.service
@@ -65,13 +67,30 @@ echo "Depends: $depends"
 depends_names=$(tr ',|' '\n\n' <<<"$depends" | sed -E 's/\(.*\)//; s/[[:space:]]//g')
 # shlibdeps must have found a package for every library the binary links.
 binary="$build/daemon/app/chuhai"
+# ldd names the file the loader really picks (ldconfig -p may list a 32-bit twin first). The
+# package database may record that file under /lib or /usr/lib (merged /usr), by the name the
+# loader uses or the versioned file it points to, so every spelling is tried.
+owning_package() {
+    local resolved candidates=() candidate
+    resolved=$(readlink -f "$1")
+    for candidate in "$1" "$resolved"; do
+        candidates+=("$candidate")
+        case $candidate in
+        /usr/*) candidates+=("${candidate#/usr}") ;;
+        *) candidates+=("/usr$candidate") ;;
+        esac
+    done
+    for candidate in "${candidates[@]}"; do
+        dpkg -S "$candidate" 2>/dev/null | grep -v '^diversion' | head -1 | cut -d: -f1 && return 0
+    done
+    return 0
+}
+ldd "$binary" >"$scratch/ldd"
 for soname in $(objdump -p "$binary" | awk '$1 == "NEEDED" { print $2 }'); do
-    path=$(ldconfig -p | awk -v s="$soname" '$1 == s { print $NF; exit }')
-    [[ -n $path ]] || fail "cannot locate $soname"
-    # dpkg knows the path its package shipped: try it as ldconfig says, then resolved.
-    package=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1) ||
-        package=$(dpkg -S "$(readlink -f "$path")" | head -1 | cut -d: -f1)
-    [[ -n $package ]] || fail "no package owns $path"
+    path=$(awk -v s="$soname" '$1 == s && $2 == "=>" { print $3; exit }' "$scratch/ldd")
+    [[ -n $path && $path == /* ]] || fail "the loader cannot find $soname"
+    package=$(owning_package "$path")
+    [[ -n $package ]] || fail "no package owns $path ($soname)"
     # Depends may name the package or a virtual package it provides (libspdlog1.10-fmt9).
     names="$package $(dpkg-query -W -f='${Provides}' "$package" | sed -E 's/ \([^)]*\)//g; s/,/ /g')"
     found=no
