@@ -1,7 +1,5 @@
 #include "feed/identity.h"
 
-#include <unicode/normalizer2.h>
-
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -9,13 +7,17 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "text/normalize.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "feed/fingerprint.h"
 
 namespace chuhai::feed {
 
 namespace {
 
-std::uint64_t mix(std::uint64_t z) {
+constexpr std::uint64_t mix(std::uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
@@ -207,36 +209,34 @@ class SimHashAccumulator {
     bool flushed_ = false;
 };
 
-// text::fold() (NFKC case folding), skipped when it would change nothing: ASCII needs only
-// lower-casing, and ICU can tell from the UTF-8 itself (without converting it) that text such
-// as Chinese with typographic quotes is already folded.
-std::string fold_for_fingerprint(std::string_view text) {
-    // ASCII capitals fold to their lower case whatever follows them, so lowering them first
-    // changes nothing in the result and often leaves nothing else to fold.
-    std::string lowered(text);
-    bool ascii = true;
-    for (char& c : lowered) {
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-        ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-    }
-    if (ascii)
-        return lowered;
-    UErrorCode status = U_ZERO_ERROR;
-    const icu::Normalizer2* folding = icu::Normalizer2::getNFKCCasefoldInstance(status);
-    if (U_SUCCESS(status) && folding != nullptr &&
-        folding->isNormalizedUTF8(
-            icu::StringPiece(lowered.data(), static_cast<int32_t>(lowered.size())), status) &&
-        U_SUCCESS(status))
-        return lowered;
-    return chuhai::text::fold(lowered);
+// Set bits of a 16-bit mask, without a library call on CPUs without POPCNT.
+[[maybe_unused]] std::size_t bits_set_in_16(unsigned x) {
+    x = x - ((x >> 1) & 0x5555u);
+    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+    x = (x + (x >> 4)) & 0x0F0Fu;
+    return (x + (x >> 8)) & 0x1Fu;
 }
 
+// The first kLeadChars code points of the summary (or the content): counted by the bytes
+// that start one, sixteen at a time where SSE2 is available.
 std::string_view lead_of(const FeedEntry& entry) {
     const std::string& body = !entry.summary.empty() ? entry.summary : entry.content;
-    // kLeadChars code points: count the bytes that start one.
+    const std::size_t n = body.size();
     std::size_t i = 0, count = 0;
-    while (i < body.size()) {
+#if defined(__SSE2__)
+    // Continuation bytes (0x80-0xBF) are the signed bytes below -64.
+    const __m128i last_continuation = _mm_set1_epi8(-65);
+    while (i + 16 <= n) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(body.data() + i));
+        const auto starts = bits_set_in_16(
+            static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpgt_epi8(v, last_continuation))));
+        if (count + starts > kLeadChars)
+            break;  // the end is in these sixteen bytes
+        count += starts;
+        i += 16;
+    }
+#endif
+    while (i < n) {
         if ((static_cast<unsigned char>(body[i]) & 0xC0) != 0x80 && count++ == kLeadChars)
             break;
         ++i;
@@ -315,19 +315,69 @@ std::uint64_t content_hash(const FeedEntry& entry) {
     return stable_hash64(entry.content, h);
 }
 
-std::uint64_t simhash(std::string_view raw_text) {
-    const std::string text = fold_for_fingerprint(raw_text);
-    constexpr std::uint64_t kSeed = 0x5157;
+namespace {
+
+constexpr std::uint64_t kFeatureSeed = 0x5157;
+
+// stable_hash64(bytes, kFeatureSeed)'s starting state for each length up to eight.
+constexpr std::array<std::uint64_t, 9> make_feature_hash_starts() {
+    std::array<std::uint64_t, 9> starts{};
+    for (std::uint64_t n = 0; n < starts.size(); ++n)
+        starts[n] = mix(kFeatureSeed ^ (n * 0x9E3779B97F4A7C15ull));
+    return starts;
+}
+constexpr std::array<std::uint64_t, 9> kFeatureHashStarts = make_feature_hash_starts();
+
+// The bytes of a feature of one to eight bytes as a little-endian number (what stable_hash64
+// and pack_word read). `p` must have eight readable bytes: fold_for_fingerprint pads.
+std::uint64_t load_short(const char* p, std::size_t n) {
+    std::uint64_t value;
+    std::memcpy(&value, p, 8);
+    return n == 8 ? value : value & ((std::uint64_t{1} << (8 * n)) - 1);
+}
+
+// stable_hash64(feature, kFeatureSeed), computed without its loop for the short features
+// that most words and CJK pairs are.
+std::uint64_t feature_hash(const char* p, std::size_t n) {
+    if constexpr (std::endian::native == std::endian::little) {
+        if (n >= 1 && n <= 8) {
+            std::uint64_t h = kFeatureHashStarts[n];
+            h = (h ^ load_short(p, n)) * (n == 8 ? 0xff51afd7ed558ccdull : 0xc4ceb9fe1a85ec53ull);
+            h ^= h >> 32;
+            return mix(h);
+        }
+    }
+    return stable_hash64(std::string_view(p, n), kFeatureSeed);
+}
+
+bool is_stop_word(const char* p, std::size_t n) {
+    if constexpr (std::endian::native == std::endian::little) {
+        if (n == 0 || n > 5)
+            return false;
+        const std::uint64_t packed = load_short(p, n);
+        for (std::size_t slot = stop_slot(packed); kStopTable[slot] != 0;
+             slot = (slot + 1) % kStopSlots)
+            if (kStopTable[slot] == packed)
+                return true;
+        return false;
+    } else {
+        return is_stop_word(std::string_view(p, n));
+    }
+}
+
+// SimHash over folded text with eight readable bytes after it (fold_for_fingerprint).
+std::uint64_t simhash_of_folded(std::string_view text) {
     SimHashAccumulator accumulator;
+    const char* data = text.data();
+    const std::size_t n = text.size();
     std::size_t word_start = 0, word_length = 0;
     std::uint64_t previous_word = 0;  // its hash, for word pairs (they tell stories apart)
     std::size_t cjk_start = 0;        // where the last CJK character starts
     std::size_t cjk_length = 0;       // its length; 0 outside a CJK run
     bool lone_cjk = false;            // a CJK run of one character still to count
     auto end_word = [&] {
-        const std::string_view word(text.data() + word_start, word_length);
-        if (word_length >= 2 && !is_stop_word(word)) {
-            const std::uint64_t h = stable_hash64(word, kSeed);
+        if (word_length >= 2 && !is_stop_word(data + word_start, word_length)) {
+            const std::uint64_t h = feature_hash(data + word_start, word_length);
             accumulator.add_hash(h);
             // The pair's feature combines the two words' hashes (order matters).
             if (previous_word != 0)
@@ -338,43 +388,44 @@ std::uint64_t simhash(std::string_view raw_text) {
     };
     auto end_cjk_run = [&] {
         if (lone_cjk)
-            accumulator.add_hash(
-                stable_hash64(std::string_view(text.data() + cjk_start, cjk_length), kSeed));
+            accumulator.add_hash(feature_hash(data + cjk_start, cjk_length));
         lone_cjk = false;
         cjk_length = 0;
     };
     std::size_t i = 0;
-    while (i < text.size()) {
-        const auto byte = static_cast<unsigned char>(text[i]);
+    while (i < n) {
+        const auto byte = static_cast<unsigned char>(data[i]);
         if (byte < 0x80) {
             // ASCII, the common case: a run of letters and digits, or one separator.
             if (kAsciiWordByte[byte]) {
-                end_cjk_run();
+                if (cjk_length != 0)
+                    end_cjk_run();
                 if (word_length == 0)
                     word_start = i;
                 std::size_t j = i + 1;
-                while (j < text.size() && kAsciiWordByte[static_cast<unsigned char>(text[j])])
+                while (j < n && kAsciiWordByte[static_cast<unsigned char>(data[j])])
                     ++j;
                 word_length = j - word_start;
                 i = j;
             } else {
-                end_word();
-                end_cjk_run();
+                if (word_length != 0)
+                    end_word();
+                if (cjk_length != 0)
+                    end_cjk_run();
                 ++i;
             }
             continue;
         }
         const std::size_t start = i;
         const char32_t cp = next_code_point(text, i);
-        const std::size_t end = std::min(i, text.size());
+        const std::size_t end = std::min(i, n);
         if (is_cjk(cp)) {
             end_word();
             if (cjk_length == 0) {
                 lone_cjk = true;
             } else {
-                // The bigram: the previous character and this one, adjacent in the text.
-                accumulator.add_hash(stable_hash64(
-                    std::string_view(text.data() + cjk_start, end - cjk_start), kSeed));
+                // The pair: the previous character and this one, adjacent in the text.
+                accumulator.add_hash(feature_hash(data + cjk_start, end - cjk_start));
                 lone_cjk = false;
             }
             cjk_start = start;
@@ -394,14 +445,17 @@ std::uint64_t simhash(std::string_view raw_text) {
     return accumulator.value();
 }
 
+}  // namespace
+
+std::uint64_t simhash(std::string_view raw_text) {
+    std::string buffer;
+    return simhash_of_folded(detail::fold_for_fingerprint(raw_text, nullptr, buffer));
+}
+
 std::uint64_t entry_simhash(const FeedEntry& entry) {
     const std::string_view lead = lead_of(entry);
-    std::string text;
-    text.reserve(entry.title.size() + 1 + lead.size());
-    text.append(entry.title);
-    text.push_back('\n');
-    text.append(lead);
-    return simhash(text);
+    std::string buffer;
+    return simhash_of_folded(detail::fold_for_fingerprint(entry.title, &lead, buffer));
 }
 
 int hamming_distance(std::uint64_t a, std::uint64_t b) {
