@@ -169,28 +169,64 @@ class NamespaceResolver {
             colon == std::string_view::npos ? name : name.substr(colon + 1);
         if (prefix == "xml")
             return {Ns::other, local};
-        for (pugi::xml_node n = node;
-             !only_root_declares_ && n && n != root_ && n.type() == pugi::node_element;
-             n = n.parent()) {
-            for (const pugi::xml_attribute& attribute : n.attributes()) {
-                const std::string_view attribute_name = attribute.name();
-                if (attribute_name.size() < 5 || attribute_name.substr(0, 5) != "xmlns")
-                    continue;
-                const std::string_view declared =
-                    attribute_name.size() > 6 && attribute_name[5] == ':' ? attribute_name.substr(6)
-                                                                          : std::string_view{};
-                if ((attribute_name.size() == 5 && prefix.empty()) ||
-                    (!prefix.empty() && declared == prefix))
-                    return {cached_ns_from_uri(attribute.value()), local};
+        if (!only_root_declares_ && node != root_ && node.type() == pugi::node_element) {
+            // The element's own declarations, then its ancestors' below the root, nearest
+            // first. Siblings share their ancestors, so what their parent's chain says about
+            // a prefix is remembered while the reader goes through the parent's children.
+            if (const std::optional<Ns> ns = declared_on(node, prefix))
+                return {*ns, local};
+            const pugi::xml_node parent = node.parent();
+            if (parent != chain_of_) {
+                chain_of_ = parent;
+                chain_answers_.clear();
             }
+            for (const auto& [known, ns] : chain_answers_)
+                if (known == prefix)
+                    return {ns, local};
+            const Ns ns = resolve_above(parent, prefix);
+            chain_answers_.push_back({prefix, ns});
+            return {ns, local};
         }
-        for (const auto& [declared, ns] : root_declarations_)
-            if (declared == prefix)
-                return {ns, local};
-        return {prefix.empty() ? Ns::none : ns_from_prefix(prefix), local};
+        return {from_root(prefix), local};
     }
 
   private:
+    // The namespace of `prefix` for the children of `parent`: declared by `parent` or an
+    // ancestor below the root, else by the root, else guessed from the prefix.
+    Ns resolve_above(const pugi::xml_node& parent, std::string_view prefix) const {
+        for (pugi::xml_node n = parent; n && n != root_ && n.type() == pugi::node_element;
+             n = n.parent())
+            if (const std::optional<Ns> ns = declared_on(n, prefix))
+                return *ns;
+        return from_root(prefix);
+    }
+
+    Ns from_root(std::string_view prefix) const {
+        for (const auto& [declared, ns] : root_declarations_)
+            if (declared == prefix)
+                return ns;
+        return prefix.empty() ? Ns::none : ns_from_prefix(prefix);
+    }
+
+    // The namespace `element` itself declares for `prefix`, if it does.
+    std::optional<Ns> declared_on(const pugi::xml_node& element, std::string_view prefix) const {
+        // first_attribute() rather than attributes(): most elements have none, and building
+        // the range costs more than the call.
+        for (pugi::xml_attribute attribute = element.first_attribute(); attribute;
+             attribute = attribute.next_attribute()) {
+            const std::string_view attribute_name = attribute.name();
+            if (attribute_name.size() < 5 || attribute_name.substr(0, 5) != "xmlns")
+                continue;
+            const std::string_view declared = attribute_name.size() > 6 && attribute_name[5] == ':'
+                                                  ? attribute_name.substr(6)
+                                                  : std::string_view{};
+            if ((attribute_name.size() == 5 && prefix.empty()) ||
+                (!prefix.empty() && declared == prefix))
+                return cached_ns_from_uri(attribute.value());
+        }
+        return std::nullopt;
+    }
+
     // Feeds that declare a namespace on every element (feedburner's atom10:link) repeat the
     // same URI; pugixml gives each its own copy, so cache by content for the last one seen.
     Ns cached_ns_from_uri(std::string_view uri) const {
@@ -204,6 +240,8 @@ class NamespaceResolver {
     pugi::xml_node root_;
     std::vector<std::pair<std::string_view, Ns>> root_declarations_;
     bool only_root_declares_ = false;
+    mutable pugi::xml_node chain_of_;  // the parent chain_answers_ is about
+    mutable std::vector<std::pair<std::string_view, Ns>> chain_answers_;
     mutable std::string_view last_uri_;
     mutable Ns last_ns_ = Ns::none;
 };
