@@ -345,7 +345,24 @@ class XmlFeedReader {
     }
 
     std::string attribute_text(const pugi::xml_node& node, const char* name) {
-        return trimmed(xml_.decode(node.attribute(name).value()));
+        scratch_.clear();
+        xml_.decode(node.attribute(name).value(), scratch_);
+        return trimmed(scratch_);
+    }
+
+    // The element's text, trimmed. Intermediate text goes through scratch_, so that only the
+    // result is allocated.
+    std::string trimmed_text(const pugi::xml_node& node) {
+        scratch_.clear();
+        xml_.text(node, scratch_);
+        return trimmed(scratch_);
+    }
+
+    // The element's content read as HTML, as plain text (titles, RSS descriptions).
+    std::string html_text(const pugi::xml_node& node) {
+        scratch_.clear();
+        xml_.markup(node, scratch_);
+        return text::html_to_text(scratch_);
     }
 
     TextValue construct(const pugi::xml_node& node) {
@@ -399,7 +416,9 @@ class XmlFeedReader {
     }
 
     std::string plain_text(const pugi::xml_node& node) {
-        return text::collapse_whitespace(xml_.text(node));
+        scratch_.clear();
+        xml_.text(node, scratch_);
+        return text::collapse_whitespace(scratch_);
     }
 
     // ---- RSS 0.9x / 2.0 / 1.0 -------------------------------------------------------------
@@ -419,6 +438,9 @@ class XmlFeedReader {
                                     const std::string& root_base) {
         const std::string channel_base = channel ? with_base(channel, root_base) : root_base;
         std::string link, atom_link, itunes_subtitle;
+        reserve_entries(channel);
+        if (root != channel)
+            reserve_entries(root);
         if (channel) {
             for (const pugi::xml_node& child : channel.children()) {
                 if (child.type() != pugi::node_element)
@@ -426,20 +448,20 @@ class XmlFeedReader {
                 const QName name = qname_of(child);
                 if (name.ns == Ns::none || name.ns == Ns::rss10 || name.ns == Ns::rss090) {
                     if (name.local == "title" && doc().title.empty())
-                        doc().title = text::html_to_text(xml_.markup(child));
+                        doc().title = html_text(child);
                     else if (name.local == "link" && link.empty())
-                        link = trimmed(xml_.text(child));
+                        link = trimmed_text(child);
                     else if (name.local == "description" && doc().subtitle.empty())
-                        doc().subtitle = text::html_to_text(xml_.markup(child));
+                        doc().subtitle = html_text(child);
                     else if (name.local == "ttl")
                         read_ttl(child);
                     else if (name.local == "item")
                         read_rss_item(child, channel_base);
                 } else if (name.ns == Ns::dc) {
                     if (name.local == "title" && doc().title.empty())
-                        doc().title = text::html_to_text(xml_.markup(child));
+                        doc().title = html_text(child);
                     else if (name.local == "description" && doc().subtitle.empty())
-                        doc().subtitle = text::html_to_text(xml_.markup(child));
+                        doc().subtitle = html_text(child);
                 } else if (name.ns == Ns::itunes) {
                     if ((name.local == "subtitle" || name.local == "summary") &&
                         itunes_subtitle.empty())
@@ -473,8 +495,17 @@ class XmlFeedReader {
         }
     }
 
+    // Room for as many entries as `parent` has child elements (an upper bound on the entries
+    // among them): entries are large, and growing the vector moves them all.
+    void reserve_entries(const pugi::xml_node& parent) {
+        std::size_t elements = 0;
+        for (pugi::xml_node child = parent.first_child(); child; child = child.next_sibling())
+            elements += child.type() == pugi::node_element ? 1 : 0;
+        doc().entries.reserve(doc().entries.size() + elements);
+    }
+
     void read_ttl(const pugi::xml_node& node) {
-        const std::string value = trimmed(xml_.text(node));
+        const std::string value = trimmed_text(node);
         if (value.empty() || value.size() > 9 ||
             !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
             return;
@@ -501,13 +532,13 @@ class XmlFeedReader {
                 case Ns::rss090:
                     if (name.local == "title") {
                         if (entry.title.empty())
-                            entry.title = text::html_to_text(xml_.markup(child));
+                            entry.title = html_text(child);
                     } else if (name.local == "link") {
                         if (link.empty())
-                            link = trimmed(xml_.text(child));
+                            link = trimmed_text(child);
                     } else if (name.local == "guid") {
                         if (entry.id.empty()) {
-                            entry.id = trimmed(xml_.text(child));
+                            entry.id = trimmed_text(child);
                             const std::string permalink = attribute_text(child, "isPermaLink");
                             if (permalink != "false" && !entry.id.empty())
                                 guid_link = entry.id;
@@ -519,7 +550,7 @@ class XmlFeedReader {
                         }
                     } else if (name.local == "pubDate") {
                         if (published_text.empty())
-                            published_text = trimmed(xml_.text(child));
+                            published_text = trimmed_text(child);
                     } else if (name.local == "author") {
                         if (entry.author.empty())
                             entry.author = plain_text(child);
@@ -544,12 +575,12 @@ class XmlFeedReader {
                             entry.author = plain_text(child);
                     } else if (name.local == "date") {
                         if (dc_date_text.empty())
-                            dc_date_text = trimmed(xml_.text(child));
+                            dc_date_text = trimmed_text(child);
                     } else if (name.local == "subject") {
                         add_category(entry, plain_text(child));
                     } else if (name.local == "title") {
                         if (entry.title.empty())
-                            entry.title = text::html_to_text(xml_.markup(child));
+                            entry.title = html_text(child);
                     } else if (name.local == "description") {
                         if (!have_description) {
                             description = xml_.markup(child);
@@ -557,16 +588,16 @@ class XmlFeedReader {
                         }
                     } else if (name.local == "identifier") {
                         if (entry.id.empty())
-                            entry.id = trimmed(xml_.text(child));
+                            entry.id = trimmed_text(child);
                     }
                     break;
                 case Ns::dcterms:
                     if (name.local == "modified") {
                         if (updated_text.empty())
-                            updated_text = trimmed(xml_.text(child));
+                            updated_text = trimmed_text(child);
                     } else if (name.local == "issued" || name.local == "created") {
                         if (published_text.empty())
-                            published_text = trimmed(xml_.text(child));
+                            published_text = trimmed_text(child);
                     }
                     break;
                 case Ns::content:
@@ -589,10 +620,10 @@ class XmlFeedReader {
                                 resolve_url(attribute_text(child, "href"), with_base(child, base));
                     } else if (name.local == "updated") {
                         if (updated_text.empty())
-                            updated_text = trimmed(xml_.text(child));
+                            updated_text = trimmed_text(child);
                     } else if (name.local == "published") {
                         if (published_text.empty())
-                            published_text = trimmed(xml_.text(child));
+                            published_text = trimmed_text(child);
                     } else if (name.local == "summary") {
                         if (!have_description) {
                             description = construct(child).markup;
@@ -616,7 +647,7 @@ class XmlFeedReader {
                     break;
                 case Ns::media:
                     if (name.local == "title" && media_title.empty())
-                        media_title = text::html_to_text(xml_.markup(child));
+                        media_title = html_text(child);
                     else if (name.local == "description" && media_description.empty())
                         media_description = xml_.markup(child);
                     else if (name.local == "group")
@@ -763,6 +794,7 @@ class XmlFeedReader {
     }
 
     void read_atom_feed(const pugi::xml_node& root, const std::string& base) {
+        reserve_entries(root);
         for (const pugi::xml_node& child : root.children()) {
             if (child.type() != pugi::node_element)
                 continue;
@@ -799,13 +831,13 @@ class XmlFeedReader {
                         entry.title = construct(child).plain();
                 } else if (local == "id") {
                     if (entry.id.empty())
-                        entry.id = trimmed(xml_.text(child));
+                        entry.id = trimmed_text(child);
                 } else if (local == "published" || local == "issued" || local == "created") {
                     if (published_text.empty())
-                        published_text = trimmed(xml_.text(child));
+                        published_text = trimmed_text(child);
                 } else if (local == "updated" || local == "modified") {
                     if (updated_text.empty())
-                        updated_text = trimmed(xml_.text(child));
+                        updated_text = trimmed_text(child);
                 } else if (local == "author") {
                     if (entry.author.empty())
                         entry.author = person_name(child);
@@ -833,7 +865,7 @@ class XmlFeedReader {
                 else if (name.local == "creator" && entry.author.empty())
                     entry.author = plain_text(child);
                 else if (name.local == "date" && published_text.empty())
-                    published_text = trimmed(xml_.text(child));
+                    published_text = trimmed_text(child);
             } else if (name.ns == Ns::media && name.local == "group" && !have_summary) {
                 for (const pugi::xml_node& inner : child.children())
                     if (inner.type() == pugi::node_element &&
@@ -886,6 +918,7 @@ class XmlFeedReader {
     NamespaceResolver namespaces_;
     bool atom03_ = false;
     Ns root_ns_ = Ns::atom10;
+    std::string scratch_;  // reused for text that is only an intermediate step
 };
 
 // Inflates a gzip body that arrived without Content-Encoding, up to max_bytes of output.

@@ -148,7 +148,7 @@ bool is_fold_stable(char32_t code_point) {
 
 std::string_view fold_for_fingerprint(std::string_view first, const std::string_view* second,
                                       std::string& buffer) {
-    constexpr std::size_t kPadding = 8;
+    constexpr std::size_t kPadding = 16;
     const std::size_t size = first.size() + (second != nullptr ? 1 + second->size() : 0);
     buffer.resize(size + kPadding);
     // ASCII capitals fold to their lower case whatever follows them, so lowering them first

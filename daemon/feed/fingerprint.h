@@ -9,7 +9,7 @@ namespace chuhai::feed::detail {
 
 // Writes `first`, then, when `second` is given, '\n' and `second`, into `buffer`, folded
 // exactly as text::fold() folds that text (NFKC_Casefold), and returns a view of the result.
-// Eight readable zero bytes follow the view (SimHash loads words eight bytes at a time).
+// Sixteen readable zero bytes follow the view (SimHash reads words in blocks of 8 and 16).
 //
 // Fast when every character is already folded but for ASCII capitals (see is_fold_stable):
 // one copy, lowering A-Z. Otherwise ICU decides, as text::fold() does; the result is the same

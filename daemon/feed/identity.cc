@@ -153,10 +153,14 @@ constexpr std::array<bool, 256> kAsciiWordByte = make_ascii_word_bytes();
 class SimHashAccumulator {
   public:
     void add_hash(std::uint64_t h) {
+        // No counter can exceed pending_ + 1 after this hash, so the carry cannot ripple past
+        // that many bits' planes: a number of steps that changes only at powers of two,
+        // instead of a loop that ends wherever the data says (and mispredicts).
+        const int depth = std::bit_width(pending_ + 1);
         std::uint64_t carry = h;
-        for (std::size_t k = 0; carry != 0 && k < planes_.size(); ++k) {
-            const std::uint64_t next = planes_[k] & carry;
-            planes_[k] ^= carry;
+        for (int k = 0; k < depth; ++k) {
+            const std::uint64_t next = planes_[static_cast<std::size_t>(k)] & carry;
+            planes_[static_cast<std::size_t>(k)] ^= carry;
             carry = next;
         }
         if (++pending_ == 255)
@@ -295,6 +299,8 @@ std::string item_key(const FeedEntry& entry, bool id_is_unique, bool link_is_uni
 
 void assign_item_keys(std::vector<FeedEntry>& entries) {
     std::unordered_map<std::string_view, int> id_counts, link_counts;
+    id_counts.reserve(entries.size());
+    link_counts.reserve(entries.size());
     for (const FeedEntry& entry : entries) {
         if (!entry.id.empty())
             ++id_counts[entry.id];
@@ -365,7 +371,33 @@ bool is_stop_word(const char* p, std::size_t n) {
     }
 }
 
-// SimHash over folded text with eight readable bytes after it (fold_for_fingerprint).
+// Where the run of ASCII letters and digits that continues at `j` ends. The text must be
+// followed by sixteen readable bytes that end it (fold_for_fingerprint's zero padding).
+std::size_t ascii_word_end(const char* data, std::size_t j) {
+#if defined(__SSE2__)
+    const __m128i digit_shift = _mm_set1_epi8(static_cast<char>(-128 - '0'));
+    const __m128i digit_limit = _mm_set1_epi8(static_cast<char>(-128 + 10));
+    const __m128i letter_shift = _mm_set1_epi8(static_cast<char>(-128 - 'a'));
+    const __m128i letter_limit = _mm_set1_epi8(static_cast<char>(-128 + 26));
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    for (;;) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + j));
+        const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(v, digit_shift), digit_limit);
+        const __m128i letter =
+            _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, case_bit), letter_shift), letter_limit);
+        const auto word = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(digit, letter)));
+        if (word != 0xFFFF)
+            return j + static_cast<std::size_t>(__builtin_ctz(~word));
+        j += 16;
+    }
+#else
+    while (kAsciiWordByte[static_cast<unsigned char>(data[j])])
+        ++j;
+    return j;
+#endif
+}
+
+// SimHash over folded text with sixteen readable bytes after it (fold_for_fingerprint).
 std::uint64_t simhash_of_folded(std::string_view text) {
     SimHashAccumulator accumulator;
     const char* data = text.data();
@@ -402,9 +434,7 @@ std::uint64_t simhash_of_folded(std::string_view text) {
                     end_cjk_run();
                 if (word_length == 0)
                     word_start = i;
-                std::size_t j = i + 1;
-                while (j < n && kAsciiWordByte[static_cast<unsigned char>(data[j])])
-                    ++j;
+                const std::size_t j = ascii_word_end(data, i + 1);
                 word_length = j - word_start;
                 i = j;
             } else {
@@ -463,10 +493,18 @@ int hamming_distance(std::uint64_t a, std::uint64_t b) {
 }
 
 std::size_t remove_duplicate_entries(std::vector<FeedEntry>& entries) {
-    std::unordered_set<std::string> seen;
+    // Which entries to keep is decided first, with views of the keys (no copies); the
+    // entries move only afterwards, when no view is looked at any more.
+    std::vector<bool> keep(entries.size());
+    {
+        std::unordered_set<std::string_view> seen;
+        seen.reserve(entries.size());
+        for (std::size_t i = 0; i < entries.size(); ++i)
+            keep[i] = seen.insert(entries[i].key).second;
+    }
     std::size_t kept = 0;
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (!seen.insert(entries[i].key).second)
+        if (!keep[i])
             continue;
         if (kept != i)
             entries[kept] = std::move(entries[i]);

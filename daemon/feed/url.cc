@@ -1,6 +1,7 @@
 #include "feed/url.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <optional>
 #include <vector>
@@ -249,8 +250,14 @@ std::string filter_query(std::string_view query) {
 }  // namespace
 
 bool is_tracking_parameter(std::string_view name) {
-    const std::string key = lowered(name);
-    if (key.rfind("utm_", 0) == 0)
+    // Compared lower-cased, without building the lower-cased copy.
+    auto is = [name](std::string_view lower_case) {
+        return name.size() == lower_case.size() &&
+               std::equal(name.begin(), name.end(), lower_case.begin(),
+                          [](char a, char b) { return lower(a) == b; });
+    };
+    if (name.size() >= 4 && lower(name[0]) == 'u' && lower(name[1]) == 't' &&
+        lower(name[2]) == 'm' && name[3] == '_')
         return true;
     static constexpr std::string_view kTracking[] = {
         "fbclid", "gclid",   "dclid",   "gbraid",      "wbraid",      "msclkid",
@@ -258,7 +265,7 @@ bool is_tracking_parameter(std::string_view name) {
         "_hsmi",  "mkt_tok", "vero_id", "oly_enc_id",  "oly_anon_id", "__twitter_impression",
         "_ga",    "_gl",     "scm",     "share_token", "wt_mc",       "cmpid",
         "ncid",   "sr_share"};
-    return std::find(std::begin(kTracking), std::end(kTracking), key) != std::end(kTracking);
+    return std::any_of(std::begin(kTracking), std::end(kTracking), is);
 }
 
 std::string resolve_url(std::string_view reference, std::string_view base) {
@@ -293,6 +300,20 @@ std::string resolve_url(std::string_view reference, std::string_view base) {
     return join(target, true);
 }
 
+namespace {
+
+constexpr std::array<bool, 256> make_plain_url_bytes() {
+    std::array<bool, 256> table{};
+    for (int c = '!'; c < 0x7F; ++c)
+        table[static_cast<std::size_t>(c)] = true;
+    for (const char c : std::string_view("%#\"<>\\^`{|}"))
+        table[static_cast<unsigned char>(c)] = false;
+    return table;
+}
+constexpr std::array<bool, 256> kPlainUrlByte = make_plain_url_bytes();
+
+}  // namespace
+
 namespace detail {
 
 bool is_already_canonical(std::string_view url) {
@@ -313,10 +334,7 @@ bool is_already_canonical(std::string_view url) {
         return false;
     // Bytes the escape normalisation leaves as they are ('%' excluded: it might rewrite an
     // escape), and no fragment.
-    auto plain = [](char c) {
-        return c > ' ' && c < 0x7F && c != '%' && c != '#' && c != '"' && c != '<' && c != '>' &&
-               c != '\\' && c != '^' && c != '`' && c != '{' && c != '|' && c != '}';
-    };
+    auto plain = [](char c) { return kPlainUrlByte[static_cast<unsigned char>(c)]; };
     // The path, with no "." or ".." segment.
     std::size_t segment = i + 1;
     for (++i;; ++i) {

@@ -38,20 +38,30 @@ struct StopTable {
 };
 constexpr StopTable kStops;
 
+#if defined(__SSE2__)
+// The controls XML forbids (below 0x20 but tab, LF and CR), sixteen bytes at a time.
+inline __m128i forbidden_controls_in(__m128i v) {
+    const __m128i low = _mm_set1_epi8(0x1F);
+    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
+    const __m128i allowed = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                                         _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+    return _mm_andnot_si128(allowed, control);
+}
+#endif
+
 // Skips bytes that need no decoding, sixteen at a time where SSE2 is available; returns where
 // the byte-at-a-time loop must take over (a stop byte, or the last few bytes).
 std::size_t skip_plain(std::string_view raw, std::size_t j) {
 #if defined(__SSE2__)
     const char* p = raw.data();
     const std::size_t n = raw.size();
-    const __m128i low = _mm_set1_epi8(0x1F);
     while (j + 16 <= n) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
-        // Any byte below 0x20 stops (tab, LF and CR are then let through one at a time).
         const __m128i stop =
             _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
                                       _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xC2)))),
-                         _mm_cmpeq_epi8(_mm_max_epu8(v, low), low));
+                         forbidden_controls_in(v));
         const int mask = _mm_movemask_epi8(stop);
         if (mask != 0)
             return j + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
@@ -68,10 +78,9 @@ std::size_t skip_non_controls(std::string_view raw, std::size_t j) {
 #if defined(__SSE2__)
     const char* p = raw.data();
     const std::size_t n = raw.size();
-    const __m128i low = _mm_set1_epi8(0x1F);
     while (j + 16 <= n) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
-        const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, low), low));
+        const int mask = _mm_movemask_epi8(forbidden_controls_in(v));
         if (mask != 0)
             return j + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
         j += 16;
@@ -102,16 +111,7 @@ void XmlText::decode(std::string_view raw, std::string& out) {
     const std::size_t n = raw.size();
     std::size_t i = 0;
     while (i < n) {
-        std::size_t j = i;
-        for (;;) {
-            j = skip_plain(raw, j);
-            // The vector scan also stops at tab, LF and CR, which need nothing: go on.
-            if (j < n && (raw[j] == '\n' || raw[j] == '\r' || raw[j] == '\t')) {
-                ++j;
-                continue;
-            }
-            break;
-        }
+        std::size_t j = skip_plain(raw, i);
         while (j < n && !kStops.stop[static_cast<unsigned char>(raw[j])])
             ++j;
         out.append(raw.data() + i, j - i);
@@ -193,15 +193,7 @@ void XmlText::decode(std::string_view raw, std::string& out) {
 void XmlText::append_raw_filtered(std::string_view raw, std::string& out) {
     std::size_t i = 0;
     while (i < raw.size()) {
-        std::size_t j = i;
-        for (;;) {
-            j = skip_non_controls(raw, j);
-            if (j < raw.size() && (raw[j] == '\n' || raw[j] == '\r' || raw[j] == '\t')) {
-                ++j;
-                continue;
-            }
-            break;
-        }
+        std::size_t j = skip_non_controls(raw, i);
         while (j < raw.size() && !is_forbidden_control(static_cast<unsigned char>(raw[j])))
             ++j;
         out.append(raw.data() + i, j - i);
@@ -292,19 +284,17 @@ void XmlText::serialize_element(const pugi::xml_node& element, std::string& out)
     }
 }
 
-std::string XmlText::markup(const pugi::xml_node& node, bool inline_markup) {
-    std::string out;
+void XmlText::markup(const pugi::xml_node& node, std::string& out, bool inline_markup) {
     // With element children the content is inline markup, whose character data is already
     // HTML (escaped as it should stay); without, it is escaped HTML to decode once.
     for (const pugi::xml_node& child : node.children())
         inline_markup = inline_markup || child.type() == pugi::node_element;
-    std::string scratch;
     for (const pugi::xml_node& child : node.children()) {
         switch (child.type()) {
             case pugi::node_pcdata:
                 if (inline_markup) {
-                    scratch.clear();
-                    decode(child.value(), scratch);  // only to notice undefined entities
+                    scratch_.clear();
+                    decode(child.value(), scratch_);  // only to notice undefined entities
                     append_raw_filtered(child.value(), out);
                 } else {
                     decode(child.value(), out);
@@ -320,11 +310,9 @@ std::string XmlText::markup(const pugi::xml_node& node, bool inline_markup) {
                 break;
         }
     }
-    return out;
 }
 
-std::string XmlText::text(const pugi::xml_node& node) {
-    std::string out;
+void XmlText::text(const pugi::xml_node& node, std::string& out) {
     // Depth-first over the subtree without recursion.
     pugi::xml_node current = node.first_child();
     std::size_t depth = 1;
@@ -352,7 +340,6 @@ std::string XmlText::text(const pugi::xml_node& node) {
             break;
         current = current.next_sibling();
     }
-    return out;
 }
 
 }  // namespace chuhai::feed
