@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 
@@ -71,10 +72,14 @@ enum class Ns {
     other
 };
 
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// ASCII case-insensitive equality (std::tolower would consult the C locale for every byte).
 bool equals_ci(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
+               return ascii_lower(x) == ascii_lower(y);
            });
 }
 
@@ -227,14 +232,17 @@ class NamespaceResolver {
         return std::nullopt;
     }
 
-    // Feeds that declare a namespace on every element (feedburner's atom10:link) repeat the
-    // same URI; pugixml gives each its own copy, so cache by content for the last one seen.
+    // Feeds that declare namespaces on every element (feedburner's atom10:link, podcasts'
+    // itunes:* and media:*) repeat a few URIs; pugixml gives each its own copy, so the last
+    // few are remembered by content.
     Ns cached_ns_from_uri(std::string_view uri) const {
-        if (uri != last_uri_) {
-            last_uri_ = uri;
-            last_ns_ = ns_from_uri(uri);
-        }
-        return last_ns_;
+        for (const auto& [known, ns] : recent_uris_)
+            if (known == uri)
+                return ns;
+        const Ns ns = ns_from_uri(uri);
+        recent_uris_[next_recent_] = {uri, ns};
+        next_recent_ = (next_recent_ + 1) % recent_uris_.size();
+        return ns;
     }
 
     pugi::xml_node root_;
@@ -242,8 +250,9 @@ class NamespaceResolver {
     bool only_root_declares_ = false;
     mutable pugi::xml_node chain_of_;  // the parent chain_answers_ is about
     mutable std::vector<std::pair<std::string_view, Ns>> chain_answers_;
-    mutable std::string_view last_uri_;
-    mutable Ns last_ns_ = Ns::none;
+    // Views of attribute values inside the parsed document, which outlives the resolver.
+    mutable std::array<std::pair<std::string_view, Ns>, 4> recent_uris_{};
+    mutable std::size_t next_recent_ = 0;
 };
 
 std::string trimmed(std::string_view s) {
@@ -368,8 +377,7 @@ class XmlFeedReader {
     TextValue construct(const pugi::xml_node& node) {
         TextValue value;
         std::string type = node.attribute("type").value();
-        std::transform(type.begin(), type.end(), type.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::transform(type.begin(), type.end(), type.begin(), ascii_lower);
         const std::string_view mode = node.attribute("mode").value();
         const bool html = type == "html" || type == "text/html";
         const bool xhtml = type == "xhtml" || type == "application/xhtml+xml";

@@ -1,6 +1,8 @@
 #include "feed/xml_text.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -91,6 +93,56 @@ std::size_t skip_non_controls(std::string_view raw, std::size_t j) {
     return j;
 }
 
+// Appends to a std::string through a cursor. The string is resized ahead (the bytes past the
+// cursor are scratch), so that a short run is copied with one sixteen-byte store instead of
+// a call; finish() trims the string to what was written.
+class Appender {
+  public:
+    Appender(std::string& out, std::size_t expected) : out_(out), used_(out.size()) {
+        out_.resize(used_ + expected + kSlack);
+    }
+
+    // `may_read_16`: sixteen bytes can be read from `data` (the run may be shorter).
+    void append(const char* data, std::size_t size, bool may_read_16) {
+        char* cursor = room(size);
+#if defined(__SSE2__)
+        if (size <= 16 && may_read_16) {
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(cursor),
+                             _mm_loadu_si128(reinterpret_cast<const __m128i*>(data)));
+            used_ += size;
+            return;
+        }
+#else
+        (void)may_read_16;
+#endif
+        std::memcpy(cursor, data, size);
+        used_ += size;
+    }
+    void append(std::string_view text) {
+        append(text.data(), text.size(), false);
+    }
+    void put(char c) {
+        *room(1) = c;
+        ++used_;
+    }
+    void finish() {
+        out_.resize(used_);
+    }
+
+  private:
+    static constexpr std::size_t kSlack = 16;
+
+    // Room for `size` bytes and the slack after them.
+    char* room(std::size_t size) {
+        if (out_.size() - used_ < size + kSlack)
+            out_.resize(std::max(2 * out_.size(), used_ + size + kSlack));
+        return out_.data() + used_;
+    }
+
+    std::string& out_;
+    std::size_t used_;
+};
+
 std::string_view xml_entity(std::string_view name) {
     if (name == "amp")
         return "&";
@@ -107,14 +159,15 @@ std::string_view xml_entity(std::string_view name) {
 
 }  // namespace
 
-void XmlText::decode(std::string_view raw, std::string& out) {
+void XmlText::decode(std::string_view raw, std::string& destination) {
     const std::size_t n = raw.size();
+    Appender out(destination, n);
     std::size_t i = 0;
     while (i < n) {
         std::size_t j = skip_plain(raw, i);
         while (j < n && !kStops.stop[static_cast<unsigned char>(raw[j])])
             ++j;
-        out.append(raw.data() + i, j - i);
+        out.append(raw.data() + i, j - i, i + 16 <= n);
         i = j;
         if (i >= n)
             break;
@@ -122,10 +175,12 @@ void XmlText::decode(std::string_view raw, std::string& out) {
         if (raw[i] == '\xc2') {
             const auto next = i + 1 < n ? static_cast<unsigned char>(raw[i + 1]) : 0;
             if (next >= 0x80 && next <= 0x9F && kC1AsWindows1252[next - 0x80] != 0) {
-                text::append_utf8(kC1AsWindows1252[next - 0x80], out);
+                reference_.clear();
+                text::append_utf8(kC1AsWindows1252[next - 0x80], reference_);
+                out.append(reference_);
                 i += 2;
             } else {
-                out.push_back(raw[i]);
+                out.put(raw[i]);
                 ++i;
             }
             continue;
@@ -139,13 +194,13 @@ void XmlText::decode(std::string_view raw, std::string& out) {
         // The references escaped HTML is made of, without searching for the ';'.
         if (i + 3 < n && raw[i + 3] == ';' && raw[i + 2] == 't' &&
             (raw[i + 1] == 'l' || raw[i + 1] == 'g')) {
-            out.push_back(raw[i + 1] == 'l' ? '<' : '>');
+            out.put(raw[i + 1] == 'l' ? '<' : '>');
             i += 4;
             continue;
         }
         if (i + 4 < n && raw[i + 4] == ';' && raw[i + 1] == 'a' && raw[i + 2] == 'm' &&
             raw[i + 3] == 'p') {
-            out.push_back('&');
+            out.put('&');
             i += 5;
             continue;
         }
@@ -162,8 +217,10 @@ void XmlText::decode(std::string_view raw, std::string& out) {
                 continue;
             }
         }
-        const std::size_t used = text::decode_reference(raw.substr(i), out, true);
+        reference_.clear();
+        const std::size_t used = text::decode_reference(raw.substr(i), reference_, true);
         if (used > 0) {
+            out.append(reference_);
             if (raw[i + 1] != '#')
                 problems_.note("undefined entity " + std::string(raw.substr(i, used)), offset);
             i += used;
@@ -185,9 +242,10 @@ void XmlText::decode(std::string_view raw, std::string& out) {
             }
         }
         problems_.note("bare '&'", offset);
-        out.push_back('&');
+        out.put('&');
         ++i;
     }
+    out.finish();
 }
 
 void XmlText::append_raw_filtered(std::string_view raw, std::string& out) {

@@ -72,7 +72,8 @@ class XmlText {
     std::size_t max_depth_;
     XmlTextProblems problems_;
     bool too_deep_ = false;
-    std::string scratch_;  // decoded text that only the problems are wanted from
+    std::string scratch_;    // decoded text that only the problems are wanted from
+    std::string reference_;  // one decoded character reference
 };
 
 }  // namespace chuhai::feed
