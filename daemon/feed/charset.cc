@@ -2,8 +2,11 @@
 
 #include <unicode/ucnv.h>
 #include <unicode/ucsdet.h>
+#include <unicode/utf16.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -113,14 +116,127 @@ std::size_t invalid_subpart_length(const unsigned char* s, std::size_t i, std::s
     return k;
 }
 
+// Single-byte converters substitute U+001A (SUB) for unmappable bytes; makes every
+// substitution the replacement character, as multi-byte converters do, and notes whether the
+// text has any.
+void replace_substitutions(DecodedText& out) {
+    std::string& target = out.utf8;
+    for (std::size_t pos = target.find('\x1a'); pos != std::string::npos;
+         pos = target.find('\x1a', pos)) {
+        target.replace(pos, 1, "\xef\xbf\xbd");
+        out.replaced_invalid = true;
+    }
+    if (target.find("\xef\xbf\xbd") != std::string::npos)
+        out.replaced_invalid = true;
+}
+
 // Converts with ICU, substituting U+FFFD for what cannot be decoded. Returns false when ICU
 // does not know the charset.
+// What a single-byte charset makes of each byte, as UTF-8, asked of ICU once per document
+// with all 256 bytes in one conversion (its offsets say which byte each output came from).
+// Decoding through it gives what ICU's own conversion gives, a table lookup per byte instead
+// of a trip through UTF-16.
+class SingleByteTable {
+  public:
+    // False when the converter is not a stateless single-byte one, or a byte maps to more
+    // than the table holds: ICU converts those itself.
+    bool build(UConverter* converter) {
+        const UConverterType type = ucnv_getType(converter);
+        if (type != UCNV_SBCS && type != UCNV_LATIN_1 && type != UCNV_US_ASCII)
+            return false;
+        char all[256];
+        for (int b = 0; b < 256; ++b)
+            all[b] = static_cast<char>(b);
+        UChar units[1024];
+        int32_t offsets[1024];
+        const char* source = all;
+        UChar* target = units;
+        UErrorCode status = U_ZERO_ERROR;
+        ucnv_reset(converter);
+        ucnv_toUnicode(converter, &target, units + 1024, &source, all + 256, offsets, true,
+                       &status);
+        ucnv_reset(converter);
+        if (U_FAILURE(status) || source != all + 256)
+            return false;
+        length_.fill(0);
+        for (const UChar* unit = units; unit < target; ++unit) {
+            const auto byte = static_cast<std::size_t>(offsets[unit - units]);
+            if (byte >= 256)
+                return false;
+            char32_t code_point = *unit;
+            if (U16_IS_LEAD(*unit) && unit + 1 < target && U16_IS_TRAIL(unit[1]) &&
+                offsets[unit + 1 - units] == offsets[unit - units]) {
+                code_point = U16_GET_SUPPLEMENTARY(*unit, unit[1]);
+                ++unit;
+            } else if (U16_IS_SURROGATE(*unit)) {
+                return false;  // ICU's UTF-8 side would treat it as an error: let it
+            }
+            char encoded[4];
+            const std::size_t size = encode_utf8(code_point, encoded);
+            if (length_[byte] + size > kMaxBytes)
+                return false;  // more than one character for a byte: let ICU do it
+            std::memcpy(utf8_[byte].data() + length_[byte], encoded, size);
+            length_[byte] = static_cast<std::uint8_t>(length_[byte] + size);
+            longest_ = std::max<std::size_t>(longest_, length_[byte]);
+        }
+        return true;
+    }
+
+    void decode(std::string_view bytes, std::string& out) const {
+        // Each byte's entry is stored whole (kMaxBytes) and the cursor advances by its
+        // length: the last store needs kMaxBytes - 1 bytes past the longest output.
+        out.resize(bytes.size() * longest_ + kMaxBytes);
+        char* cursor = out.data();
+        for (const char c : bytes) {
+            const auto byte = static_cast<unsigned char>(c);
+            std::memcpy(cursor, utf8_[byte].data(), kMaxBytes);
+            cursor += length_[byte];
+        }
+        out.resize(static_cast<std::size_t>(cursor - out.data()));
+    }
+
+  private:
+    static constexpr std::size_t kMaxBytes = 4;
+
+    static std::size_t encode_utf8(char32_t cp, char* out) {
+        if (cp < 0x80) {
+            out[0] = static_cast<char>(cp);
+            return 1;
+        }
+        if (cp < 0x800) {
+            out[0] = static_cast<char>(0xC0 | (cp >> 6));
+            out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+            return 2;
+        }
+        if (cp < 0x10000) {
+            out[0] = static_cast<char>(0xE0 | (cp >> 12));
+            out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+            return 3;
+        }
+        out[0] = static_cast<char>(0xF0 | (cp >> 18));
+        out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 4;
+    }
+
+    std::array<std::array<char, kMaxBytes>, 256> utf8_{};
+    std::array<std::uint8_t, 256> length_{};
+    std::size_t longest_ = 0;
+};
+
 bool convert_with_icu(std::string_view bytes, const std::string& charset, DecodedText& out) {
     UErrorCode status = U_ZERO_ERROR;
     ConverterPtr converter(ucnv_open(charset.c_str(), &status));
     if (U_FAILURE(status) || !converter)
         return false;
     std::string& target = out.utf8;
+    if (SingleByteTable table; table.build(converter.get())) {
+        table.decode(bytes, target);
+        replace_substitutions(out);
+        return true;
+    }
     target.resize(bytes.size() * 3 + 16);
     int32_t written = ucnv_toAlgorithmic(UCNV_UTF8, converter.get(), target.data(),
                                          static_cast<int32_t>(target.size()), bytes.data(),
@@ -136,16 +252,7 @@ bool convert_with_icu(std::string_view bytes, const std::string& charset, Decode
     if (U_FAILURE(status))
         return false;
     target.resize(static_cast<std::size_t>(written));
-    // Single-byte converters substitute U+001A (SUB) for unmappable bytes; make every
-    // substitution the replacement character, as multi-byte converters do.
-    std::string replaced;
-    for (std::size_t pos = target.find('\x1a'); pos != std::string::npos;
-         pos = target.find('\x1a', pos)) {
-        target.replace(pos, 1, "\xef\xbf\xbd");
-        out.replaced_invalid = true;
-    }
-    if (target.find("\xef\xbf\xbd") != std::string::npos)
-        out.replaced_invalid = true;
+    replace_substitutions(out);
     return true;
 }
 
