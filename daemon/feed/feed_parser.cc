@@ -72,6 +72,13 @@ enum class Ns {
     other
 };
 
+// `text` == `literal`, compared with a memcmp of a constant size (which the compiler inlines)
+// rather than a library call: element names are compared by the dozen for every entry.
+template <std::size_t N>
+bool is(std::string_view text, const char (&literal)[N]) {
+    return text.size() == N - 1 && std::memcmp(text.data(), literal, N - 1) == 0;
+}
+
 char ascii_lower(char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -86,34 +93,34 @@ bool equals_ci(std::string_view a, std::string_view b) {
 Ns ns_from_uri(std::string_view uri) {
     while (!uri.empty() && uri.back() == '/')
         uri.remove_suffix(1);
-    if (uri == "http://www.w3.org/2005/Atom" || uri == "https://www.w3.org/2005/Atom")
+    if (is(uri, "http://www.w3.org/2005/Atom") || is(uri, "https://www.w3.org/2005/Atom"))
         return Ns::atom10;
-    if (uri == "http://purl.org/atom/ns#" ||
-        uri == "http://purl.org/atom/ns#draft-ietf-atompub-format-07" ||
-        uri == "http://example.com/newformat#" || uri == "http://purl.org/echo")
+    if (is(uri, "http://purl.org/atom/ns#") ||
+        is(uri, "http://purl.org/atom/ns#draft-ietf-atompub-format-07") ||
+        is(uri, "http://example.com/newformat#") || is(uri, "http://purl.org/echo"))
         return Ns::atom03;
-    if (uri == "http://purl.org/rss/1.0")
+    if (is(uri, "http://purl.org/rss/1.0"))
         return Ns::rss10;
-    if (uri == "http://my.netscape.com/rdf/simple/0.9")
+    if (is(uri, "http://my.netscape.com/rdf/simple/0.9"))
         return Ns::rss090;
-    if (uri == "http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+    if (is(uri, "http://www.w3.org/1999/02/22-rdf-syntax-ns#"))
         return Ns::rdf;
-    if (uri == "http://purl.org/dc/elements/1.1" || uri == "http://purl.org/dc/elements/1.0")
+    if (is(uri, "http://purl.org/dc/elements/1.1") || is(uri, "http://purl.org/dc/elements/1.0"))
         return Ns::dc;
-    if (uri == "http://purl.org/dc/terms")
+    if (is(uri, "http://purl.org/dc/terms"))
         return Ns::dcterms;
-    if (uri == "http://purl.org/rss/1.0/modules/content")
+    if (is(uri, "http://purl.org/rss/1.0/modules/content"))
         return Ns::content;
-    if (uri == "http://search.yahoo.com/mrss" || uri == "http://video.search.yahoo.com/mrss")
+    if (is(uri, "http://search.yahoo.com/mrss") || is(uri, "http://video.search.yahoo.com/mrss"))
         return Ns::media;
-    if (uri == "http://www.w3.org/1999/xhtml")
+    if (is(uri, "http://www.w3.org/1999/xhtml"))
         return Ns::xhtml;
     if (equals_ci(uri, "http://www.itunes.com/dtds/podcast-1.0.dtd") ||
         equals_ci(uri, "https://www.itunes.com/dtds/podcast-1.0.dtd"))
         return Ns::itunes;
     // RSS 2.0 namespaces some generators declare: the same vocabulary as no namespace.
     if (uri.rfind("http://backend.userland.com/rss", 0) == 0 ||
-        uri == "http://blogs.law.harvard.edu/tech/rss" || uri == "http://purl.org/rss/2.0" ||
+        is(uri, "http://blogs.law.harvard.edu/tech/rss") || is(uri, "http://purl.org/rss/2.0") ||
         uri.empty())
         return Ns::none;
     return Ns::other;
@@ -121,21 +128,21 @@ Ns ns_from_uri(std::string_view uri) {
 
 // For prefixes a broken feed uses without declaring them.
 Ns ns_from_prefix(std::string_view prefix) {
-    if (prefix == "dc")
+    if (is(prefix, "dc"))
         return Ns::dc;
-    if (prefix == "dcterms")
+    if (is(prefix, "dcterms"))
         return Ns::dcterms;
-    if (prefix == "content")
+    if (is(prefix, "content"))
         return Ns::content;
-    if (prefix == "media")
+    if (is(prefix, "media"))
         return Ns::media;
-    if (prefix == "atom" || prefix == "atom10")
+    if (is(prefix, "atom") || is(prefix, "atom10"))
         return Ns::atom10;
-    if (prefix == "rdf")
+    if (is(prefix, "rdf"))
         return Ns::rdf;
-    if (prefix == "xhtml")
+    if (is(prefix, "xhtml"))
         return Ns::xhtml;
-    if (prefix == "itunes")
+    if (is(prefix, "itunes"))
         return Ns::itunes;
     return Ns::other;
 }
@@ -157,7 +164,7 @@ class NamespaceResolver {
         : root_(root) {
         for (const pugi::xml_attribute& attribute : root.attributes()) {
             const std::string_view name = attribute.name();
-            if (name == "xmlns")
+            if (is(name, "xmlns"))
                 root_declarations_.push_back({"", ns_from_uri(attribute.value())});
             else if (name.substr(0, 6) == "xmlns:")
                 root_declarations_.push_back({name.substr(6), ns_from_uri(attribute.value())});
@@ -172,7 +179,7 @@ class NamespaceResolver {
             colon == std::string_view::npos ? std::string_view{} : name.substr(0, colon);
         const std::string_view local =
             colon == std::string_view::npos ? name : name.substr(colon + 1);
-        if (prefix == "xml")
+        if (is(prefix, "xml"))
             return {Ns::other, local};
         if (!only_root_declares_ && node != root_ && node.type() == pugi::node_element) {
             // The element's own declarations, then its ancestors' below the root, nearest
@@ -313,25 +320,25 @@ class XmlFeedReader {
     void read(const pugi::xml_node& root) {
         const QName name = qname_of(root);
         const std::string base = with_base(root, context_.options.base_url);
-        if (name.local == "rss" && (name.ns == Ns::none || name.ns == Ns::other)) {
+        if (is(name.local, "rss") && (name.ns == Ns::none || name.ns == Ns::other)) {
             const std::string_view version = root.attribute("version").value();
             doc().format = version.substr(0, 3) == "0.9" ? "rss0.9x" : "rss2.0";
             read_rss(root, base);
-        } else if (name.local == "RDF" && (name.ns == Ns::rdf || name.ns == Ns::other)) {
+        } else if (is(name.local, "RDF") && (name.ns == Ns::rdf || name.ns == Ns::other)) {
             bool rss090 = ns_from_uri(root.attribute("xmlns").value()) == Ns::rss090;
             for (const pugi::xml_node& child : root.children())
                 if (child.type() == pugi::node_element && qname_of(child).ns == Ns::rss090)
                     rss090 = true;
             doc().format = rss090 ? "rss0.9x" : "rss1.0";
             read_rss(root, base);
-        } else if (name.local == "feed" && name.ns != Ns::rss10 && name.ns != Ns::xhtml) {
+        } else if (is(name.local, "feed") && name.ns != Ns::rss10 && name.ns != Ns::xhtml) {
             // Drafts of Atom used several namespaces; a <feed> root in any of them is Atom.
             const std::string_view version = root.attribute("version").value();
-            atom03_ = name.ns == Ns::atom03 || (name.ns != Ns::atom10 && version == "0.3");
+            atom03_ = name.ns == Ns::atom03 || (name.ns != Ns::atom10 && is(version, "0.3"));
             root_ns_ = name.ns;
             doc().format = atom03_ ? "atom0.3" : "atom1.0";
             read_atom_feed(root, base);
-        } else if (name.local == "channel" && name.ns == Ns::none) {
+        } else if (is(name.local, "channel") && name.ns == Ns::none) {
             doc().format = "rss0.9x";  // a bare <channel> without <rss> around it
             read_rss_channel_and_items(root, root, base);
         } else if (equals_ci(name.local, "html")) {
@@ -379,12 +386,12 @@ class XmlFeedReader {
         std::string type = node.attribute("type").value();
         std::transform(type.begin(), type.end(), type.begin(), ascii_lower);
         const std::string_view mode = node.attribute("mode").value();
-        const bool html = type == "html" || type == "text/html";
-        const bool xhtml = type == "xhtml" || type == "application/xhtml+xml";
+        const bool html = is(type, "html") || is(type, "text/html");
+        const bool xhtml = is(type, "xhtml") || is(type, "application/xhtml+xml");
         // Atom 1.0: a MIME type that is neither text nor XML means base64 content.
         const bool binary = !type.empty() && type.find('/') != std::string::npos &&
                             type.rfind("text/", 0) != 0 && type.find("xml") == std::string::npos;
-        if (mode == "base64" || binary) {
+        if (is(mode, "base64") || binary) {
             value.markup = base64_decode(xml_.text(node));
             std::string repaired;
             repair_utf8(value.markup, repaired);
@@ -392,12 +399,12 @@ class XmlFeedReader {
             value.is_html = html || xhtml;
             return value;
         }
-        if (xhtml || mode == "xml") {
+        if (xhtml || is(mode, "xml")) {
             // The content is the children of one xhtml:div (Atom 1.0), or inline markup.
             pugi::xml_node wrapper;
             for (const pugi::xml_node& child : node.children()) {
                 if (child.type() == pugi::node_element) {
-                    if (!wrapper && qname_of(child).local == "div")
+                    if (!wrapper && is(qname_of(child).local, "div"))
                         wrapper = child;
                     else
                         wrapper = pugi::xml_node();
@@ -434,7 +441,7 @@ class XmlFeedReader {
     void read_rss(const pugi::xml_node& root, const std::string& base) {
         pugi::xml_node channel;
         for (const pugi::xml_node& child : root.children()) {
-            if (child.type() == pugi::node_element && qname_of(child).local == "channel") {
+            if (child.type() == pugi::node_element && is(qname_of(child).local, "channel")) {
                 channel = child;
                 break;
             }
@@ -455,28 +462,28 @@ class XmlFeedReader {
                     continue;
                 const QName name = qname_of(child);
                 if (name.ns == Ns::none || name.ns == Ns::rss10 || name.ns == Ns::rss090) {
-                    if (name.local == "title" && doc().title.empty())
+                    if (is(name.local, "title") && doc().title.empty())
                         doc().title = html_text(child);
-                    else if (name.local == "link" && link.empty())
+                    else if (is(name.local, "link") && link.empty())
                         link = trimmed_text(child);
-                    else if (name.local == "description" && doc().subtitle.empty())
+                    else if (is(name.local, "description") && doc().subtitle.empty())
                         doc().subtitle = html_text(child);
-                    else if (name.local == "ttl")
+                    else if (is(name.local, "ttl"))
                         read_ttl(child);
-                    else if (name.local == "item")
+                    else if (is(name.local, "item"))
                         read_rss_item(child, channel_base);
                 } else if (name.ns == Ns::dc) {
-                    if (name.local == "title" && doc().title.empty())
+                    if (is(name.local, "title") && doc().title.empty())
                         doc().title = html_text(child);
-                    else if (name.local == "description" && doc().subtitle.empty())
+                    else if (is(name.local, "description") && doc().subtitle.empty())
                         doc().subtitle = html_text(child);
                 } else if (name.ns == Ns::itunes) {
-                    if ((name.local == "subtitle" || name.local == "summary") &&
+                    if ((is(name.local, "subtitle") || is(name.local, "summary")) &&
                         itunes_subtitle.empty())
                         itunes_subtitle = plain_text(child);
-                } else if (name.ns == Ns::atom10 && name.local == "link" && atom_link.empty()) {
+                } else if (name.ns == Ns::atom10 && is(name.local, "link") && atom_link.empty()) {
                     const std::string rel = attribute_text(child, "rel");
-                    if (rel.empty() || rel == "alternate")
+                    if (rel.empty() || is(rel, "alternate"))
                         atom_link = resolve_url(attribute_text(child, "href"),
                                                 with_base(child, channel_base));
                 }
@@ -495,9 +502,9 @@ class XmlFeedReader {
                 if (child.type() != pugi::node_element)
                     continue;
                 const QName name = qname_of(child);
-                if (name.local == "item" && name.ns != Ns::other)
+                if (is(name.local, "item") && name.ns != Ns::other)
                     read_rss_item(child, root_base);
-                else if (name.local == "textinput" || name.local == "textInput")
+                else if (is(name.local, "textinput") || is(name.local, "textInput"))
                     continue;
             }
         }
@@ -538,106 +545,106 @@ class XmlFeedReader {
                 case Ns::none:
                 case Ns::rss10:
                 case Ns::rss090:
-                    if (name.local == "title") {
+                    if (is(name.local, "title")) {
                         if (entry.title.empty())
                             entry.title = html_text(child);
-                    } else if (name.local == "link") {
+                    } else if (is(name.local, "link")) {
                         if (link.empty())
                             link = trimmed_text(child);
-                    } else if (name.local == "guid") {
+                    } else if (is(name.local, "guid")) {
                         if (entry.id.empty()) {
                             entry.id = trimmed_text(child);
                             const std::string permalink = attribute_text(child, "isPermaLink");
-                            if (permalink != "false" && !entry.id.empty())
+                            if (!is(permalink, "false") && !entry.id.empty())
                                 guid_link = entry.id;
                         }
-                    } else if (name.local == "description") {
+                    } else if (is(name.local, "description")) {
                         if (!have_description) {
                             description = xml_.markup(child);
                             have_description = true;
                         }
-                    } else if (name.local == "pubDate") {
+                    } else if (is(name.local, "pubDate")) {
                         if (published_text.empty())
                             published_text = trimmed_text(child);
-                    } else if (name.local == "author") {
+                    } else if (is(name.local, "author")) {
                         if (entry.author.empty())
                             entry.author = plain_text(child);
-                    } else if (name.local == "category") {
+                    } else if (is(name.local, "category")) {
                         add_category(entry, plain_text(child));
-                    } else if (name.local == "body" || name.local == "fullitem") {
+                    } else if (is(name.local, "body") || is(name.local, "fullitem")) {
                         // Early RSS extensions for full content (inline or escaped).
                         if (!have_content) {
                             content = xml_.markup(child);
                             have_content = true;
                         }
-                    } else if (name.local == "item") {
+                    } else if (is(name.local, "item")) {
                         // An item inside an item: broken, but an entry of its own for every
                         // reader that recovers it.
                         nested_items.push_back(child);
                     }
                     break;
                 case Ns::dc:
-                    if (name.local == "creator" || name.local == "author" ||
-                        name.local == "contributor") {
+                    if (is(name.local, "creator") || is(name.local, "author") ||
+                        is(name.local, "contributor")) {
                         if (entry.author.empty())
                             entry.author = plain_text(child);
-                    } else if (name.local == "date") {
+                    } else if (is(name.local, "date")) {
                         if (dc_date_text.empty())
                             dc_date_text = trimmed_text(child);
-                    } else if (name.local == "subject") {
+                    } else if (is(name.local, "subject")) {
                         add_category(entry, plain_text(child));
-                    } else if (name.local == "title") {
+                    } else if (is(name.local, "title")) {
                         if (entry.title.empty())
                             entry.title = html_text(child);
-                    } else if (name.local == "description") {
+                    } else if (is(name.local, "description")) {
                         if (!have_description) {
                             description = xml_.markup(child);
                             have_description = true;
                         }
-                    } else if (name.local == "identifier") {
+                    } else if (is(name.local, "identifier")) {
                         if (entry.id.empty())
                             entry.id = trimmed_text(child);
                     }
                     break;
                 case Ns::dcterms:
-                    if (name.local == "modified") {
+                    if (is(name.local, "modified")) {
                         if (updated_text.empty())
                             updated_text = trimmed_text(child);
-                    } else if (name.local == "issued" || name.local == "created") {
+                    } else if (is(name.local, "issued") || is(name.local, "created")) {
                         if (published_text.empty())
                             published_text = trimmed_text(child);
                     }
                     break;
                 case Ns::content:
-                    if (name.local == "encoded" && !have_content) {
+                    if (is(name.local, "encoded") && !have_content) {
                         content = xml_.markup(child);
                         have_content = true;
                     }
                     break;
                 case Ns::xhtml:
-                    if (name.local == "body" && !have_content) {
+                    if (is(name.local, "body") && !have_content) {
                         content = xml_.markup(child);
                         have_content = true;
                     }
                     break;
                 case Ns::atom10:
-                    if (name.local == "link") {
+                    if (is(name.local, "link")) {
                         const std::string rel = attribute_text(child, "rel");
-                        if (atom_link.empty() && (rel.empty() || rel == "alternate"))
+                        if (atom_link.empty() && (rel.empty() || is(rel, "alternate")))
                             atom_link =
                                 resolve_url(attribute_text(child, "href"), with_base(child, base));
-                    } else if (name.local == "updated") {
+                    } else if (is(name.local, "updated")) {
                         if (updated_text.empty())
                             updated_text = trimmed_text(child);
-                    } else if (name.local == "published") {
+                    } else if (is(name.local, "published")) {
                         if (published_text.empty())
                             published_text = trimmed_text(child);
-                    } else if (name.local == "summary") {
+                    } else if (is(name.local, "summary")) {
                         if (!have_description) {
                             description = construct(child).markup;
                             have_description = true;
                         }
-                    } else if (name.local == "content") {
+                    } else if (is(name.local, "content")) {
                         if (!have_content) {
                             const TextValue value = construct(child);
                             content = value.is_html ? value.markup : escape_html(value.markup);
@@ -646,22 +653,23 @@ class XmlFeedReader {
                     }
                     break;
                 case Ns::itunes:
-                    if (name.local == "summary" && media_description.empty())
+                    if (is(name.local, "summary") && media_description.empty())
                         media_description = xml_.markup(child);
-                    else if (name.local == "author" && itunes_author.empty())
+                    else if (is(name.local, "author") && itunes_author.empty())
                         itunes_author = plain_text(child);
-                    else if (name.local == "category")
+                    else if (is(name.local, "category"))
                         add_itunes_categories(entry, child);
                     break;
                 case Ns::media:
-                    if (name.local == "title" && media_title.empty())
+                    if (is(name.local, "title") && media_title.empty())
                         media_title = html_text(child);
-                    else if (name.local == "description" && media_description.empty())
+                    else if (is(name.local, "description") && media_description.empty())
                         media_description = xml_.markup(child);
-                    else if (name.local == "group")
+                    else if (is(name.local, "group"))
                         for (const pugi::xml_node& inner : child.children())
                             if (inner.type() == pugi::node_element &&
-                                qname_of(inner).local == "description" && media_description.empty())
+                                is(qname_of(inner).local, "description") &&
+                                media_description.empty())
                                 media_description = xml_.markup(inner);
                     break;
                 default:
@@ -755,7 +763,7 @@ class XmlFeedReader {
     void add_itunes_categories(FeedEntry& entry, const pugi::xml_node& category) {
         add_category(entry, attribute_text(category, "text"));
         for (const pugi::xml_node& child : category.children())
-            if (child.type() == pugi::node_element && qname_of(child).local == "category")
+            if (child.type() == pugi::node_element && is(qname_of(child).local, "category"))
                 add_category(entry, attribute_text(child, "text"));
     }
 
@@ -781,18 +789,18 @@ class XmlFeedReader {
             if (child.type() != pugi::node_element)
                 continue;
             const QName name = qname_of(child);
-            if (name.local != "link" || !is_atom(name.ns))
+            if (!is(name.local, "link") || !is_atom(name.ns))
                 continue;
             const std::string rel = attribute_text(child, "rel");
-            if (!rel.empty() && rel != "alternate" &&
-                rel != "http://www.iana.org/assignments/relation/alternate")
+            if (!rel.empty() && !is(rel, "alternate") &&
+                !is(rel, "http://www.iana.org/assignments/relation/alternate"))
                 continue;
             std::string href = attribute_text(child, "href");
             if (href.empty())
                 continue;
             const std::string type = attribute_text(child, "type");
             const bool html =
-                type.empty() || type == "text/html" || type == "application/xhtml+xml";
+                type.empty() || is(type, "text/html") || is(type, "application/xhtml+xml");
             if (best.empty() || (html && !best_is_html)) {
                 best = resolve_url(href, with_base(child, base));
                 best_is_html = html;
@@ -809,12 +817,12 @@ class XmlFeedReader {
             const QName name = qname_of(child);
             if (!is_atom(name.ns))
                 continue;
-            if (name.local == "title" && doc().title.empty()) {
+            if (is(name.local, "title") && doc().title.empty()) {
                 doc().title = construct(child).plain();
-            } else if ((name.local == "subtitle" || name.local == "tagline") &&
+            } else if ((is(name.local, "subtitle") || is(name.local, "tagline")) &&
                        doc().subtitle.empty()) {
                 doc().subtitle = construct(child).plain();
-            } else if (name.local == "entry") {
+            } else if (is(name.local, "entry")) {
                 read_atom_entry(child, base);
             }
         }
@@ -834,32 +842,32 @@ class XmlFeedReader {
             const QName name = qname_of(child);
             if (is_atom(name.ns)) {
                 const std::string_view local = name.local;
-                if (local == "title") {
+                if (is(local, "title")) {
                     if (entry.title.empty())
                         entry.title = construct(child).plain();
-                } else if (local == "id") {
+                } else if (is(local, "id")) {
                     if (entry.id.empty())
                         entry.id = trimmed_text(child);
-                } else if (local == "published" || local == "issued" || local == "created") {
+                } else if (is(local, "published") || is(local, "issued") || is(local, "created")) {
                     if (published_text.empty())
                         published_text = trimmed_text(child);
-                } else if (local == "updated" || local == "modified") {
+                } else if (is(local, "updated") || is(local, "modified")) {
                     if (updated_text.empty())
                         updated_text = trimmed_text(child);
-                } else if (local == "author") {
+                } else if (is(local, "author")) {
                     if (entry.author.empty())
                         entry.author = person_name(child);
-                } else if (local == "summary") {
+                } else if (is(local, "summary")) {
                     if (!have_summary) {
                         summary = construct(child);
                         have_summary = true;
                     }
-                } else if (local == "content") {
+                } else if (is(local, "content")) {
                     if (!have_content && !child.attribute("src")) {
                         content = construct(child);
                         have_content = true;
                     }
-                } else if (local == "category") {
+                } else if (is(local, "category")) {
                     std::string term = attribute_text(child, "term");
                     if (term.empty())
                         term = attribute_text(child, "label");
@@ -868,16 +876,16 @@ class XmlFeedReader {
                     add_category(entry, std::move(term));
                 }
             } else if (name.ns == Ns::dc) {
-                if (name.local == "subject")
+                if (is(name.local, "subject"))
                     add_category(entry, plain_text(child));
-                else if (name.local == "creator" && entry.author.empty())
+                else if (is(name.local, "creator") && entry.author.empty())
                     entry.author = plain_text(child);
-                else if (name.local == "date" && published_text.empty())
+                else if (is(name.local, "date") && published_text.empty())
                     published_text = trimmed_text(child);
-            } else if (name.ns == Ns::media && name.local == "group" && !have_summary) {
+            } else if (name.ns == Ns::media && is(name.local, "group") && !have_summary) {
                 for (const pugi::xml_node& inner : child.children())
                     if (inner.type() == pugi::node_element &&
-                        qname_of(inner).local == "description") {
+                        is(qname_of(inner).local, "description")) {
                         summary = construct(inner);
                         have_summary = true;
                         break;
@@ -909,9 +917,9 @@ class XmlFeedReader {
             if (child.type() != pugi::node_element)
                 continue;
             const std::string_view local = qname_of(child).local;
-            if (local == "name" && name.empty())
+            if (is(local, "name") && name.empty())
                 name = plain_text(child);
-            else if (local == "email" && email.empty())
+            else if (is(local, "email") && email.empty())
                 email = plain_text(child);
         }
         if (name.empty() && email.empty())
