@@ -295,6 +295,9 @@ void XmlText::serialize_element(const pugi::xml_node& element, std::string& out)
             out.push_back('>');
         }
         stack.push_back({node, tags});
+        // The element's first character data, which the parser keeps as its value.
+        if (const char* value = node.value(); *value != '\0')
+            append_raw_filtered(value, out);
     };
     auto close = [&] {
         const Frame& frame = stack.back();
@@ -347,16 +350,22 @@ void XmlText::markup(const pugi::xml_node& node, std::string& out, bool inline_m
     // HTML (escaped as it should stay); without, it is escaped HTML to decode once.
     for (const pugi::xml_node& child : node.children())
         inline_markup = inline_markup || child.type() == pugi::node_element;
+    auto character_data = [&](const char* value) {
+        if (inline_markup) {
+            scratch_.clear();
+            decode(value, scratch_);  // only to notice undefined entities
+            append_raw_filtered(value, out);
+        } else {
+            decode(value, out);
+        }
+    };
+    // The first character data is the element's value (parse_embed_pcdata).
+    if (const char* value = node.value(); *value != '\0')
+        character_data(value);
     for (const pugi::xml_node& child : node.children()) {
         switch (child.type()) {
             case pugi::node_pcdata:
-                if (inline_markup) {
-                    scratch_.clear();
-                    decode(child.value(), scratch_);  // only to notice undefined entities
-                    append_raw_filtered(child.value(), out);
-                } else {
-                    decode(child.value(), out);
-                }
+                character_data(child.value());
                 break;
             case pugi::node_cdata:
                 append_raw_filtered(child.value(), out);
@@ -371,7 +380,10 @@ void XmlText::markup(const pugi::xml_node& node, std::string& out, bool inline_m
 }
 
 void XmlText::text(const pugi::xml_node& node, std::string& out) {
-    // Depth-first over the subtree without recursion.
+    // Depth-first over the subtree without recursion. An element's first character data is
+    // its value (parse_embed_pcdata), read where that first child would be.
+    if (const char* value = node.value(); *value != '\0')
+        decode(value, out);
     pugi::xml_node current = node.first_child();
     std::size_t depth = 1;
     while (current && current != node) {
@@ -381,6 +393,10 @@ void XmlText::text(const pugi::xml_node& node, std::string& out) {
                 break;
             case pugi::node_cdata:
                 append_raw_filtered(current.value(), out);
+                break;
+            case pugi::node_element:
+                if (const char* value = current.value(); *value != '\0' && depth < max_depth_)
+                    decode(value, out);
                 break;
             default:
                 break;

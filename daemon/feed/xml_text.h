@@ -1,6 +1,7 @@
 #pragma once
 // Text and markup out of pugixml nodes. The parser loads documents without pugixml's own
-// entity decoding, so that this layer sees every reference as written: it decodes the XML
+// entity decoding and with parse_embed_pcdata (an element's first character data child is
+// the element's value), so that this layer sees every reference as written: it decodes the XML
 // ones, decodes HTML's named ones (which feeds use though XML does not define them) and
 // reports them, and reports bare '&' and control characters, which make a document not
 // well-formed.
