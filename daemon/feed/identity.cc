@@ -126,17 +126,6 @@ constexpr std::array<std::uint64_t, kStopSlots> make_stop_table() {
 }
 constexpr std::array<std::uint64_t, kStopSlots> kStopTable = make_stop_table();
 
-bool is_stop_word(std::string_view word) {
-    if (word.empty() || word.size() > 5)
-        return false;
-    const std::uint64_t packed = pack_word(word);
-    for (std::size_t slot = stop_slot(packed); kStopTable[slot] != 0;
-         slot = (slot + 1) % kStopSlots)
-        if (kStopTable[slot] == packed)
-            return true;
-    return false;
-}
-
 // ASCII letters and digits; every byte has an entry (non-ASCII ones are false).
 constexpr std::array<bool, 256> make_ascii_word_bytes() {
     std::array<bool, 256> table{};
@@ -395,18 +384,18 @@ std::uint64_t feature_hash(const char* p, std::size_t n) {
 }
 
 bool is_stop_word(const char* p, std::size_t n) {
-    if constexpr (std::endian::native == std::endian::little) {
-        if (n == 0 || n > 5)
-            return false;
-        const std::uint64_t packed = load_short(p, n);
-        for (std::size_t slot = stop_slot(packed); kStopTable[slot] != 0;
-             slot = (slot + 1) % kStopSlots)
-            if (kStopTable[slot] == packed)
-                return true;
+    if (n == 0 || n > 5)
         return false;
-    } else {
-        return is_stop_word(std::string_view(p, n));
-    }
+    std::uint64_t packed;
+    if constexpr (std::endian::native == std::endian::little)
+        packed = load_short(p, n);
+    else
+        packed = pack_word(std::string_view(p, n));
+    for (std::size_t slot = stop_slot(packed); kStopTable[slot] != 0;
+         slot = (slot + 1) % kStopSlots)
+        if (kStopTable[slot] == packed)
+            return true;
+    return false;
 }
 
 // Where the run of ASCII letters and digits that continues at `j` ends. The text must be

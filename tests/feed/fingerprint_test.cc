@@ -9,6 +9,7 @@
 
 #include <array>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -205,35 +206,48 @@ std::vector<FeedEntry> corpus_entries() {
 
 // ---- tests ----------------------------------------------------------------------------------
 
-TEST(FingerprintFold, StableCharactersFoldToThemselvesInAnyContext) {
-    // What is_fold_stable promises, for every character of the Basic Multilingual Plane: it
-    // folds to itself, and folding it after text that could combine with it folds that text
-    // and the character separately.
-    const std::vector<std::string> before = {"a", "e", "\xe1\x84\x80" /* Hangul L */,
-                                             "\xe0\xa4\x95" /* Devanagari KA */, "\xce\x91"};
-    std::size_t stable = 0;
+TEST(FingerprintFold, CharactersFoldAloneAsInAnyContext) {
+    // What fold_alone promises, for every character of the Basic Multilingual Plane: text::fold
+    // makes the character alone into the mapping, and folding it after text that could combine
+    // with it folds that text and the character separately.
+    const std::vector<std::string> before = {
+        "a",        "e",       "\xe1\x84\x80" /* Hangul L */, "\xe0\xa4\x95" /* Devanagari KA */,
+        "\xce\x91", "\xd0\x98" /* Cyrillic I */};
+    std::size_t stable = 0, mapped = 0;
     for (char32_t c = 0x80; c <= 0xFFFF; ++c) {
+        const std::optional<std::string_view> alone = detail::fold_alone(c);
         if (c >= 0xD800 && c <= 0xDFFF) {
+            EXPECT_FALSE(alone);
             EXPECT_FALSE(detail::is_fold_stable(c));
             continue;
         }
-        if (!detail::is_fold_stable(c))
+        if (!alone)
             continue;
-        ++stable;
         const std::string s = utf8(c);
-        ASSERT_EQ(text::fold(s), s) << "U+" << std::hex << static_cast<unsigned>(c);
+        ASSERT_EQ(text::fold(s), *alone) << "U+" << std::hex << static_cast<unsigned>(c);
         for (const std::string& prefix : before)
-            ASSERT_EQ(text::fold(prefix + s), text::fold(prefix) + s)
+            ASSERT_EQ(text::fold(prefix + s), text::fold(prefix) + std::string(*alone))
                 << "U+" << std::hex << static_cast<unsigned>(c);
+        EXPECT_EQ(detail::is_fold_stable(c), *alone == s);
+        ++(*alone == s ? stable : mapped);
     }
-    // Most of the plane is stable (CJK, Hangul syllables, lower-case letters); the check above
-    // would prove nothing if the table said "unstable" everywhere.
+    // Most of the plane folds to itself (CJK, Hangul syllables, lower-case letters) and many
+    // characters fold alone to something else (capitals, compatibility forms); the checks
+    // above would prove nothing if the table said "ask ICU" everywhere.
     EXPECT_GT(stable, 40000u);
+    EXPECT_GT(mapped, 2000u);
     for (const char32_t c : {0x41u, 0xC9u, 0xA0u, 0xADu, 0x301u, 0x2026u, 0xFF21u, 0xFB01u, 0x1161u,
                              0x10000u, 0x20000u})
         EXPECT_FALSE(detail::is_fold_stable(c)) << std::hex << static_cast<unsigned>(c);
     for (const char32_t c : {0xE9u, 0x2019u, 0x201Cu, 0x2014u, 0x4E2Du, 0xAC00u, 0x3002u})
         EXPECT_TRUE(detail::is_fold_stable(c)) << std::hex << static_cast<unsigned>(c);
+    EXPECT_EQ(detail::fold_alone(0xC9), "\xc3\xa9");   // É → é
+    EXPECT_EQ(detail::fold_alone(0x418), "\xd0\xb8");  // И → и
+    EXPECT_EQ(detail::fold_alone(0xFF21), "a");        // full-width A
+    EXPECT_EQ(detail::fold_alone(0x2026), "...");
+    EXPECT_FALSE(detail::fold_alone(0x301));    // combining acute: needs context
+    EXPECT_FALSE(detail::fold_alone(0x1161));   // Hangul vowel jamo: composes
+    EXPECT_FALSE(detail::fold_alone(0x10400));  // outside the plane
 }
 
 TEST(FingerprintFold, EqualsTextFoldOnEveryCharacterAndOnTrickyTexts) {
