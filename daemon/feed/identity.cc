@@ -220,6 +220,8 @@ class SimHashAccumulator {
     }
 
     void flush() {
+        if (!flushed_)
+            counts_.fill(0);  // only texts of 255 features or more need the wide counters
         for (int bit = 0; bit < 64; ++bit) {
             unsigned count = 0;
             for (std::size_t k = 0; k < planes_.size(); ++k)
@@ -232,10 +234,10 @@ class SimHashAccumulator {
     }
 
     std::array<std::uint64_t, 8> planes_{};
-    std::array<std::uint64_t, 8> group_{};
+    std::array<std::uint64_t, 8> group_;  // the first grouped_ are set
     std::size_t grouped_ = 0;
-    std::array<unsigned, 64> counts_{};
-    unsigned pending_ = 0;  // hashes in the planes since the last flush
+    std::array<unsigned, 64> counts_;  // zeroed by the first flush()
+    unsigned pending_ = 0;             // hashes in the planes since the last flush
     unsigned features_ = 0;
     bool flushed_ = false;
 };
@@ -398,21 +400,27 @@ bool is_stop_word(const char* p, std::size_t n) {
     return false;
 }
 
+#if defined(__SSE2__)
+// Which of sixteen bytes are ASCII letters or digits, as bits.
+unsigned ascii_word_bytes(__m128i v) {
+    const __m128i digit =
+        _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(-128 - '0'))),
+                       _mm_set1_epi8(static_cast<char>(-128 + 10)));
+    const __m128i letter =
+        _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                                    _mm_set1_epi8(static_cast<char>(-128 - 'a'))),
+                       _mm_set1_epi8(static_cast<char>(-128 + 26)));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(digit, letter)));
+}
+#endif
+
 // Where the run of ASCII letters and digits that continues at `j` ends. The text must be
 // followed by sixteen readable bytes that end it (fold_for_fingerprint's zero padding).
 std::size_t ascii_word_end(const char* data, std::size_t j) {
 #if defined(__SSE2__)
-    const __m128i digit_shift = _mm_set1_epi8(static_cast<char>(-128 - '0'));
-    const __m128i digit_limit = _mm_set1_epi8(static_cast<char>(-128 + 10));
-    const __m128i letter_shift = _mm_set1_epi8(static_cast<char>(-128 - 'a'));
-    const __m128i letter_limit = _mm_set1_epi8(static_cast<char>(-128 + 26));
-    const __m128i case_bit = _mm_set1_epi8(0x20);
     for (;;) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + j));
-        const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(v, digit_shift), digit_limit);
-        const __m128i letter =
-            _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, case_bit), letter_shift), letter_limit);
-        const auto word = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(digit, letter)));
+        const unsigned word =
+            ascii_word_bytes(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + j)));
         if (word != 0xFFFF)
             return j + static_cast<std::size_t>(__builtin_ctz(~word));
         j += 16;
@@ -453,6 +461,38 @@ std::uint64_t simhash_of_folded(std::string_view text) {
     };
     std::size_t i = 0;
     while (i < n) {
+#if defined(__SSE2__)
+        // Sixteen ASCII bytes at a time (the padding after the text is readable and ends any
+        // word): words are found from a bit mask of their bytes, so that neither a word's
+        // bytes nor the separators between words cost a branch each.
+        if (const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+            _mm_movemask_epi8(v) == 0) {
+            const unsigned word = ascii_word_bytes(v);
+            if (cjk_length != 0)
+                end_cjk_run();
+            unsigned at = 0;
+            if (word_length != 0) {  // a word runs in from before this block
+                at = static_cast<unsigned>(__builtin_ctz(~word));
+                word_length += at;
+                if (at == 16) {
+                    i += 16;
+                    continue;
+                }
+                end_word();
+            }
+            for (unsigned rest = word >> at << at; rest != 0; rest = word >> at << at) {
+                const auto start = static_cast<unsigned>(__builtin_ctz(rest));
+                at = start + static_cast<unsigned>(__builtin_ctz(~(word >> start)));
+                word_start = i + start;
+                word_length = at - start;
+                if (at == 16)
+                    break;  // the word runs on into the next block
+                end_word();
+            }
+            i += 16;
+            continue;
+        }
+#endif
         const auto byte = static_cast<unsigned char>(data[i]);
         if (byte < 0x80) {
             // ASCII, the common case: a run of letters and digits, or one separator.
