@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/error.h"
@@ -278,6 +279,32 @@ TEST(FingerprintFold, EqualsTextFoldOnTheCorpora) {
         ASSERT_EQ(fast_fold(entry.title, &lead_view), text::fold(entry.title + "\n" + lead))
             << entry.title;
     }
+}
+
+// parse_feed() runs on several workers at once; the fold table fills its blocks on first use,
+// from whichever thread gets there first. Threads racing to fill the same blocks must all get
+// the right answers (ASan/TSan builds also watch the memory).
+TEST(FingerprintFold, ThreadsFillingTheTableTogetherAgree) {
+    // Characters from many blocks that the other tests are unlikely to have touched.
+    std::vector<std::string> texts;
+    for (char32_t block = 0x05; block < 0xFF; block += 3) {
+        std::string text = "Word ";
+        for (char32_t offset = 0x40; offset < 0x48; ++offset)
+            text += utf8(block * 0x100 + offset) + (offset % 2 ? " " : "");
+        texts.push_back(text);
+    }
+    std::vector<std::vector<std::uint64_t>> results(4);
+    std::vector<std::thread> threads;
+    for (auto& result : results)
+        threads.emplace_back([&texts, &result] {
+            for (const std::string& text : texts)
+                result.push_back(simhash(text));
+        });
+    for (std::thread& thread : threads)
+        thread.join();
+    for (std::size_t t = 0; t < results.size(); ++t)
+        for (std::size_t i = 0; i < texts.size(); ++i)
+            ASSERT_EQ(results[t][i], reference_simhash(texts[i])) << texts[i];
 }
 
 TEST(FingerprintSimHash, MatchesTheReferenceOnTrickyTexts) {
