@@ -15,8 +15,9 @@ namespace chuhai::feed::detail {
 // Fast when every character folds the same wherever it stands (see fold_alone): one copy,
 // lowering A-Z, and a second only when a character folds to something else (Cyrillic or
 // Latin capitals, compatibility forms). Otherwise ICU folds the whole text, as text::fold()
-// does; the result is the same either way. `buffer` is reused storage; the view points into
-// it.
+// does; the result is the same either way. (For ill-formed UTF-8, which the parser never
+// passes, ICU only checks the lowered text, as SimHash always did, where text::fold() would
+// put U+FFFD.) `buffer` is reused storage; the view points into it.
 std::string_view fold_for_fingerprint(std::string_view first, const std::string_view* second,
                                       std::string& buffer);
 

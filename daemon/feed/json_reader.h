@@ -8,11 +8,11 @@
 // one buffer of decoded text), instead of a tree of maps and strings: parsing is a single pass
 // with one allocation per few hundred values.
 //
-// The text must outlive the document. Nesting is not limited here: the caller refuses deep
-// documents before parsing (recursion depth follows nesting).
+// The text must outlive the document. Parsing recurses once per level of nesting, so values
+// nested deeper than 512 levels are refused (where nlohmann would accept them; the feed
+// reader refuses more than 64 levels before parsing anyway).
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
