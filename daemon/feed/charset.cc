@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -52,7 +53,13 @@ bool is_utf16_or_32(std::string_view canonical) {
 }
 
 bool has_non_ascii(std::string_view bytes) {
-    return std::any_of(bytes.begin(), bytes.end(),
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= bytes.size(); i += 16)
+        if (_mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes.data() + i))))
+            return true;
+#endif
+    return std::any_of(bytes.begin() + static_cast<std::ptrdiff_t>(i), bytes.end(),
                        [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
@@ -423,32 +430,59 @@ std::string charset_from_xml_declaration(std::string_view bytes) {
     return trim_label(declaration.substr(i + 1, end - i - 1));
 }
 
-bool is_valid_utf8(std::string_view bytes) {
-    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
-    const std::size_t n = bytes.size();
-    std::size_t i = 0;
-    while (i < n) {
+namespace {
+
+// Checks whole UTF-8 sequences from `i` until at least `stop` (or the end); returns where it
+// stopped, or npos at the first ill-formed sequence.
+std::size_t check_utf8(const unsigned char* s, std::size_t i, std::size_t stop, std::size_t n) {
+    while (i < stop) {
         // ASCII runs are the common case: check sixteen (SSE2) or eight bytes at a time.
 #if defined(__SSE2__)
-        while (i + 16 <= n &&
+        while (i + 16 <= stop &&
                _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))) == 0)
             i += 16;
 #endif
-        while (i + 8 <= n) {
+        while (i + 8 <= stop) {
             std::uint64_t word;
             std::memcpy(&word, s + i, 8);
             if (word & 0x8080808080808080ull)
                 break;
             i += 8;
         }
-        if (i >= n)
+        if (i >= stop)
             break;
         const std::size_t length = utf8_sequence_length(s, i, n);
         if (length == 0)
-            return false;
+            return std::string_view::npos;
         i += length;
     }
+    return i;
+}
+
+// Copies `bytes` to `out` when they are valid UTF-8, in one pass over memory: each block is
+// checked, then copied while it is still in the cache. False (with `out` unspecified) at the
+// first ill-formed sequence.
+bool copy_if_valid_utf8(std::string_view bytes, std::string& out) {
+    constexpr std::size_t kBlock = 16 * 1024;
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    out.clear();
+    out.reserve(n);
+    for (std::size_t i = 0; i < n;) {
+        const std::size_t end = check_utf8(s, i, std::min(n, i + kBlock), n);
+        if (end == std::string_view::npos)
+            return false;
+        out.append(bytes.data() + i, end - i);
+        i = end;
+    }
     return true;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view bytes) {
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    return check_utf8(s, 0, bytes.size(), bytes.size()) != std::string_view::npos;
 }
 
 std::size_t repair_utf8(std::string_view bytes, std::string& out) {
@@ -531,15 +565,22 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     if (charset == "utf-16" || charset == "utf-32")
         charset = wide.empty() ? charset + "be" : wide;
     // A declared legacy charset loses to bytes that are UTF-8 with non-ASCII text.
+    // Whether the body is valid UTF-8, once known (the check reads every byte).
+    std::optional<bool> valid_utf8;
+    auto is_utf8 = [&] {
+        if (!valid_utf8)
+            valid_utf8 = is_valid_utf8(body);
+        return *valid_utf8;
+    };
     if (!charset.empty() && charset != "utf-8" && !is_utf16_or_32(charset) &&
-        result.source != "bom" && has_non_ascii(body) && is_valid_utf8(body)) {
+        result.source != "bom" && has_non_ascii(body) && is_utf8()) {
         result.note = "declared " + charset + " but the bytes are valid UTF-8";
         charset = "utf-8";
         result.source = "detected";
     }
     // 4. Detection.
     if (charset.empty()) {
-        if (is_valid_utf8(body)) {
+        if (is_utf8()) {
             charset = "utf-8";
             result.source = has_non_ascii(body) ? "detected" : "default";
         } else {
@@ -551,9 +592,16 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     }
     if (charset == "utf-8") {
         result.encoding = "utf-8";
-        if (is_valid_utf8(body)) {
-            result.utf8.assign(body);
+        bool valid;
+        if (valid_utf8) {  // checked already: copy
+            valid = *valid_utf8;
+            if (valid)
+                result.utf8.assign(body);
         } else {
+            valid = copy_if_valid_utf8(body, result.utf8);
+        }
+        if (!valid) {
+            result.utf8.clear();
             result.replaced_invalid = repair_utf8(body, result.utf8) > 0;
         }
         return result;
