@@ -58,16 +58,23 @@ std::size_t skip_plain(std::string_view raw, std::size_t j) {
 #if defined(__SSE2__)
     const char* p = raw.data();
     const std::size_t n = raw.size();
-    while (j + 16 <= n) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
-        const __m128i stop =
+    auto stops = [](__m128i v) {
+        return static_cast<unsigned>(_mm_movemask_epi8(
             _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
                                       _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xC2)))),
-                         forbidden_controls_in(v));
-        const int mask = _mm_movemask_epi8(stop);
+                         forbidden_controls_in(v))));
+    };
+    while (j + 16 <= n) {
+        const unsigned mask = stops(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j)));
         if (mask != 0)
-            return j + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+            return j + static_cast<std::size_t>(__builtin_ctz(mask));
         j += 16;
+    }
+    if (j < n && n >= 16) {
+        // The last bytes: the sixteen that end the text, without those before j.
+        const unsigned mask =
+            stops(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16))) >> (j + 16 - n);
+        return mask != 0 ? j + static_cast<std::size_t>(__builtin_ctz(mask)) : n;
     }
 #else
     (void)raw;
