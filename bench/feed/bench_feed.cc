@@ -3,9 +3,12 @@
 // gumbo on the HTML bodies those feeds hold. Prints medians of several rounds; `--json` prints
 // one JSON object for bench/feed/compare.py.
 //
-//   build/bench/feed/bench_feed [--rounds N] [--json] [--parse-only] [FOLDER]
+//   build/bench/feed/bench_feed [--rounds N] [--json] [--parse-only] [--html-only] [--per-file]
+//                               [FOLDER]
 //
-// --parse-only runs nothing but parse_feed() for the rounds (for profiling with perf).
+// --parse-only runs nothing but parse_feed() for the rounds, --html-only nothing but
+// html_to_text() on the HTML bodies (for profiling with perf or callgrind); --per-file prints each
+// file's parse + normalise rate beside pugixml's, to see which kinds of feed cost the most.
 
 #include <gumbo.h>
 
@@ -81,6 +84,8 @@ int main(int argc, char** argv) {
     int rounds = 15;
     bool json = false;
     bool parse_only = false;
+    bool per_file = false;
+    bool html_only = false;
     std::filesystem::path folder = std::filesystem::path(CHUHAI_SHARED_DIR) / "corpus/realworld";
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -90,6 +95,10 @@ int main(int argc, char** argv) {
             json = true;
         else if (arg == "--parse-only")
             parse_only = true;
+        else if (arg == "--per-file")
+            per_file = true;
+        else if (arg == "--html-only")
+            html_only = true;
         else
             folder = arg;
     }
@@ -130,6 +139,42 @@ int main(int argc, char** argv) {
     }
 
     std::size_t sink = 0;
+    if (per_file) {
+        std::printf("%-48s %9s %8s %10s %10s %6s\n", "file", "bytes", "entries", "chuhai MB/s",
+                    "pugi MB/s", "ratio");
+        for (const Input& input : inputs) {
+            const double ours = median_seconds(rounds, [&] {
+                for (int i = 0; i < 10; ++i)
+                    sink += chuhai::feed::parse_feed(input.bytes).entries.size();
+            });
+            const std::size_t entries = chuhai::feed::parse_feed(input.bytes).entries.size();
+            const double mbps = 10 * input.bytes.size() / 1e6 / ours;
+            if (!input.xml) {
+                std::printf("%-48s %9zu %8zu %10.1f %10s %6s\n", input.name.c_str(),
+                            input.bytes.size(), entries, mbps, "-", "-");
+                continue;
+            }
+            const double raw = median_seconds(rounds, [&] {
+                for (int i = 0; i < 10; ++i) {
+                    pugi::xml_document document;
+                    sink += document.load_buffer(input.bytes.data(), input.bytes.size()) ? 1 : 0;
+                }
+            });
+            const double raw_mbps = 10 * input.bytes.size() / 1e6 / raw;
+            std::printf("%-48s %9zu %8zu %10.1f %10.1f %5.0f%%\n", input.name.c_str(),
+                        input.bytes.size(), entries, mbps, raw_mbps, 100 * mbps / raw_mbps);
+        }
+        return 0;
+    }
+    if (html_only) {
+        const double seconds = median_seconds(rounds, [&] {
+            for (const std::string& body : bodies)
+                sink += chuhai::text::html_to_text(body).size();
+        });
+        std::printf("html_to_text: %.1f MB/s (checksum %zu)\n", body_bytes / 1e6 / seconds,
+                    sink % 10);
+        return 0;
+    }
     if (parse_only) {
         const double seconds = median_seconds(rounds, [&] {
             for (const Input& input : inputs)

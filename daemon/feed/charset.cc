@@ -2,10 +2,14 @@
 
 #include <unicode/ucnv.h>
 #include <unicode/ucsdet.h>
+#include <unicode/utf16.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -49,7 +53,13 @@ bool is_utf16_or_32(std::string_view canonical) {
 }
 
 bool has_non_ascii(std::string_view bytes) {
-    return std::any_of(bytes.begin(), bytes.end(),
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= bytes.size(); i += 16)
+        if (_mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes.data() + i))))
+            return true;
+#endif
+    return std::any_of(bytes.begin() + static_cast<std::ptrdiff_t>(i), bytes.end(),
                        [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
@@ -113,14 +123,127 @@ std::size_t invalid_subpart_length(const unsigned char* s, std::size_t i, std::s
     return k;
 }
 
+// Single-byte converters substitute U+001A (SUB) for unmappable bytes; makes every
+// substitution the replacement character, as multi-byte converters do, and notes whether the
+// text has any.
+void replace_substitutions(DecodedText& out) {
+    std::string& target = out.utf8;
+    for (std::size_t pos = target.find('\x1a'); pos != std::string::npos;
+         pos = target.find('\x1a', pos)) {
+        target.replace(pos, 1, "\xef\xbf\xbd");
+        out.replaced_invalid = true;
+    }
+    if (target.find("\xef\xbf\xbd") != std::string::npos)
+        out.replaced_invalid = true;
+}
+
 // Converts with ICU, substituting U+FFFD for what cannot be decoded. Returns false when ICU
 // does not know the charset.
+// What a single-byte charset makes of each byte, as UTF-8, asked of ICU once per document
+// with all 256 bytes in one conversion (its offsets say which byte each output came from).
+// Decoding through it gives what ICU's own conversion gives, a table lookup per byte instead
+// of a trip through UTF-16.
+class SingleByteTable {
+  public:
+    // False when the converter is not a stateless single-byte one, or a byte maps to more
+    // than the table holds: ICU converts those itself.
+    bool build(UConverter* converter) {
+        const UConverterType type = ucnv_getType(converter);
+        if (type != UCNV_SBCS && type != UCNV_LATIN_1 && type != UCNV_US_ASCII)
+            return false;
+        char all[256];
+        for (int b = 0; b < 256; ++b)
+            all[b] = static_cast<char>(b);
+        UChar units[1024];
+        int32_t offsets[1024];
+        const char* source = all;
+        UChar* target = units;
+        UErrorCode status = U_ZERO_ERROR;
+        ucnv_reset(converter);
+        ucnv_toUnicode(converter, &target, units + 1024, &source, all + 256, offsets, true,
+                       &status);
+        ucnv_reset(converter);
+        if (U_FAILURE(status) || source != all + 256)
+            return false;
+        length_.fill(0);
+        for (const UChar* unit = units; unit < target; ++unit) {
+            const auto byte = static_cast<std::size_t>(offsets[unit - units]);
+            if (byte >= 256)
+                return false;
+            char32_t code_point = *unit;
+            if (U16_IS_LEAD(*unit) && unit + 1 < target && U16_IS_TRAIL(unit[1]) &&
+                offsets[unit + 1 - units] == offsets[unit - units]) {
+                code_point = U16_GET_SUPPLEMENTARY(*unit, unit[1]);
+                ++unit;
+            } else if (U16_IS_SURROGATE(*unit)) {
+                return false;  // ICU's UTF-8 side would treat it as an error: let it
+            }
+            char encoded[4];
+            const std::size_t size = encode_utf8(code_point, encoded);
+            if (length_[byte] + size > kMaxBytes)
+                return false;  // more than one character for a byte: let ICU do it
+            std::memcpy(utf8_[byte].data() + length_[byte], encoded, size);
+            length_[byte] = static_cast<std::uint8_t>(length_[byte] + size);
+            longest_ = std::max<std::size_t>(longest_, length_[byte]);
+        }
+        return true;
+    }
+
+    void decode(std::string_view bytes, std::string& out) const {
+        // Each byte's entry is stored whole (kMaxBytes) and the cursor advances by its
+        // length: the last store needs kMaxBytes - 1 bytes past the longest output.
+        out.resize(bytes.size() * longest_ + kMaxBytes);
+        char* cursor = out.data();
+        for (const char c : bytes) {
+            const auto byte = static_cast<unsigned char>(c);
+            std::memcpy(cursor, utf8_[byte].data(), kMaxBytes);
+            cursor += length_[byte];
+        }
+        out.resize(static_cast<std::size_t>(cursor - out.data()));
+    }
+
+  private:
+    static constexpr std::size_t kMaxBytes = 4;
+
+    static std::size_t encode_utf8(char32_t cp, char* out) {
+        if (cp < 0x80) {
+            out[0] = static_cast<char>(cp);
+            return 1;
+        }
+        if (cp < 0x800) {
+            out[0] = static_cast<char>(0xC0 | (cp >> 6));
+            out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+            return 2;
+        }
+        if (cp < 0x10000) {
+            out[0] = static_cast<char>(0xE0 | (cp >> 12));
+            out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+            return 3;
+        }
+        out[0] = static_cast<char>(0xF0 | (cp >> 18));
+        out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 4;
+    }
+
+    std::array<std::array<char, kMaxBytes>, 256> utf8_{};
+    std::array<std::uint8_t, 256> length_{};
+    std::size_t longest_ = 0;
+};
+
 bool convert_with_icu(std::string_view bytes, const std::string& charset, DecodedText& out) {
     UErrorCode status = U_ZERO_ERROR;
     ConverterPtr converter(ucnv_open(charset.c_str(), &status));
     if (U_FAILURE(status) || !converter)
         return false;
     std::string& target = out.utf8;
+    if (SingleByteTable table; table.build(converter.get())) {
+        table.decode(bytes, target);
+        replace_substitutions(out);
+        return true;
+    }
     target.resize(bytes.size() * 3 + 16);
     int32_t written = ucnv_toAlgorithmic(UCNV_UTF8, converter.get(), target.data(),
                                          static_cast<int32_t>(target.size()), bytes.data(),
@@ -136,16 +259,7 @@ bool convert_with_icu(std::string_view bytes, const std::string& charset, Decode
     if (U_FAILURE(status))
         return false;
     target.resize(static_cast<std::size_t>(written));
-    // Single-byte converters substitute U+001A (SUB) for unmappable bytes; make every
-    // substitution the replacement character, as multi-byte converters do.
-    std::string replaced;
-    for (std::size_t pos = target.find('\x1a'); pos != std::string::npos;
-         pos = target.find('\x1a', pos)) {
-        target.replace(pos, 1, "\xef\xbf\xbd");
-        out.replaced_invalid = true;
-    }
-    if (target.find("\xef\xbf\xbd") != std::string::npos)
-        out.replaced_invalid = true;
+    replace_substitutions(out);
     return true;
 }
 
@@ -316,32 +430,59 @@ std::string charset_from_xml_declaration(std::string_view bytes) {
     return trim_label(declaration.substr(i + 1, end - i - 1));
 }
 
-bool is_valid_utf8(std::string_view bytes) {
-    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
-    const std::size_t n = bytes.size();
-    std::size_t i = 0;
-    while (i < n) {
+namespace {
+
+// Checks whole UTF-8 sequences from `i` until at least `stop` (or the end); returns where it
+// stopped, or npos at the first ill-formed sequence.
+std::size_t check_utf8(const unsigned char* s, std::size_t i, std::size_t stop, std::size_t n) {
+    while (i < stop) {
         // ASCII runs are the common case: check sixteen (SSE2) or eight bytes at a time.
 #if defined(__SSE2__)
-        while (i + 16 <= n &&
+        while (i + 16 <= stop &&
                _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))) == 0)
             i += 16;
 #endif
-        while (i + 8 <= n) {
+        while (i + 8 <= stop) {
             std::uint64_t word;
             std::memcpy(&word, s + i, 8);
             if (word & 0x8080808080808080ull)
                 break;
             i += 8;
         }
-        if (i >= n)
+        if (i >= stop)
             break;
         const std::size_t length = utf8_sequence_length(s, i, n);
         if (length == 0)
-            return false;
+            return std::string_view::npos;
         i += length;
     }
+    return i;
+}
+
+// Copies `bytes` to `out` when they are valid UTF-8, in one pass over memory: each block is
+// checked, then copied while it is still in the cache. False (with `out` unspecified) at the
+// first ill-formed sequence.
+bool copy_if_valid_utf8(std::string_view bytes, std::string& out) {
+    constexpr std::size_t kBlock = 16 * 1024;
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    out.clear();
+    out.reserve(n);
+    for (std::size_t i = 0; i < n;) {
+        const std::size_t end = check_utf8(s, i, std::min(n, i + kBlock), n);
+        if (end == std::string_view::npos)
+            return false;
+        out.append(bytes.data() + i, end - i);
+        i = end;
+    }
     return true;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view bytes) {
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    return check_utf8(s, 0, bytes.size(), bytes.size()) != std::string_view::npos;
 }
 
 std::size_t repair_utf8(std::string_view bytes, std::string& out) {
@@ -424,15 +565,22 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     if (charset == "utf-16" || charset == "utf-32")
         charset = wide.empty() ? charset + "be" : wide;
     // A declared legacy charset loses to bytes that are UTF-8 with non-ASCII text.
+    // Whether the body is valid UTF-8, once known (the check reads every byte).
+    std::optional<bool> valid_utf8;
+    auto is_utf8 = [&] {
+        if (!valid_utf8)
+            valid_utf8 = is_valid_utf8(body);
+        return *valid_utf8;
+    };
     if (!charset.empty() && charset != "utf-8" && !is_utf16_or_32(charset) &&
-        result.source != "bom" && has_non_ascii(body) && is_valid_utf8(body)) {
+        result.source != "bom" && has_non_ascii(body) && is_utf8()) {
         result.note = "declared " + charset + " but the bytes are valid UTF-8";
         charset = "utf-8";
         result.source = "detected";
     }
     // 4. Detection.
     if (charset.empty()) {
-        if (is_valid_utf8(body)) {
+        if (is_utf8()) {
             charset = "utf-8";
             result.source = has_non_ascii(body) ? "detected" : "default";
         } else {
@@ -444,9 +592,16 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     }
     if (charset == "utf-8") {
         result.encoding = "utf-8";
-        if (is_valid_utf8(body)) {
-            result.utf8.assign(body);
+        bool valid;
+        if (valid_utf8) {  // checked already: copy
+            valid = *valid_utf8;
+            if (valid)
+                result.utf8.assign(body);
         } else {
+            valid = copy_if_valid_utf8(body, result.utf8);
+        }
+        if (!valid) {
+            result.utf8.clear();
             result.replaced_invalid = repair_utf8(body, result.utf8) > 0;
         }
         return result;

@@ -126,13 +126,43 @@ std::string rewrite_cjk(std::string_view text) {
     return out;
 }
 
+// A word of up to eight bytes as one number (little-endian), so that the word lists below
+// compare as integers instead of one memcmp per candidate.
+constexpr std::uint64_t packed(std::string_view word) {
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < word.size() && i < 8; ++i)
+        value |= static_cast<std::uint64_t>(static_cast<unsigned char>(word[i])) << (8 * i);
+    return value;
+}
+
+// Exact match of `word` (at most eight bytes) among `names`.
+template <typename Entry, std::size_t N>
+const Entry* find_word(std::string_view word, const Entry (&names)[N]) {
+    if (word.size() > 8)
+        return nullptr;
+    const std::uint64_t key = packed(word);
+    for (const Entry& entry : names)
+        if (entry.key == key && entry.size == word.size())
+            return &entry;
+    return nullptr;
+}
+
+struct NumberedWord {
+    std::uint64_t key;
+    std::size_t size;
+    int value;
+    constexpr NumberedWord(std::string_view word, int v)
+        : key(packed(word)), size(word.size()), value(v) {}
+};
+
 int month_from_name(std::string_view word) {
     static constexpr std::array<std::string_view, 12> kMonths = {
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
     if (word.size() < 3)
         return 0;
+    const std::uint64_t prefix = packed(word.substr(0, 3));
     for (std::size_t m = 0; m < kMonths.size(); ++m) {
-        if (word.substr(0, 3) != kMonths[m])
+        if (prefix != packed(kMonths[m]))
             continue;
         static constexpr std::array<std::string_view, 12> kFull = {
             "january", "february", "march",     "april",   "may",      "june",
@@ -142,41 +172,41 @@ int month_from_name(std::string_view word) {
     }
     // Other languages' abbreviations that feeds write in RFC 822 dates (accents were folded
     // before: "févr" arrives as "fevr"). Portuguese, Spanish, French, German, Italian, Dutch.
-    struct Localized {
-        std::string_view name;
-        int month;
-    };
-    static constexpr Localized kLocalized[] = {
+    static constexpr NumberedWord kLocalized[] = {
         {"fev", 2},  {"fevr", 2}, {"abr", 4},  {"mai", 5},  {"ago", 8},  {"set", 9},  {"out", 10},
         {"dez", 12}, {"ene", 1},  {"dic", 12}, {"janv", 1}, {"mars", 3}, {"avr", 4},  {"avril", 4},
         {"juin", 6}, {"juil", 7}, {"aout", 8}, {"okt", 10}, {"mrz", 3},  {"maer", 3}, {"mar", 3},
         {"gen", 1},  {"mag", 5},  {"giu", 6},  {"lug", 7},  {"ott", 10}, {"mei", 5},  {"dec", 12}};
-    for (const auto& [name, month] : kLocalized)
-        if (word == name)
-            return month;
+    if (const NumberedWord* found = find_word(word, kLocalized))
+        return found->value;
     return 0;
 }
 
+// English weekdays count by their first three letters ("Mon", "Monday", "Mond").
+bool starts_with_weekday(std::string_view word) {
+    static constexpr std::uint64_t kDays[] = {packed("mon"), packed("tue"), packed("wed"),
+                                              packed("thu"), packed("fri"), packed("sat"),
+                                              packed("sun")};
+    return word.size() >= 3 && std::find(std::begin(kDays), std::end(kDays),
+                                         packed(word.substr(0, 3))) != std::end(kDays);
+}
+
 bool is_weekday_name(std::string_view word) {
-    static constexpr std::string_view kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-    if (word.size() >= 3 &&
-        std::find(std::begin(kDays), std::end(kDays), word.substr(0, 3)) != std::end(kDays))
+    if (starts_with_weekday(word))
         return true;
     // Portuguese, Spanish, French, German abbreviations.
-    static constexpr std::string_view kLocalized[] = {
-        "seg", "ter", "qua", "qui", "sex", "sab", "dom", "lun", "mie", "jue", "vie", "mer",
-        "jeu", "ven", "sam", "dim", "mo",  "di",  "mi",  "do",  "fr",  "sa",  "so"};
-    return std::find(std::begin(kLocalized), std::end(kLocalized), word) != std::end(kLocalized);
+    static constexpr NumberedWord kLocalized[] = {
+        {"seg", 0}, {"ter", 0}, {"qua", 0}, {"qui", 0}, {"sex", 0}, {"sab", 0},
+        {"dom", 0}, {"lun", 0}, {"mie", 0}, {"jue", 0}, {"vie", 0}, {"mer", 0},
+        {"jeu", 0}, {"ven", 0}, {"sam", 0}, {"dim", 0}, {"mo", 0},  {"di", 0},
+        {"mi", 0},  {"do", 0},  {"fr", 0},  {"sa", 0},  {"so", 0}};
+    return find_word(word, kLocalized) != nullptr;
 }
 
 // Zone abbreviations feeds use, as minutes east of UTC. RFC 822's US zones keep their RFC
 // meaning (CST is US Central, not China).
 std::optional<int> zone_offset(std::string_view word) {
-    struct Zone {
-        std::string_view name;
-        int minutes;
-    };
-    static constexpr Zone kZones[] = {
+    static constexpr NumberedWord kZones[] = {
         {"z", 0},       {"ut", 0},     {"utc", 0},    {"gmt", 0},    {"wet", 0},    {"est", -300},
         {"edt", -240},  {"cst", -360}, {"cdt", -300}, {"mst", -420}, {"mdt", -360}, {"pst", -480},
         {"pdt", -420},  {"et", -300},  {"ct", -360},  {"mt", -420},  {"pt", -480},  {"akst", -540},
@@ -186,9 +216,8 @@ std::optional<int> zone_offset(std::string_view word) {
         {"hkt", 480},   {"sgt", 480},  {"awst", 480}, {"acst", 570}, {"aest", 600}, {"aedt", 660},
         {"nzst", 720},  {"nzdt", 780}, {"pht", 480},  {"wib", 420},  {"ict", 420},
     };
-    for (const auto& zone : kZones)
-        if (zone.name == word)
-            return zone.minutes;
+    if (const NumberedWord* found = find_word(word, kZones))
+        return found->value;
     return std::nullopt;
 }
 
@@ -377,11 +406,18 @@ class Tokenizer {
     }
 
     bool word(DateParts& p) {
-        const std::size_t start = i_;
-        std::string text;
-        while (i_ < s_.size() && is_alpha(s_[i_]))
-            text.push_back(lower(s_[i_++]));
-        (void)start;
+        // Lower-cased into a small buffer; a longer word is no word of ours.
+        char buffer[16];
+        std::size_t size = 0;
+        while (i_ < s_.size() && is_alpha(s_[i_])) {
+            if (size < sizeof buffer)
+                buffer[size] = lower(s_[i_]);
+            ++size;
+            ++i_;
+        }
+        if (size > sizeof buffer)  // only an English weekday's prefix can make it one of ours
+            return starts_with_weekday(std::string_view(buffer, 3));
+        const std::string_view text(buffer, size);
         if (const int month = month_from_name(text); month > 0) {
             // A second month name wins: the first was a weekday that spells like one
             // (Spanish and French "mar" for Tuesday).

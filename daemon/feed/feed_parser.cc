@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <optional>
 
@@ -71,44 +72,55 @@ enum class Ns {
     other
 };
 
+// `text` == `literal`, compared with a memcmp of a constant size (which the compiler inlines)
+// rather than a library call: element names are compared by the dozen for every entry.
+template <std::size_t N>
+bool is(std::string_view text, const char (&literal)[N]) {
+    return text.size() == N - 1 && std::memcmp(text.data(), literal, N - 1) == 0;
+}
+
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// ASCII case-insensitive equality (std::tolower would consult the C locale for every byte).
 bool equals_ci(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
+               return ascii_lower(x) == ascii_lower(y);
            });
 }
 
 Ns ns_from_uri(std::string_view uri) {
     while (!uri.empty() && uri.back() == '/')
         uri.remove_suffix(1);
-    if (uri == "http://www.w3.org/2005/Atom" || uri == "https://www.w3.org/2005/Atom")
+    if (is(uri, "http://www.w3.org/2005/Atom") || is(uri, "https://www.w3.org/2005/Atom"))
         return Ns::atom10;
-    if (uri == "http://purl.org/atom/ns#" ||
-        uri == "http://purl.org/atom/ns#draft-ietf-atompub-format-07" ||
-        uri == "http://example.com/newformat#" || uri == "http://purl.org/echo")
+    if (is(uri, "http://purl.org/atom/ns#") ||
+        is(uri, "http://purl.org/atom/ns#draft-ietf-atompub-format-07") ||
+        is(uri, "http://example.com/newformat#") || is(uri, "http://purl.org/echo"))
         return Ns::atom03;
-    if (uri == "http://purl.org/rss/1.0")
+    if (is(uri, "http://purl.org/rss/1.0"))
         return Ns::rss10;
-    if (uri == "http://my.netscape.com/rdf/simple/0.9")
+    if (is(uri, "http://my.netscape.com/rdf/simple/0.9"))
         return Ns::rss090;
-    if (uri == "http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+    if (is(uri, "http://www.w3.org/1999/02/22-rdf-syntax-ns#"))
         return Ns::rdf;
-    if (uri == "http://purl.org/dc/elements/1.1" || uri == "http://purl.org/dc/elements/1.0")
+    if (is(uri, "http://purl.org/dc/elements/1.1") || is(uri, "http://purl.org/dc/elements/1.0"))
         return Ns::dc;
-    if (uri == "http://purl.org/dc/terms")
+    if (is(uri, "http://purl.org/dc/terms"))
         return Ns::dcterms;
-    if (uri == "http://purl.org/rss/1.0/modules/content")
+    if (is(uri, "http://purl.org/rss/1.0/modules/content"))
         return Ns::content;
-    if (uri == "http://search.yahoo.com/mrss" || uri == "http://video.search.yahoo.com/mrss")
+    if (is(uri, "http://search.yahoo.com/mrss") || is(uri, "http://video.search.yahoo.com/mrss"))
         return Ns::media;
-    if (uri == "http://www.w3.org/1999/xhtml")
+    if (is(uri, "http://www.w3.org/1999/xhtml"))
         return Ns::xhtml;
     if (equals_ci(uri, "http://www.itunes.com/dtds/podcast-1.0.dtd") ||
         equals_ci(uri, "https://www.itunes.com/dtds/podcast-1.0.dtd"))
         return Ns::itunes;
     // RSS 2.0 namespaces some generators declare: the same vocabulary as no namespace.
     if (uri.rfind("http://backend.userland.com/rss", 0) == 0 ||
-        uri == "http://blogs.law.harvard.edu/tech/rss" || uri == "http://purl.org/rss/2.0" ||
+        is(uri, "http://blogs.law.harvard.edu/tech/rss") || is(uri, "http://purl.org/rss/2.0") ||
         uri.empty())
         return Ns::none;
     return Ns::other;
@@ -116,21 +128,21 @@ Ns ns_from_uri(std::string_view uri) {
 
 // For prefixes a broken feed uses without declaring them.
 Ns ns_from_prefix(std::string_view prefix) {
-    if (prefix == "dc")
+    if (is(prefix, "dc"))
         return Ns::dc;
-    if (prefix == "dcterms")
+    if (is(prefix, "dcterms"))
         return Ns::dcterms;
-    if (prefix == "content")
+    if (is(prefix, "content"))
         return Ns::content;
-    if (prefix == "media")
+    if (is(prefix, "media"))
         return Ns::media;
-    if (prefix == "atom" || prefix == "atom10")
+    if (is(prefix, "atom") || is(prefix, "atom10"))
         return Ns::atom10;
-    if (prefix == "rdf")
+    if (is(prefix, "rdf"))
         return Ns::rdf;
-    if (prefix == "xhtml")
+    if (is(prefix, "xhtml"))
         return Ns::xhtml;
-    if (prefix == "itunes")
+    if (is(prefix, "itunes"))
         return Ns::itunes;
     return Ns::other;
 }
@@ -152,7 +164,7 @@ class NamespaceResolver {
         : root_(root) {
         for (const pugi::xml_attribute& attribute : root.attributes()) {
             const std::string_view name = attribute.name();
-            if (name == "xmlns")
+            if (is(name, "xmlns"))
                 root_declarations_.push_back({"", ns_from_uri(attribute.value())});
             else if (name.substr(0, 6) == "xmlns:")
                 root_declarations_.push_back({name.substr(6), ns_from_uri(attribute.value())});
@@ -167,45 +179,87 @@ class NamespaceResolver {
             colon == std::string_view::npos ? std::string_view{} : name.substr(0, colon);
         const std::string_view local =
             colon == std::string_view::npos ? name : name.substr(colon + 1);
-        if (prefix == "xml")
+        if (is(prefix, "xml"))
             return {Ns::other, local};
-        for (pugi::xml_node n = node;
-             !only_root_declares_ && n && n != root_ && n.type() == pugi::node_element;
-             n = n.parent()) {
-            for (const pugi::xml_attribute& attribute : n.attributes()) {
-                const std::string_view attribute_name = attribute.name();
-                if (attribute_name.size() < 5 || attribute_name.substr(0, 5) != "xmlns")
-                    continue;
-                const std::string_view declared =
-                    attribute_name.size() > 6 && attribute_name[5] == ':' ? attribute_name.substr(6)
-                                                                          : std::string_view{};
-                if ((attribute_name.size() == 5 && prefix.empty()) ||
-                    (!prefix.empty() && declared == prefix))
-                    return {cached_ns_from_uri(attribute.value()), local};
+        if (!only_root_declares_ && node != root_ && node.type() == pugi::node_element) {
+            // The element's own declarations, then its ancestors' below the root, nearest
+            // first. Siblings share their ancestors, so what their parent's chain says about
+            // a prefix is remembered while the reader goes through the parent's children.
+            if (const std::optional<Ns> ns = declared_on(node, prefix))
+                return {*ns, local};
+            const pugi::xml_node parent = node.parent();
+            if (parent != chain_of_) {
+                chain_of_ = parent;
+                chain_answers_.clear();
             }
+            for (const auto& [known, ns] : chain_answers_)
+                if (known == prefix)
+                    return {ns, local};
+            const Ns ns = resolve_above(parent, prefix);
+            chain_answers_.push_back({prefix, ns});
+            return {ns, local};
         }
-        for (const auto& [declared, ns] : root_declarations_)
-            if (declared == prefix)
-                return {ns, local};
-        return {prefix.empty() ? Ns::none : ns_from_prefix(prefix), local};
+        return {from_root(prefix), local};
     }
 
   private:
-    // Feeds that declare a namespace on every element (feedburner's atom10:link) repeat the
-    // same URI; pugixml gives each its own copy, so cache by content for the last one seen.
-    Ns cached_ns_from_uri(std::string_view uri) const {
-        if (uri != last_uri_) {
-            last_uri_ = uri;
-            last_ns_ = ns_from_uri(uri);
+    // The namespace of `prefix` for the children of `parent`: declared by `parent` or an
+    // ancestor below the root, else by the root, else guessed from the prefix.
+    Ns resolve_above(const pugi::xml_node& parent, std::string_view prefix) const {
+        for (pugi::xml_node n = parent; n && n != root_ && n.type() == pugi::node_element;
+             n = n.parent())
+            if (const std::optional<Ns> ns = declared_on(n, prefix))
+                return *ns;
+        return from_root(prefix);
+    }
+
+    Ns from_root(std::string_view prefix) const {
+        for (const auto& [declared, ns] : root_declarations_)
+            if (declared == prefix)
+                return ns;
+        return prefix.empty() ? Ns::none : ns_from_prefix(prefix);
+    }
+
+    // The namespace `element` itself declares for `prefix`, if it does.
+    std::optional<Ns> declared_on(const pugi::xml_node& element, std::string_view prefix) const {
+        // first_attribute() rather than attributes(): most elements have none, and building
+        // the range costs more than the call.
+        for (pugi::xml_attribute attribute = element.first_attribute(); attribute;
+             attribute = attribute.next_attribute()) {
+            const std::string_view attribute_name = attribute.name();
+            if (attribute_name.size() < 5 || attribute_name.substr(0, 5) != "xmlns")
+                continue;
+            const std::string_view declared = attribute_name.size() > 6 && attribute_name[5] == ':'
+                                                  ? attribute_name.substr(6)
+                                                  : std::string_view{};
+            if ((attribute_name.size() == 5 && prefix.empty()) ||
+                (!prefix.empty() && declared == prefix))
+                return cached_ns_from_uri(attribute.value());
         }
-        return last_ns_;
+        return std::nullopt;
+    }
+
+    // Feeds that declare namespaces on every element (feedburner's atom10:link, podcasts'
+    // itunes:* and media:*) repeat a few URIs; pugixml gives each its own copy, so the last
+    // few are remembered by content.
+    Ns cached_ns_from_uri(std::string_view uri) const {
+        for (const auto& [known, ns] : recent_uris_)
+            if (known == uri)
+                return ns;
+        const Ns ns = ns_from_uri(uri);
+        recent_uris_[next_recent_] = {uri, ns};
+        next_recent_ = (next_recent_ + 1) % recent_uris_.size();
+        return ns;
     }
 
     pugi::xml_node root_;
     std::vector<std::pair<std::string_view, Ns>> root_declarations_;
     bool only_root_declares_ = false;
-    mutable std::string_view last_uri_;
-    mutable Ns last_ns_ = Ns::none;
+    mutable pugi::xml_node chain_of_;  // the parent chain_answers_ is about
+    mutable std::vector<std::pair<std::string_view, Ns>> chain_answers_;
+    // Views of attribute values inside the parsed document, which outlives the resolver.
+    mutable std::array<std::pair<std::string_view, Ns>, 4> recent_uris_{};
+    mutable std::size_t next_recent_ = 0;
 };
 
 std::string trimmed(std::string_view s) {
@@ -266,25 +320,25 @@ class XmlFeedReader {
     void read(const pugi::xml_node& root) {
         const QName name = qname_of(root);
         const std::string base = with_base(root, context_.options.base_url);
-        if (name.local == "rss" && (name.ns == Ns::none || name.ns == Ns::other)) {
+        if (is(name.local, "rss") && (name.ns == Ns::none || name.ns == Ns::other)) {
             const std::string_view version = root.attribute("version").value();
             doc().format = version.substr(0, 3) == "0.9" ? "rss0.9x" : "rss2.0";
             read_rss(root, base);
-        } else if (name.local == "RDF" && (name.ns == Ns::rdf || name.ns == Ns::other)) {
+        } else if (is(name.local, "RDF") && (name.ns == Ns::rdf || name.ns == Ns::other)) {
             bool rss090 = ns_from_uri(root.attribute("xmlns").value()) == Ns::rss090;
             for (const pugi::xml_node& child : root.children())
                 if (child.type() == pugi::node_element && qname_of(child).ns == Ns::rss090)
                     rss090 = true;
             doc().format = rss090 ? "rss0.9x" : "rss1.0";
             read_rss(root, base);
-        } else if (name.local == "feed" && name.ns != Ns::rss10 && name.ns != Ns::xhtml) {
+        } else if (is(name.local, "feed") && name.ns != Ns::rss10 && name.ns != Ns::xhtml) {
             // Drafts of Atom used several namespaces; a <feed> root in any of them is Atom.
             const std::string_view version = root.attribute("version").value();
-            atom03_ = name.ns == Ns::atom03 || (name.ns != Ns::atom10 && version == "0.3");
+            atom03_ = name.ns == Ns::atom03 || (name.ns != Ns::atom10 && is(version, "0.3"));
             root_ns_ = name.ns;
             doc().format = atom03_ ? "atom0.3" : "atom1.0";
             read_atom_feed(root, base);
-        } else if (name.local == "channel" && name.ns == Ns::none) {
+        } else if (is(name.local, "channel") && name.ns == Ns::none) {
             doc().format = "rss0.9x";  // a bare <channel> without <rss> around it
             read_rss_channel_and_items(root, root, base);
         } else if (equals_ci(name.local, "html")) {
@@ -307,21 +361,37 @@ class XmlFeedReader {
     }
 
     std::string attribute_text(const pugi::xml_node& node, const char* name) {
-        return trimmed(xml_.decode(node.attribute(name).value()));
+        scratch_.clear();
+        xml_.decode(node.attribute(name).value(), scratch_);
+        return trimmed(scratch_);
+    }
+
+    // The element's text, trimmed. Intermediate text goes through scratch_, so that only the
+    // result is allocated.
+    std::string trimmed_text(const pugi::xml_node& node) {
+        scratch_.clear();
+        xml_.text(node, scratch_);
+        return trimmed(scratch_);
+    }
+
+    // The element's content read as HTML, as plain text (titles, RSS descriptions).
+    std::string html_text(const pugi::xml_node& node) {
+        scratch_.clear();
+        xml_.markup(node, scratch_);
+        return text::html_to_text(scratch_);
     }
 
     TextValue construct(const pugi::xml_node& node) {
         TextValue value;
         std::string type = node.attribute("type").value();
-        std::transform(type.begin(), type.end(), type.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::transform(type.begin(), type.end(), type.begin(), ascii_lower);
         const std::string_view mode = node.attribute("mode").value();
-        const bool html = type == "html" || type == "text/html";
-        const bool xhtml = type == "xhtml" || type == "application/xhtml+xml";
+        const bool html = is(type, "html") || is(type, "text/html");
+        const bool xhtml = is(type, "xhtml") || is(type, "application/xhtml+xml");
         // Atom 1.0: a MIME type that is neither text nor XML means base64 content.
         const bool binary = !type.empty() && type.find('/') != std::string::npos &&
                             type.rfind("text/", 0) != 0 && type.find("xml") == std::string::npos;
-        if (mode == "base64" || binary) {
+        if (is(mode, "base64") || binary) {
             value.markup = base64_decode(xml_.text(node));
             std::string repaired;
             repair_utf8(value.markup, repaired);
@@ -329,12 +399,12 @@ class XmlFeedReader {
             value.is_html = html || xhtml;
             return value;
         }
-        if (xhtml || mode == "xml") {
+        if (xhtml || is(mode, "xml")) {
             // The content is the children of one xhtml:div (Atom 1.0), or inline markup.
             pugi::xml_node wrapper;
             for (const pugi::xml_node& child : node.children()) {
                 if (child.type() == pugi::node_element) {
-                    if (!wrapper && qname_of(child).local == "div")
+                    if (!wrapper && is(qname_of(child).local, "div"))
                         wrapper = child;
                     else
                         wrapper = pugi::xml_node();
@@ -349,7 +419,8 @@ class XmlFeedReader {
             value.is_html = true;
             return value;
         }
-        if (node.first_child() && node.first_child().type() == pugi::node_element) {
+        if (*node.value() == '\0' && node.first_child() &&
+            node.first_child().type() == pugi::node_element) {
             // Plain text that holds elements anyway: read as markup.
             value.markup = xml_.markup(node);
             value.is_html = true;
@@ -361,7 +432,9 @@ class XmlFeedReader {
     }
 
     std::string plain_text(const pugi::xml_node& node) {
-        return text::collapse_whitespace(xml_.text(node));
+        scratch_.clear();
+        xml_.text(node, scratch_);
+        return text::collapse_whitespace(scratch_);
     }
 
     // ---- RSS 0.9x / 2.0 / 1.0 -------------------------------------------------------------
@@ -369,7 +442,7 @@ class XmlFeedReader {
     void read_rss(const pugi::xml_node& root, const std::string& base) {
         pugi::xml_node channel;
         for (const pugi::xml_node& child : root.children()) {
-            if (child.type() == pugi::node_element && qname_of(child).local == "channel") {
+            if (child.type() == pugi::node_element && is(qname_of(child).local, "channel")) {
                 channel = child;
                 break;
             }
@@ -381,34 +454,37 @@ class XmlFeedReader {
                                     const std::string& root_base) {
         const std::string channel_base = channel ? with_base(channel, root_base) : root_base;
         std::string link, atom_link, itunes_subtitle;
+        reserve_entries(channel);
+        if (root != channel)
+            reserve_entries(root);
         if (channel) {
             for (const pugi::xml_node& child : channel.children()) {
                 if (child.type() != pugi::node_element)
                     continue;
                 const QName name = qname_of(child);
                 if (name.ns == Ns::none || name.ns == Ns::rss10 || name.ns == Ns::rss090) {
-                    if (name.local == "title" && doc().title.empty())
-                        doc().title = text::html_to_text(xml_.markup(child));
-                    else if (name.local == "link" && link.empty())
-                        link = trimmed(xml_.text(child));
-                    else if (name.local == "description" && doc().subtitle.empty())
-                        doc().subtitle = text::html_to_text(xml_.markup(child));
-                    else if (name.local == "ttl")
+                    if (is(name.local, "title") && doc().title.empty())
+                        doc().title = html_text(child);
+                    else if (is(name.local, "link") && link.empty())
+                        link = trimmed_text(child);
+                    else if (is(name.local, "description") && doc().subtitle.empty())
+                        doc().subtitle = html_text(child);
+                    else if (is(name.local, "ttl"))
                         read_ttl(child);
-                    else if (name.local == "item")
+                    else if (is(name.local, "item"))
                         read_rss_item(child, channel_base);
                 } else if (name.ns == Ns::dc) {
-                    if (name.local == "title" && doc().title.empty())
-                        doc().title = text::html_to_text(xml_.markup(child));
-                    else if (name.local == "description" && doc().subtitle.empty())
-                        doc().subtitle = text::html_to_text(xml_.markup(child));
+                    if (is(name.local, "title") && doc().title.empty())
+                        doc().title = html_text(child);
+                    else if (is(name.local, "description") && doc().subtitle.empty())
+                        doc().subtitle = html_text(child);
                 } else if (name.ns == Ns::itunes) {
-                    if ((name.local == "subtitle" || name.local == "summary") &&
+                    if ((is(name.local, "subtitle") || is(name.local, "summary")) &&
                         itunes_subtitle.empty())
                         itunes_subtitle = plain_text(child);
-                } else if (name.ns == Ns::atom10 && name.local == "link" && atom_link.empty()) {
+                } else if (name.ns == Ns::atom10 && is(name.local, "link") && atom_link.empty()) {
                     const std::string rel = attribute_text(child, "rel");
-                    if (rel.empty() || rel == "alternate")
+                    if (rel.empty() || is(rel, "alternate"))
                         atom_link = resolve_url(attribute_text(child, "href"),
                                                 with_base(child, channel_base));
                 }
@@ -427,16 +503,25 @@ class XmlFeedReader {
                 if (child.type() != pugi::node_element)
                     continue;
                 const QName name = qname_of(child);
-                if (name.local == "item" && name.ns != Ns::other)
+                if (is(name.local, "item") && name.ns != Ns::other)
                     read_rss_item(child, root_base);
-                else if (name.local == "textinput" || name.local == "textInput")
+                else if (is(name.local, "textinput") || is(name.local, "textInput"))
                     continue;
             }
         }
     }
 
+    // Room for as many entries as `parent` has child elements (an upper bound on the entries
+    // among them): entries are large, and growing the vector moves them all.
+    void reserve_entries(const pugi::xml_node& parent) {
+        std::size_t elements = 0;
+        for (pugi::xml_node child = parent.first_child(); child; child = child.next_sibling())
+            elements += child.type() == pugi::node_element ? 1 : 0;
+        doc().entries.reserve(doc().entries.size() + elements);
+    }
+
     void read_ttl(const pugi::xml_node& node) {
-        const std::string value = trimmed(xml_.text(node));
+        const std::string value = trimmed_text(node);
         if (value.empty() || value.size() > 9 ||
             !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
             return;
@@ -461,106 +546,106 @@ class XmlFeedReader {
                 case Ns::none:
                 case Ns::rss10:
                 case Ns::rss090:
-                    if (name.local == "title") {
+                    if (is(name.local, "title")) {
                         if (entry.title.empty())
-                            entry.title = text::html_to_text(xml_.markup(child));
-                    } else if (name.local == "link") {
+                            entry.title = html_text(child);
+                    } else if (is(name.local, "link")) {
                         if (link.empty())
-                            link = trimmed(xml_.text(child));
-                    } else if (name.local == "guid") {
+                            link = trimmed_text(child);
+                    } else if (is(name.local, "guid")) {
                         if (entry.id.empty()) {
-                            entry.id = trimmed(xml_.text(child));
+                            entry.id = trimmed_text(child);
                             const std::string permalink = attribute_text(child, "isPermaLink");
-                            if (permalink != "false" && !entry.id.empty())
+                            if (!is(permalink, "false") && !entry.id.empty())
                                 guid_link = entry.id;
                         }
-                    } else if (name.local == "description") {
+                    } else if (is(name.local, "description")) {
                         if (!have_description) {
                             description = xml_.markup(child);
                             have_description = true;
                         }
-                    } else if (name.local == "pubDate") {
+                    } else if (is(name.local, "pubDate")) {
                         if (published_text.empty())
-                            published_text = trimmed(xml_.text(child));
-                    } else if (name.local == "author") {
+                            published_text = trimmed_text(child);
+                    } else if (is(name.local, "author")) {
                         if (entry.author.empty())
                             entry.author = plain_text(child);
-                    } else if (name.local == "category") {
+                    } else if (is(name.local, "category")) {
                         add_category(entry, plain_text(child));
-                    } else if (name.local == "body" || name.local == "fullitem") {
+                    } else if (is(name.local, "body") || is(name.local, "fullitem")) {
                         // Early RSS extensions for full content (inline or escaped).
                         if (!have_content) {
                             content = xml_.markup(child);
                             have_content = true;
                         }
-                    } else if (name.local == "item") {
+                    } else if (is(name.local, "item")) {
                         // An item inside an item: broken, but an entry of its own for every
                         // reader that recovers it.
                         nested_items.push_back(child);
                     }
                     break;
                 case Ns::dc:
-                    if (name.local == "creator" || name.local == "author" ||
-                        name.local == "contributor") {
+                    if (is(name.local, "creator") || is(name.local, "author") ||
+                        is(name.local, "contributor")) {
                         if (entry.author.empty())
                             entry.author = plain_text(child);
-                    } else if (name.local == "date") {
+                    } else if (is(name.local, "date")) {
                         if (dc_date_text.empty())
-                            dc_date_text = trimmed(xml_.text(child));
-                    } else if (name.local == "subject") {
+                            dc_date_text = trimmed_text(child);
+                    } else if (is(name.local, "subject")) {
                         add_category(entry, plain_text(child));
-                    } else if (name.local == "title") {
+                    } else if (is(name.local, "title")) {
                         if (entry.title.empty())
-                            entry.title = text::html_to_text(xml_.markup(child));
-                    } else if (name.local == "description") {
+                            entry.title = html_text(child);
+                    } else if (is(name.local, "description")) {
                         if (!have_description) {
                             description = xml_.markup(child);
                             have_description = true;
                         }
-                    } else if (name.local == "identifier") {
+                    } else if (is(name.local, "identifier")) {
                         if (entry.id.empty())
-                            entry.id = trimmed(xml_.text(child));
+                            entry.id = trimmed_text(child);
                     }
                     break;
                 case Ns::dcterms:
-                    if (name.local == "modified") {
+                    if (is(name.local, "modified")) {
                         if (updated_text.empty())
-                            updated_text = trimmed(xml_.text(child));
-                    } else if (name.local == "issued" || name.local == "created") {
+                            updated_text = trimmed_text(child);
+                    } else if (is(name.local, "issued") || is(name.local, "created")) {
                         if (published_text.empty())
-                            published_text = trimmed(xml_.text(child));
+                            published_text = trimmed_text(child);
                     }
                     break;
                 case Ns::content:
-                    if (name.local == "encoded" && !have_content) {
+                    if (is(name.local, "encoded") && !have_content) {
                         content = xml_.markup(child);
                         have_content = true;
                     }
                     break;
                 case Ns::xhtml:
-                    if (name.local == "body" && !have_content) {
+                    if (is(name.local, "body") && !have_content) {
                         content = xml_.markup(child);
                         have_content = true;
                     }
                     break;
                 case Ns::atom10:
-                    if (name.local == "link") {
+                    if (is(name.local, "link")) {
                         const std::string rel = attribute_text(child, "rel");
-                        if (atom_link.empty() && (rel.empty() || rel == "alternate"))
+                        if (atom_link.empty() && (rel.empty() || is(rel, "alternate")))
                             atom_link =
                                 resolve_url(attribute_text(child, "href"), with_base(child, base));
-                    } else if (name.local == "updated") {
+                    } else if (is(name.local, "updated")) {
                         if (updated_text.empty())
-                            updated_text = trimmed(xml_.text(child));
-                    } else if (name.local == "published") {
+                            updated_text = trimmed_text(child);
+                    } else if (is(name.local, "published")) {
                         if (published_text.empty())
-                            published_text = trimmed(xml_.text(child));
-                    } else if (name.local == "summary") {
+                            published_text = trimmed_text(child);
+                    } else if (is(name.local, "summary")) {
                         if (!have_description) {
                             description = construct(child).markup;
                             have_description = true;
                         }
-                    } else if (name.local == "content") {
+                    } else if (is(name.local, "content")) {
                         if (!have_content) {
                             const TextValue value = construct(child);
                             content = value.is_html ? value.markup : escape_html(value.markup);
@@ -569,22 +654,23 @@ class XmlFeedReader {
                     }
                     break;
                 case Ns::itunes:
-                    if (name.local == "summary" && media_description.empty())
+                    if (is(name.local, "summary") && media_description.empty())
                         media_description = xml_.markup(child);
-                    else if (name.local == "author" && itunes_author.empty())
+                    else if (is(name.local, "author") && itunes_author.empty())
                         itunes_author = plain_text(child);
-                    else if (name.local == "category")
+                    else if (is(name.local, "category"))
                         add_itunes_categories(entry, child);
                     break;
                 case Ns::media:
-                    if (name.local == "title" && media_title.empty())
-                        media_title = text::html_to_text(xml_.markup(child));
-                    else if (name.local == "description" && media_description.empty())
+                    if (is(name.local, "title") && media_title.empty())
+                        media_title = html_text(child);
+                    else if (is(name.local, "description") && media_description.empty())
                         media_description = xml_.markup(child);
-                    else if (name.local == "group")
+                    else if (is(name.local, "group"))
                         for (const pugi::xml_node& inner : child.children())
                             if (inner.type() == pugi::node_element &&
-                                qname_of(inner).local == "description" && media_description.empty())
+                                is(qname_of(inner).local, "description") &&
+                                media_description.empty())
                                 media_description = xml_.markup(inner);
                     break;
                 default:
@@ -678,7 +764,7 @@ class XmlFeedReader {
     void add_itunes_categories(FeedEntry& entry, const pugi::xml_node& category) {
         add_category(entry, attribute_text(category, "text"));
         for (const pugi::xml_node& child : category.children())
-            if (child.type() == pugi::node_element && qname_of(child).local == "category")
+            if (child.type() == pugi::node_element && is(qname_of(child).local, "category"))
                 add_category(entry, attribute_text(child, "text"));
     }
 
@@ -704,18 +790,18 @@ class XmlFeedReader {
             if (child.type() != pugi::node_element)
                 continue;
             const QName name = qname_of(child);
-            if (name.local != "link" || !is_atom(name.ns))
+            if (!is(name.local, "link") || !is_atom(name.ns))
                 continue;
             const std::string rel = attribute_text(child, "rel");
-            if (!rel.empty() && rel != "alternate" &&
-                rel != "http://www.iana.org/assignments/relation/alternate")
+            if (!rel.empty() && !is(rel, "alternate") &&
+                !is(rel, "http://www.iana.org/assignments/relation/alternate"))
                 continue;
             std::string href = attribute_text(child, "href");
             if (href.empty())
                 continue;
             const std::string type = attribute_text(child, "type");
             const bool html =
-                type.empty() || type == "text/html" || type == "application/xhtml+xml";
+                type.empty() || is(type, "text/html") || is(type, "application/xhtml+xml");
             if (best.empty() || (html && !best_is_html)) {
                 best = resolve_url(href, with_base(child, base));
                 best_is_html = html;
@@ -725,18 +811,19 @@ class XmlFeedReader {
     }
 
     void read_atom_feed(const pugi::xml_node& root, const std::string& base) {
+        reserve_entries(root);
         for (const pugi::xml_node& child : root.children()) {
             if (child.type() != pugi::node_element)
                 continue;
             const QName name = qname_of(child);
             if (!is_atom(name.ns))
                 continue;
-            if (name.local == "title" && doc().title.empty()) {
+            if (is(name.local, "title") && doc().title.empty()) {
                 doc().title = construct(child).plain();
-            } else if ((name.local == "subtitle" || name.local == "tagline") &&
+            } else if ((is(name.local, "subtitle") || is(name.local, "tagline")) &&
                        doc().subtitle.empty()) {
                 doc().subtitle = construct(child).plain();
-            } else if (name.local == "entry") {
+            } else if (is(name.local, "entry")) {
                 read_atom_entry(child, base);
             }
         }
@@ -756,32 +843,32 @@ class XmlFeedReader {
             const QName name = qname_of(child);
             if (is_atom(name.ns)) {
                 const std::string_view local = name.local;
-                if (local == "title") {
+                if (is(local, "title")) {
                     if (entry.title.empty())
                         entry.title = construct(child).plain();
-                } else if (local == "id") {
+                } else if (is(local, "id")) {
                     if (entry.id.empty())
-                        entry.id = trimmed(xml_.text(child));
-                } else if (local == "published" || local == "issued" || local == "created") {
+                        entry.id = trimmed_text(child);
+                } else if (is(local, "published") || is(local, "issued") || is(local, "created")) {
                     if (published_text.empty())
-                        published_text = trimmed(xml_.text(child));
-                } else if (local == "updated" || local == "modified") {
+                        published_text = trimmed_text(child);
+                } else if (is(local, "updated") || is(local, "modified")) {
                     if (updated_text.empty())
-                        updated_text = trimmed(xml_.text(child));
-                } else if (local == "author") {
+                        updated_text = trimmed_text(child);
+                } else if (is(local, "author")) {
                     if (entry.author.empty())
                         entry.author = person_name(child);
-                } else if (local == "summary") {
+                } else if (is(local, "summary")) {
                     if (!have_summary) {
                         summary = construct(child);
                         have_summary = true;
                     }
-                } else if (local == "content") {
+                } else if (is(local, "content")) {
                     if (!have_content && !child.attribute("src")) {
                         content = construct(child);
                         have_content = true;
                     }
-                } else if (local == "category") {
+                } else if (is(local, "category")) {
                     std::string term = attribute_text(child, "term");
                     if (term.empty())
                         term = attribute_text(child, "label");
@@ -790,16 +877,16 @@ class XmlFeedReader {
                     add_category(entry, std::move(term));
                 }
             } else if (name.ns == Ns::dc) {
-                if (name.local == "subject")
+                if (is(name.local, "subject"))
                     add_category(entry, plain_text(child));
-                else if (name.local == "creator" && entry.author.empty())
+                else if (is(name.local, "creator") && entry.author.empty())
                     entry.author = plain_text(child);
-                else if (name.local == "date" && published_text.empty())
-                    published_text = trimmed(xml_.text(child));
-            } else if (name.ns == Ns::media && name.local == "group" && !have_summary) {
+                else if (is(name.local, "date") && published_text.empty())
+                    published_text = trimmed_text(child);
+            } else if (name.ns == Ns::media && is(name.local, "group") && !have_summary) {
                 for (const pugi::xml_node& inner : child.children())
                     if (inner.type() == pugi::node_element &&
-                        qname_of(inner).local == "description") {
+                        is(qname_of(inner).local, "description")) {
                         summary = construct(inner);
                         have_summary = true;
                         break;
@@ -831,9 +918,9 @@ class XmlFeedReader {
             if (child.type() != pugi::node_element)
                 continue;
             const std::string_view local = qname_of(child).local;
-            if (local == "name" && name.empty())
+            if (is(local, "name") && name.empty())
                 name = plain_text(child);
-            else if (local == "email" && email.empty())
+            else if (is(local, "email") && email.empty())
                 email = plain_text(child);
         }
         if (name.empty() && email.empty())
@@ -848,6 +935,7 @@ class XmlFeedReader {
     NamespaceResolver namespaces_;
     bool atom03_ = false;
     Ns root_ns_ = Ns::atom10;
+    std::string scratch_;  // reused for text that is only an intermediate step
 };
 
 // Inflates a gzip body that arrived without Content-Encoding, up to max_bytes of output.
@@ -905,8 +993,11 @@ std::string describe_position(std::string_view text, std::ptrdiff_t offset) {
     return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
-constexpr unsigned kPugiFlags =
-    pugi::parse_cdata | pugi::parse_eol | pugi::parse_wconv_attribute | pugi::parse_ws_pcdata;
+// parse_embed_pcdata: an element's first character data child is kept as the element's
+// value instead of a node of its own (fewer nodes to build and to walk); xml_text.cc reads it
+// where that child would be.
+constexpr unsigned kPugiFlags = pugi::parse_cdata | pugi::parse_eol | pugi::parse_wconv_attribute |
+                                pugi::parse_ws_pcdata | pugi::parse_embed_pcdata;
 
 // How often "xmlns" occurs in the text. With SSE2, sixteen positions at a time are tested for
 // "xm" (rare in text, unlike 'x' alone), and only those are compared in full.

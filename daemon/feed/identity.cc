@@ -1,7 +1,5 @@
 #include "feed/identity.h"
 
-#include <unicode/normalizer2.h>
-
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -9,13 +7,17 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "text/normalize.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "feed/fingerprint.h"
 
 namespace chuhai::feed {
 
 namespace {
 
-std::uint64_t mix(std::uint64_t z) {
+constexpr std::uint64_t mix(std::uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
@@ -124,17 +126,6 @@ constexpr std::array<std::uint64_t, kStopSlots> make_stop_table() {
 }
 constexpr std::array<std::uint64_t, kStopSlots> kStopTable = make_stop_table();
 
-bool is_stop_word(std::string_view word) {
-    if (word.empty() || word.size() > 5)
-        return false;
-    const std::uint64_t packed = pack_word(word);
-    for (std::size_t slot = stop_slot(packed); kStopTable[slot] != 0;
-         slot = (slot + 1) % kStopSlots)
-        if (kStopTable[slot] == packed)
-            return true;
-    return false;
-}
-
 // ASCII letters and digits; every byte has an entry (non-ASCII ones are false).
 constexpr std::array<bool, 256> make_ascii_word_bytes() {
     std::array<bool, 256> table{};
@@ -144,26 +135,33 @@ constexpr std::array<bool, 256> make_ascii_word_bytes() {
 }
 constexpr std::array<bool, 256> kAsciiWordByte = make_ascii_word_bytes();
 
-// Counts, for each of the 64 bits, how many feature hashes have it set. The counts are kept
-// bit-sliced (plane k holds bit k of all 64 counters), so adding a hash is a short ripple of
-// AND/XOR instead of 64 increments; the planes are flushed into wide counters before they
-// can overflow (255 hashes).
+// Counts, for each of the 64 bits, how many feature hashes have it set, and answers which
+// bits most hashes have. The counts are kept bit-sliced: plane k holds bit k of all 64
+// counters. Hashes arrive in groups of eight, which carry-save adders (Harley and Seal's
+// popcount) fold into the planes for weights 1, 2 and 4 with a single carry of weight 8
+// rippling into the planes above: about six operations a hash instead of a ripple per hash.
+// The planes are flushed into wide counters before they can overflow (255 hashes).
 class SimHashAccumulator {
   public:
     void add_hash(std::uint64_t h) {
-        std::uint64_t carry = h;
-        for (std::size_t k = 0; carry != 0 && k < planes_.size(); ++k) {
-            const std::uint64_t next = planes_[k] & carry;
-            planes_[k] ^= carry;
-            carry = next;
+        group_[grouped_++] = h;
+        if (grouped_ == group_.size()) {
+            if (pending_ + 8 > 255)
+                flush();
+            add_group();
+            grouped_ = 0;
         }
-        if (++pending_ == 255)
-            flush();
         ++features_;
     }
-    bool empty() const { return features_ == 0; }
 
     std::uint64_t value() {
+        for (std::size_t i = 0; i < grouped_; ++i) {
+            if (pending_ == 255)
+                flush();
+            ripple(group_[i], 0);
+            ++pending_;
+        }
+        grouped_ = 0;
         if (!flushed_) {
             // Fewer than 255 features (the usual case): compare all 64 counters at once,
             // bit-sliced, with the majority threshold: a bit is set when count * 2 > features.
@@ -188,7 +186,42 @@ class SimHashAccumulator {
     }
 
   private:
+    // a + b + c = low + 2 * high, bit by bit.
+    static void carry_save(std::uint64_t& high, std::uint64_t& low, std::uint64_t a,
+                           std::uint64_t b, std::uint64_t c) {
+        const std::uint64_t u = a ^ b;
+        high = (a & b) | (u & c);
+        low = u ^ c;
+    }
+
+    void add_group() {
+        std::uint64_t& ones = planes_[0];
+        std::uint64_t& twos = planes_[1];
+        std::uint64_t& fours = planes_[2];
+        std::uint64_t twos_a, twos_b, fours_a, fours_b, eights;
+        carry_save(twos_a, ones, ones, group_[0], group_[1]);
+        carry_save(twos_b, ones, ones, group_[2], group_[3]);
+        carry_save(fours_a, twos, twos, twos_a, twos_b);
+        carry_save(twos_a, ones, ones, group_[4], group_[5]);
+        carry_save(twos_b, ones, ones, group_[6], group_[7]);
+        carry_save(fours_b, twos, twos, twos_a, twos_b);
+        carry_save(eights, fours, fours, fours_a, fours_b);
+        ripple(eights, 3);
+        pending_ += 8;
+    }
+
+    // Adds `bits` (one per counter) at plane `k`'s weight.
+    void ripple(std::uint64_t carry, std::size_t k) {
+        for (; carry != 0 && k < planes_.size(); ++k) {
+            const std::uint64_t next = planes_[k] & carry;
+            planes_[k] ^= carry;
+            carry = next;
+        }
+    }
+
     void flush() {
+        if (!flushed_)
+            counts_.fill(0);  // only texts of 255 features or more need the wide counters
         for (int bit = 0; bit < 64; ++bit) {
             unsigned count = 0;
             for (std::size_t k = 0; k < planes_.size(); ++k)
@@ -201,42 +234,42 @@ class SimHashAccumulator {
     }
 
     std::array<std::uint64_t, 8> planes_{};
-    std::array<unsigned, 64> counts_{};
-    unsigned pending_ = 0;
+    std::array<std::uint64_t, 8> group_;  // the first grouped_ are set
+    std::size_t grouped_ = 0;
+    std::array<unsigned, 64> counts_;  // zeroed by the first flush()
+    unsigned pending_ = 0;             // hashes in the planes since the last flush
     unsigned features_ = 0;
     bool flushed_ = false;
 };
 
-// text::fold() (NFKC case folding), skipped when it would change nothing: ASCII needs only
-// lower-casing, and ICU can tell from the UTF-8 itself (without converting it) that text such
-// as Chinese with typographic quotes is already folded.
-std::string fold_for_fingerprint(std::string_view text) {
-    // ASCII capitals fold to their lower case whatever follows them, so lowering them first
-    // changes nothing in the result and often leaves nothing else to fold.
-    std::string lowered(text);
-    bool ascii = true;
-    for (char& c : lowered) {
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-        ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-    }
-    if (ascii)
-        return lowered;
-    UErrorCode status = U_ZERO_ERROR;
-    const icu::Normalizer2* folding = icu::Normalizer2::getNFKCCasefoldInstance(status);
-    if (U_SUCCESS(status) && folding != nullptr &&
-        folding->isNormalizedUTF8(
-            icu::StringPiece(lowered.data(), static_cast<int32_t>(lowered.size())), status) &&
-        U_SUCCESS(status))
-        return lowered;
-    return chuhai::text::fold(lowered);
+// Set bits of a 16-bit mask, without a library call on CPUs without POPCNT.
+[[maybe_unused]] std::size_t bits_set_in_16(unsigned x) {
+    x = x - ((x >> 1) & 0x5555u);
+    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+    x = (x + (x >> 4)) & 0x0F0Fu;
+    return (x + (x >> 8)) & 0x1Fu;
 }
 
+// The first kLeadChars code points of the summary (or the content): counted by the bytes
+// that start one, sixteen at a time where SSE2 is available.
 std::string_view lead_of(const FeedEntry& entry) {
     const std::string& body = !entry.summary.empty() ? entry.summary : entry.content;
-    // kLeadChars code points: count the bytes that start one.
+    const std::size_t n = body.size();
     std::size_t i = 0, count = 0;
-    while (i < body.size()) {
+#if defined(__SSE2__)
+    // Continuation bytes (0x80-0xBF) are the signed bytes below -64.
+    const __m128i last_continuation = _mm_set1_epi8(-65);
+    while (i + 16 <= n) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(body.data() + i));
+        const auto starts = bits_set_in_16(
+            static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpgt_epi8(v, last_continuation))));
+        if (count + starts > kLeadChars)
+            break;  // the end is in these sixteen bytes
+        count += starts;
+        i += 16;
+    }
+#endif
+    while (i < n) {
         if ((static_cast<unsigned char>(body[i]) & 0xC0) != 0x80 && count++ == kLeadChars)
             break;
         ++i;
@@ -295,6 +328,8 @@ std::string item_key(const FeedEntry& entry, bool id_is_unique, bool link_is_uni
 
 void assign_item_keys(std::vector<FeedEntry>& entries) {
     std::unordered_map<std::string_view, int> id_counts, link_counts;
+    id_counts.reserve(entries.size());
+    link_counts.reserve(entries.size());
     for (const FeedEntry& entry : entries) {
         if (!entry.id.empty())
             ++id_counts[entry.id];
@@ -315,19 +350,101 @@ std::uint64_t content_hash(const FeedEntry& entry) {
     return stable_hash64(entry.content, h);
 }
 
-std::uint64_t simhash(std::string_view raw_text) {
-    const std::string text = fold_for_fingerprint(raw_text);
-    constexpr std::uint64_t kSeed = 0x5157;
+namespace {
+
+constexpr std::uint64_t kFeatureSeed = 0x5157;
+
+// stable_hash64(bytes, kFeatureSeed)'s starting state for each length up to eight.
+constexpr std::array<std::uint64_t, 9> make_feature_hash_starts() {
+    std::array<std::uint64_t, 9> starts{};
+    for (std::uint64_t n = 0; n < starts.size(); ++n)
+        starts[n] = mix(kFeatureSeed ^ (n * 0x9E3779B97F4A7C15ull));
+    return starts;
+}
+constexpr std::array<std::uint64_t, 9> kFeatureHashStarts = make_feature_hash_starts();
+
+// The bytes of a feature of one to eight bytes as a little-endian number (what stable_hash64
+// and pack_word read). `p` must have eight readable bytes: fold_for_fingerprint pads.
+std::uint64_t load_short(const char* p, std::size_t n) {
+    std::uint64_t value;
+    std::memcpy(&value, p, 8);
+    return n == 8 ? value : value & ((std::uint64_t{1} << (8 * n)) - 1);
+}
+
+// stable_hash64(feature, kFeatureSeed), computed without its loop for the short features
+// that most words and CJK pairs are.
+std::uint64_t feature_hash(const char* p, std::size_t n) {
+    if constexpr (std::endian::native == std::endian::little) {
+        if (n >= 1 && n <= 8) {
+            std::uint64_t h = kFeatureHashStarts[n];
+            h = (h ^ load_short(p, n)) * (n == 8 ? 0xff51afd7ed558ccdull : 0xc4ceb9fe1a85ec53ull);
+            h ^= h >> 32;
+            return mix(h);
+        }
+    }
+    return stable_hash64(std::string_view(p, n), kFeatureSeed);
+}
+
+bool is_stop_word(const char* p, std::size_t n) {
+    if (n == 0 || n > 5)
+        return false;
+    std::uint64_t packed;
+    if constexpr (std::endian::native == std::endian::little)
+        packed = load_short(p, n);
+    else
+        packed = pack_word(std::string_view(p, n));
+    for (std::size_t slot = stop_slot(packed); kStopTable[slot] != 0;
+         slot = (slot + 1) % kStopSlots)
+        if (kStopTable[slot] == packed)
+            return true;
+    return false;
+}
+
+#if defined(__SSE2__)
+// Which of sixteen bytes are ASCII letters or digits, as bits.
+unsigned ascii_word_bytes(__m128i v) {
+    const __m128i digit =
+        _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(-128 - '0'))),
+                       _mm_set1_epi8(static_cast<char>(-128 + 10)));
+    const __m128i letter =
+        _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                                    _mm_set1_epi8(static_cast<char>(-128 - 'a'))),
+                       _mm_set1_epi8(static_cast<char>(-128 + 26)));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(digit, letter)));
+}
+#endif
+
+// Where the run of ASCII letters and digits that continues at `j` ends. The text must be
+// followed by sixteen readable bytes that end it (fold_for_fingerprint's zero padding).
+std::size_t ascii_word_end(const char* data, std::size_t j) {
+#if defined(__SSE2__)
+    for (;;) {
+        const unsigned word =
+            ascii_word_bytes(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + j)));
+        if (word != 0xFFFF)
+            return j + static_cast<std::size_t>(__builtin_ctz(~word));
+        j += 16;
+    }
+#else
+    while (kAsciiWordByte[static_cast<unsigned char>(data[j])])
+        ++j;
+    return j;
+#endif
+}
+
+// SimHash over folded text with sixteen readable bytes after it (fold_for_fingerprint).
+std::uint64_t simhash_of_folded(std::string_view text) {
     SimHashAccumulator accumulator;
+    const char* data = text.data();
+    const std::size_t n = text.size();
     std::size_t word_start = 0, word_length = 0;
     std::uint64_t previous_word = 0;  // its hash, for word pairs (they tell stories apart)
     std::size_t cjk_start = 0;        // where the last CJK character starts
     std::size_t cjk_length = 0;       // its length; 0 outside a CJK run
     bool lone_cjk = false;            // a CJK run of one character still to count
     auto end_word = [&] {
-        const std::string_view word(text.data() + word_start, word_length);
-        if (word_length >= 2 && !is_stop_word(word)) {
-            const std::uint64_t h = stable_hash64(word, kSeed);
+        if (word_length >= 2 && !is_stop_word(data + word_start, word_length)) {
+            const std::uint64_t h = feature_hash(data + word_start, word_length);
             accumulator.add_hash(h);
             // The pair's feature combines the two words' hashes (order matters).
             if (previous_word != 0)
@@ -338,43 +455,74 @@ std::uint64_t simhash(std::string_view raw_text) {
     };
     auto end_cjk_run = [&] {
         if (lone_cjk)
-            accumulator.add_hash(
-                stable_hash64(std::string_view(text.data() + cjk_start, cjk_length), kSeed));
+            accumulator.add_hash(feature_hash(data + cjk_start, cjk_length));
         lone_cjk = false;
         cjk_length = 0;
     };
     std::size_t i = 0;
-    while (i < text.size()) {
-        const auto byte = static_cast<unsigned char>(text[i]);
+    while (i < n) {
+#if defined(__SSE2__)
+        // Sixteen ASCII bytes at a time (the padding after the text is readable and ends any
+        // word): words are found from a bit mask of their bytes, so that neither a word's
+        // bytes nor the separators between words cost a branch each.
+        if (const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+            _mm_movemask_epi8(v) == 0) {
+            const unsigned word = ascii_word_bytes(v);
+            if (cjk_length != 0)
+                end_cjk_run();
+            unsigned at = 0;
+            if (word_length != 0) {  // a word runs in from before this block
+                at = static_cast<unsigned>(__builtin_ctz(~word));
+                word_length += at;
+                if (at == 16) {
+                    i += 16;
+                    continue;
+                }
+                end_word();
+            }
+            for (unsigned rest = word >> at << at; rest != 0; rest = word >> at << at) {
+                const auto start = static_cast<unsigned>(__builtin_ctz(rest));
+                at = start + static_cast<unsigned>(__builtin_ctz(~(word >> start)));
+                word_start = i + start;
+                word_length = at - start;
+                if (at == 16)
+                    break;  // the word runs on into the next block
+                end_word();
+            }
+            i += 16;
+            continue;
+        }
+#endif
+        const auto byte = static_cast<unsigned char>(data[i]);
         if (byte < 0x80) {
             // ASCII, the common case: a run of letters and digits, or one separator.
             if (kAsciiWordByte[byte]) {
-                end_cjk_run();
+                if (cjk_length != 0)
+                    end_cjk_run();
                 if (word_length == 0)
                     word_start = i;
-                std::size_t j = i + 1;
-                while (j < text.size() && kAsciiWordByte[static_cast<unsigned char>(text[j])])
-                    ++j;
+                const std::size_t j = ascii_word_end(data, i + 1);
                 word_length = j - word_start;
                 i = j;
             } else {
-                end_word();
-                end_cjk_run();
+                if (word_length != 0)
+                    end_word();
+                if (cjk_length != 0)
+                    end_cjk_run();
                 ++i;
             }
             continue;
         }
         const std::size_t start = i;
         const char32_t cp = next_code_point(text, i);
-        const std::size_t end = std::min(i, text.size());
+        const std::size_t end = std::min(i, n);
         if (is_cjk(cp)) {
             end_word();
             if (cjk_length == 0) {
                 lone_cjk = true;
             } else {
-                // The bigram: the previous character and this one, adjacent in the text.
-                accumulator.add_hash(stable_hash64(
-                    std::string_view(text.data() + cjk_start, end - cjk_start), kSeed));
+                // The pair: the previous character and this one, adjacent in the text.
+                accumulator.add_hash(feature_hash(data + cjk_start, end - cjk_start));
                 lone_cjk = false;
             }
             cjk_start = start;
@@ -394,14 +542,17 @@ std::uint64_t simhash(std::string_view raw_text) {
     return accumulator.value();
 }
 
+}  // namespace
+
+std::uint64_t simhash(std::string_view raw_text) {
+    std::string buffer;
+    return simhash_of_folded(detail::fold_for_fingerprint(raw_text, nullptr, buffer));
+}
+
 std::uint64_t entry_simhash(const FeedEntry& entry) {
     const std::string_view lead = lead_of(entry);
-    std::string text;
-    text.reserve(entry.title.size() + 1 + lead.size());
-    text.append(entry.title);
-    text.push_back('\n');
-    text.append(lead);
-    return simhash(text);
+    std::string buffer;
+    return simhash_of_folded(detail::fold_for_fingerprint(entry.title, &lead, buffer));
 }
 
 int hamming_distance(std::uint64_t a, std::uint64_t b) {
@@ -409,10 +560,18 @@ int hamming_distance(std::uint64_t a, std::uint64_t b) {
 }
 
 std::size_t remove_duplicate_entries(std::vector<FeedEntry>& entries) {
-    std::unordered_set<std::string> seen;
+    // Which entries to keep is decided first, with views of the keys (no copies); the
+    // entries move only afterwards, when no view is looked at any more.
+    std::vector<bool> keep(entries.size());
+    {
+        std::unordered_set<std::string_view> seen;
+        seen.reserve(entries.size());
+        for (std::size_t i = 0; i < entries.size(); ++i)
+            keep[i] = seen.insert(entries[i].key).second;
+    }
     std::size_t kept = 0;
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (!seen.insert(entries[i].key).second)
+        if (!keep[i])
             continue;
         if (kept != i)
             entries[kept] = std::move(entries[i]);

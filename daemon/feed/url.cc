@@ -1,6 +1,7 @@
 #include "feed/url.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <optional>
 #include <vector>
@@ -43,18 +44,23 @@ struct UriParts {
     std::optional<std::string> fragment;
 };
 
+// The length of the scheme `s` starts with (without its ':'), or 0 when it has none.
+std::size_t scheme_length(std::string_view s) {
+    // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
+    if (s.empty() || !is_alpha(s[0]))
+        return 0;
+    std::size_t i = 1;
+    while (i < s.size() &&
+           (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+        ++i;
+    return i < s.size() && s[i] == ':' ? i : 0;
+}
+
 UriParts split(std::string_view s) {
     UriParts parts;
-    // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
-    if (!s.empty() && is_alpha(s[0])) {
-        std::size_t i = 1;
-        while (i < s.size() &&
-               (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'))
-            ++i;
-        if (i < s.size() && s[i] == ':') {
-            parts.scheme = std::string(s.substr(0, i));
-            s.remove_prefix(i + 1);
-        }
+    if (const std::size_t length = scheme_length(s); length > 0) {
+        parts.scheme = std::string(s.substr(0, length));
+        s.remove_prefix(length + 1);
     }
     if (const std::size_t hash = s.find('#'); hash != std::string_view::npos) {
         parts.fragment = std::string(s.substr(hash + 1));
@@ -244,8 +250,14 @@ std::string filter_query(std::string_view query) {
 }  // namespace
 
 bool is_tracking_parameter(std::string_view name) {
-    const std::string key = lowered(name);
-    if (key.rfind("utm_", 0) == 0)
+    // Compared lower-cased, without building the lower-cased copy.
+    auto is = [name](std::string_view lower_case) {
+        return name.size() == lower_case.size() &&
+               std::equal(name.begin(), name.end(), lower_case.begin(),
+                          [](char a, char b) { return lower(a) == b; });
+    };
+    if (name.size() >= 4 && lower(name[0]) == 'u' && lower(name[1]) == 't' &&
+        lower(name[2]) == 'm' && name[3] == '_')
         return true;
     static constexpr std::string_view kTracking[] = {
         "fbclid", "gclid",   "dclid",   "gbraid",      "wbraid",      "msclkid",
@@ -253,15 +265,16 @@ bool is_tracking_parameter(std::string_view name) {
         "_hsmi",  "mkt_tok", "vero_id", "oly_enc_id",  "oly_anon_id", "__twitter_impression",
         "_ga",    "_gl",     "scm",     "share_token", "wt_mc",       "cmpid",
         "ncid",   "sr_share"};
-    return std::find(std::begin(kTracking), std::end(kTracking), key) != std::end(kTracking);
+    return std::any_of(std::begin(kTracking), std::end(kTracking), is);
 }
 
 std::string resolve_url(std::string_view reference, std::string_view base) {
     reference = trim(reference);
+    // An absolute reference (what feeds mostly link) is the answer as it is.
+    if (scheme_length(reference) > 0)
+        return std::string(reference);
     base = trim(base);
     const UriParts ref = split(reference);
-    if (ref.scheme)
-        return std::string(reference);
     const UriParts base_parts = split(base);
     if (!base_parts.scheme)
         return std::string(reference);
@@ -287,8 +300,79 @@ std::string resolve_url(std::string_view reference, std::string_view base) {
     return join(target, true);
 }
 
-std::string canonicalize_url(std::string_view url, std::string_view base) {
-    const std::string resolved = resolve_url(url, base);
+namespace {
+
+constexpr std::array<bool, 256> make_plain_url_bytes() {
+    std::array<bool, 256> table{};
+    for (int c = '!'; c < 0x7F; ++c)
+        table[static_cast<std::size_t>(c)] = true;
+    for (const char c : std::string_view("%#\"<>\\^`{|}"))
+        table[static_cast<unsigned char>(c)] = false;
+    return table;
+}
+constexpr std::array<bool, 256> kPlainUrlByte = make_plain_url_bytes();
+
+}  // namespace
+
+namespace detail {
+
+bool is_already_canonical(std::string_view url) {
+    std::size_t i;
+    if (url.substr(0, 7) == "http://")
+        i = 7;
+    else if (url.substr(0, 8) == "https://")
+        i = 8;
+    else
+        return false;
+    const std::size_t n = url.size();
+    // A host of lower-case letters, digits, '-' and '.', not ending in '.', then a path.
+    const std::size_t host_start = i;
+    while (i < n &&
+           (is_digit(url[i]) || (url[i] >= 'a' && url[i] <= 'z') || url[i] == '-' || url[i] == '.'))
+        ++i;
+    if (i == host_start || url[i - 1] == '.' || i == n || url[i] != '/')
+        return false;
+    // Bytes the escape normalisation leaves as they are ('%' excluded: it might rewrite an
+    // escape), and no fragment.
+    auto plain = [](char c) { return kPlainUrlByte[static_cast<unsigned char>(c)]; };
+    // The path, with no "." or ".." segment.
+    std::size_t segment = i + 1;
+    for (++i;; ++i) {
+        if (i == n || url[i] == '/' || url[i] == '?') {
+            const std::string_view name = url.substr(segment, i - segment);
+            if (name == "." || name == "..")
+                return false;
+            if (i == n || url[i] == '?')
+                break;
+            segment = i + 1;
+        } else if (!plain(url[i])) {
+            return false;
+        }
+    }
+    if (i == n)
+        return true;
+    // A query of non-empty pairs none of which is a tracking parameter.
+    std::size_t pair = i + 1;
+    for (++i;; ++i) {
+        if (i == n || url[i] == '&') {
+            const std::string_view text = url.substr(pair, i - pair);
+            if (text.empty() || is_tracking_parameter(text.substr(0, text.find('='))))
+                return false;
+            if (i == n)
+                return true;
+            pair = i + 1;
+        } else if (!plain(url[i])) {
+            return false;
+        }
+    }
+}
+
+}  // namespace detail
+
+namespace {
+
+// canonicalize_url() after its resolve_url().
+std::string canonicalize_resolved(std::string resolved) {
     UriParts parts = split(resolved);
     if (!parts.scheme)
         return resolved;
@@ -309,6 +393,19 @@ std::string canonicalize_url(std::string_view url, std::string_view base) {
             parts.query = std::move(query);
     }
     return join(parts, false);
+}
+
+}  // namespace
+
+std::string detail::canonicalize_url_in_full(std::string_view url, std::string_view base) {
+    return canonicalize_resolved(resolve_url(url, base));
+}
+
+std::string canonicalize_url(std::string_view url, std::string_view base) {
+    std::string resolved = resolve_url(url, base);
+    if (detail::is_already_canonical(resolved))
+        return resolved;
+    return canonicalize_resolved(std::move(resolved));
 }
 
 }  // namespace chuhai::feed

@@ -24,4 +24,16 @@ std::string canonicalize_url(std::string_view url, std::string_view base = {});
 // True for the query parameters canonicalize_url() removes.
 bool is_tracking_parameter(std::string_view name);
 
+namespace detail {
+
+// canonicalize_url()'s shortcut, exposed for its tests: true only for URLs that are their own
+// canonical form (http or https, a lower-case host without port or user, a path of plain
+// bytes without dot segments, no '%', no fragment, a query of non-empty pairs without
+// tracking parameters). canonicalize_url() returns those as they are.
+bool is_already_canonical(std::string_view url);
+// canonicalize_url() without the shortcut.
+std::string canonicalize_url_in_full(std::string_view url, std::string_view base = {});
+
+}  // namespace detail
+
 }  // namespace chuhai::feed

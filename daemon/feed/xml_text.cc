@@ -1,6 +1,8 @@
 #include "feed/xml_text.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -38,24 +40,41 @@ struct StopTable {
 };
 constexpr StopTable kStops;
 
+#if defined(__SSE2__)
+// The controls XML forbids (below 0x20 but tab, LF and CR), sixteen bytes at a time.
+inline __m128i forbidden_controls_in(__m128i v) {
+    const __m128i low = _mm_set1_epi8(0x1F);
+    const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
+    const __m128i allowed = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                                         _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+    return _mm_andnot_si128(allowed, control);
+}
+#endif
+
 // Skips bytes that need no decoding, sixteen at a time where SSE2 is available; returns where
 // the byte-at-a-time loop must take over (a stop byte, or the last few bytes).
 std::size_t skip_plain(std::string_view raw, std::size_t j) {
 #if defined(__SSE2__)
     const char* p = raw.data();
     const std::size_t n = raw.size();
-    const __m128i low = _mm_set1_epi8(0x1F);
-    while (j + 16 <= n) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
-        // Any byte below 0x20 stops (tab, LF and CR are then let through one at a time).
-        const __m128i stop =
+    auto stops = [](__m128i v) {
+        return static_cast<unsigned>(_mm_movemask_epi8(
             _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
                                       _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xC2)))),
-                         _mm_cmpeq_epi8(_mm_max_epu8(v, low), low));
-        const int mask = _mm_movemask_epi8(stop);
+                         forbidden_controls_in(v))));
+    };
+    while (j + 16 <= n) {
+        const unsigned mask = stops(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j)));
         if (mask != 0)
-            return j + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+            return j + static_cast<std::size_t>(__builtin_ctz(mask));
         j += 16;
+    }
+    if (j < n && n >= 16) {
+        // The last bytes: the sixteen that end the text, without those before j.
+        const unsigned mask =
+            stops(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16))) >> (j + 16 - n);
+        return mask != 0 ? j + static_cast<std::size_t>(__builtin_ctz(mask)) : n;
     }
 #else
     (void)raw;
@@ -68,10 +87,9 @@ std::size_t skip_non_controls(std::string_view raw, std::size_t j) {
 #if defined(__SSE2__)
     const char* p = raw.data();
     const std::size_t n = raw.size();
-    const __m128i low = _mm_set1_epi8(0x1F);
     while (j + 16 <= n) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
-        const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, low), low));
+        const int mask = _mm_movemask_epi8(forbidden_controls_in(v));
         if (mask != 0)
             return j + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
         j += 16;
@@ -81,6 +99,56 @@ std::size_t skip_non_controls(std::string_view raw, std::size_t j) {
 #endif
     return j;
 }
+
+// Appends to a std::string through a cursor. The string is resized ahead (the bytes past the
+// cursor are scratch), so that a short run is copied with one sixteen-byte store instead of
+// a call; finish() trims the string to what was written.
+class Appender {
+  public:
+    Appender(std::string& out, std::size_t expected) : out_(out), used_(out.size()) {
+        out_.resize(used_ + expected + kSlack);
+    }
+
+    // `may_read_16`: sixteen bytes can be read from `data` (the run may be shorter).
+    void append(const char* data, std::size_t size, bool may_read_16) {
+        char* cursor = room(size);
+#if defined(__SSE2__)
+        if (size <= 16 && may_read_16) {
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(cursor),
+                             _mm_loadu_si128(reinterpret_cast<const __m128i*>(data)));
+            used_ += size;
+            return;
+        }
+#else
+        (void)may_read_16;
+#endif
+        std::memcpy(cursor, data, size);
+        used_ += size;
+    }
+    void append(std::string_view text) {
+        append(text.data(), text.size(), false);
+    }
+    void put(char c) {
+        *room(1) = c;
+        ++used_;
+    }
+    void finish() {
+        out_.resize(used_);
+    }
+
+  private:
+    static constexpr std::size_t kSlack = 16;
+
+    // Room for `size` bytes and the slack after them.
+    char* room(std::size_t size) {
+        if (out_.size() - used_ < size + kSlack)
+            out_.resize(std::max(2 * out_.size(), used_ + size + kSlack));
+        return out_.data() + used_;
+    }
+
+    std::string& out_;
+    std::size_t used_;
+};
 
 std::string_view xml_entity(std::string_view name) {
     if (name == "amp")
@@ -98,23 +166,15 @@ std::string_view xml_entity(std::string_view name) {
 
 }  // namespace
 
-void XmlText::decode(std::string_view raw, std::string& out) {
+void XmlText::decode(std::string_view raw, std::string& destination) {
     const std::size_t n = raw.size();
+    Appender out(destination, n);
     std::size_t i = 0;
     while (i < n) {
-        std::size_t j = i;
-        for (;;) {
-            j = skip_plain(raw, j);
-            // The vector scan also stops at tab, LF and CR, which need nothing: go on.
-            if (j < n && (raw[j] == '\n' || raw[j] == '\r' || raw[j] == '\t')) {
-                ++j;
-                continue;
-            }
-            break;
-        }
+        std::size_t j = skip_plain(raw, i);
         while (j < n && !kStops.stop[static_cast<unsigned char>(raw[j])])
             ++j;
-        out.append(raw.data() + i, j - i);
+        out.append(raw.data() + i, j - i, i + 16 <= n);
         i = j;
         if (i >= n)
             break;
@@ -122,10 +182,12 @@ void XmlText::decode(std::string_view raw, std::string& out) {
         if (raw[i] == '\xc2') {
             const auto next = i + 1 < n ? static_cast<unsigned char>(raw[i + 1]) : 0;
             if (next >= 0x80 && next <= 0x9F && kC1AsWindows1252[next - 0x80] != 0) {
-                text::append_utf8(kC1AsWindows1252[next - 0x80], out);
+                reference_.clear();
+                text::append_utf8(kC1AsWindows1252[next - 0x80], reference_);
+                out.append(reference_);
                 i += 2;
             } else {
-                out.push_back(raw[i]);
+                out.put(raw[i]);
                 ++i;
             }
             continue;
@@ -139,13 +201,13 @@ void XmlText::decode(std::string_view raw, std::string& out) {
         // The references escaped HTML is made of, without searching for the ';'.
         if (i + 3 < n && raw[i + 3] == ';' && raw[i + 2] == 't' &&
             (raw[i + 1] == 'l' || raw[i + 1] == 'g')) {
-            out.push_back(raw[i + 1] == 'l' ? '<' : '>');
+            out.put(raw[i + 1] == 'l' ? '<' : '>');
             i += 4;
             continue;
         }
         if (i + 4 < n && raw[i + 4] == ';' && raw[i + 1] == 'a' && raw[i + 2] == 'm' &&
             raw[i + 3] == 'p') {
-            out.push_back('&');
+            out.put('&');
             i += 5;
             continue;
         }
@@ -162,8 +224,10 @@ void XmlText::decode(std::string_view raw, std::string& out) {
                 continue;
             }
         }
-        const std::size_t used = text::decode_reference(raw.substr(i), out, true);
+        reference_.clear();
+        const std::size_t used = text::decode_reference(raw.substr(i), reference_, true);
         if (used > 0) {
+            out.append(reference_);
             if (raw[i + 1] != '#')
                 problems_.note("undefined entity " + std::string(raw.substr(i, used)), offset);
             i += used;
@@ -185,23 +249,16 @@ void XmlText::decode(std::string_view raw, std::string& out) {
             }
         }
         problems_.note("bare '&'", offset);
-        out.push_back('&');
+        out.put('&');
         ++i;
     }
+    out.finish();
 }
 
 void XmlText::append_raw_filtered(std::string_view raw, std::string& out) {
     std::size_t i = 0;
     while (i < raw.size()) {
-        std::size_t j = i;
-        for (;;) {
-            j = skip_non_controls(raw, j);
-            if (j < raw.size() && (raw[j] == '\n' || raw[j] == '\r' || raw[j] == '\t')) {
-                ++j;
-                continue;
-            }
-            break;
-        }
+        std::size_t j = skip_non_controls(raw, i);
         while (j < raw.size() && !is_forbidden_control(static_cast<unsigned char>(raw[j])))
             ++j;
         out.append(raw.data() + i, j - i);
@@ -245,6 +302,9 @@ void XmlText::serialize_element(const pugi::xml_node& element, std::string& out)
             out.push_back('>');
         }
         stack.push_back({node, tags});
+        // The element's first character data, which the parser keeps as its value.
+        if (const char* value = node.value(); *value != '\0')
+            append_raw_filtered(value, out);
     };
     auto close = [&] {
         const Frame& frame = stack.back();
@@ -292,23 +352,27 @@ void XmlText::serialize_element(const pugi::xml_node& element, std::string& out)
     }
 }
 
-std::string XmlText::markup(const pugi::xml_node& node, bool inline_markup) {
-    std::string out;
+void XmlText::markup(const pugi::xml_node& node, std::string& out, bool inline_markup) {
     // With element children the content is inline markup, whose character data is already
     // HTML (escaped as it should stay); without, it is escaped HTML to decode once.
     for (const pugi::xml_node& child : node.children())
         inline_markup = inline_markup || child.type() == pugi::node_element;
-    std::string scratch;
+    auto character_data = [&](const char* value) {
+        if (inline_markup) {
+            scratch_.clear();
+            decode(value, scratch_);  // only to notice undefined entities
+            append_raw_filtered(value, out);
+        } else {
+            decode(value, out);
+        }
+    };
+    // The first character data is the element's value (parse_embed_pcdata).
+    if (const char* value = node.value(); *value != '\0')
+        character_data(value);
     for (const pugi::xml_node& child : node.children()) {
         switch (child.type()) {
             case pugi::node_pcdata:
-                if (inline_markup) {
-                    scratch.clear();
-                    decode(child.value(), scratch);  // only to notice undefined entities
-                    append_raw_filtered(child.value(), out);
-                } else {
-                    decode(child.value(), out);
-                }
+                character_data(child.value());
                 break;
             case pugi::node_cdata:
                 append_raw_filtered(child.value(), out);
@@ -320,12 +384,13 @@ std::string XmlText::markup(const pugi::xml_node& node, bool inline_markup) {
                 break;
         }
     }
-    return out;
 }
 
-std::string XmlText::text(const pugi::xml_node& node) {
-    std::string out;
-    // Depth-first over the subtree without recursion.
+void XmlText::text(const pugi::xml_node& node, std::string& out) {
+    // Depth-first over the subtree without recursion. An element's first character data is
+    // its value (parse_embed_pcdata), read where that first child would be.
+    if (const char* value = node.value(); *value != '\0')
+        decode(value, out);
     pugi::xml_node current = node.first_child();
     std::size_t depth = 1;
     while (current && current != node) {
@@ -335,6 +400,10 @@ std::string XmlText::text(const pugi::xml_node& node) {
                 break;
             case pugi::node_cdata:
                 append_raw_filtered(current.value(), out);
+                break;
+            case pugi::node_element:
+                if (const char* value = current.value(); *value != '\0' && depth < max_depth_)
+                    decode(value, out);
                 break;
             default:
                 break;
@@ -352,7 +421,6 @@ std::string XmlText::text(const pugi::xml_node& node) {
             break;
         current = current.next_sibling();
     }
-    return out;
 }
 
 }  // namespace chuhai::feed

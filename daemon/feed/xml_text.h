@@ -1,6 +1,7 @@
 #pragma once
 // Text and markup out of pugixml nodes. The parser loads documents without pugixml's own
-// entity decoding, so that this layer sees every reference as written: it decodes the XML
+// entity decoding and with parse_embed_pcdata (an element's first character data child is
+// the element's value), so that this layer sees every reference as written: it decodes the XML
 // ones, decodes HTML's named ones (which feeds use though XML does not define them) and
 // reports them, and reports bare '&' and control characters, which make a document not
 // well-formed.
@@ -45,10 +46,21 @@ class XmlText {
     // data decoded once, CDATA as is. With child elements it is inline markup: elements
     // serialised, character data kept escaped.
     // `inline_markup` forces the second reading (XHTML content).
-    std::string markup(const pugi::xml_node& node, bool inline_markup = false);
+    // Appends to `out`.
+    void markup(const pugi::xml_node& node, std::string& out, bool inline_markup = false);
+    std::string markup(const pugi::xml_node& node, bool inline_markup = false) {
+        std::string out;
+        markup(node, out, inline_markup);
+        return out;
+    }
     // The node's content as text: character data decoded, CDATA as is, child elements'
-    // text included.
-    std::string text(const pugi::xml_node& node);
+    // text included. Appends to `out`.
+    void text(const pugi::xml_node& node, std::string& out);
+    std::string text(const pugi::xml_node& node) {
+        std::string out;
+        text(node, out);
+        return out;
+    }
 
     const XmlTextProblems& problems() const { return problems_; }
     bool too_deep() const { return too_deep_; }
@@ -61,6 +73,8 @@ class XmlText {
     std::size_t max_depth_;
     XmlTextProblems problems_;
     bool too_deep_ = false;
+    std::string scratch_;    // decoded text that only the problems are wanted from
+    std::string reference_;  // one decoded character reference
 };
 
 }  // namespace chuhai::feed

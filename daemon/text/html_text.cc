@@ -116,31 +116,62 @@ struct TagName {
     std::string_view view() const { return {chars, size}; }
 };
 
-bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
-    return std::find(names.begin(), names.end(), name) != names.end();
+// A tag name of up to eight bytes as one number, so that names compare as integers.
+constexpr std::uint64_t packed_name(std::string_view name) {
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < name.size() && i < 8; ++i)
+        value |= static_cast<std::uint64_t>(static_cast<unsigned char>(name[i])) << (8 * i);
+    return value;
+}
+
+template <std::size_t N>
+bool packed_one_of(std::uint64_t name, const std::uint64_t (&names)[N]) {
+    for (const std::uint64_t candidate : names)
+        if (name == candidate)
+            return true;
+    return false;
 }
 
 bool is_block_element(std::string_view name) {
+    static constexpr std::uint64_t kTwo[] = {
+        packed_name("br"), packed_name("dd"), packed_name("dl"), packed_name("dt"),
+        packed_name("h1"), packed_name("h2"), packed_name("h3"), packed_name("h4"),
+        packed_name("h5"), packed_name("h6"), packed_name("hr"), packed_name("li"),
+        packed_name("ol"), packed_name("td"), packed_name("th"), packed_name("tr"),
+        packed_name("ul")};
+    static constexpr std::uint64_t kThree[] = {packed_name("div"), packed_name("nav"),
+                                               packed_name("pre")};
+    static constexpr std::uint64_t kFour[] = {packed_name("form"), packed_name("main"),
+                                              packed_name("menu")};
+    static constexpr std::uint64_t kFive[] = {packed_name("aside"), packed_name("table"),
+                                              packed_name("tbody"), packed_name("tfoot"),
+                                              packed_name("thead")};
+    static constexpr std::uint64_t kSix[] = {packed_name("dialog"), packed_name("figure"),
+                                             packed_name("footer"), packed_name("header"),
+                                             packed_name("hgroup"), packed_name("legend")};
+    static constexpr std::uint64_t kSeven[] = {packed_name("address"), packed_name("article"),
+                                               packed_name("caption"), packed_name("details"),
+                                               packed_name("section"), packed_name("summary")};
+    const std::uint64_t packed = packed_name(name);
     switch (name.size()) {
         case 1:
-            return name == "p";
+            return packed == packed_name("p");
         case 2:
-            return one_of(name, {"br", "dd", "dl", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-                                 "li", "ol", "td", "th", "tr", "ul"});
+            return packed_one_of(packed, kTwo);
         case 3:
-            return one_of(name, {"div", "nav", "pre"});
+            return packed_one_of(packed, kThree);
         case 4:
-            return one_of(name, {"form", "main", "menu"});
+            return packed_one_of(packed, kFour);
         case 5:
-            return one_of(name, {"aside", "table", "tbody", "tfoot", "thead"});
+            return packed_one_of(packed, kFive);
         case 6:
-            return one_of(name, {"dialog", "figure", "footer", "header", "hgroup", "legend"});
+            return packed_one_of(packed, kSix);
         case 7:
-            return one_of(name, {"address", "article", "caption", "details", "section", "summary"});
+            return packed_one_of(packed, kSeven);
         case 8:
-            return one_of(name, {"fieldset"});
+            return packed == packed_name("fieldset");
         case 10:
-            return one_of(name, {"blockquote", "figcaption"});
+            return name == "blockquote" || name == "figcaption";
         default:
             return false;
     }
@@ -148,7 +179,10 @@ bool is_block_element(std::string_view name) {
 
 // Elements whose contents are not text for a reader: dropped with the element.
 bool is_dropped_element(std::string_view name) {
-    return one_of(name, {"script", "style", "template", "iframe", "noembed", "noframes"});
+    static constexpr std::uint64_t kNames[] = {packed_name("script"),   packed_name("style"),
+                                               packed_name("template"), packed_name("iframe"),
+                                               packed_name("noembed"),  packed_name("noframes")};
+    return name.size() >= 5 && name.size() <= 8 && packed_one_of(packed_name(name), kNames);
 }
 
 // Finds `</name` (case-insensitive) followed by a space, '/' or '>' from `from`; returns the
@@ -171,27 +205,46 @@ std::size_t find_end_tag(std::string_view html, std::size_t from, std::string_vi
     }
 }
 
+// The first '>' or '=' at or after `i`, or the end.
+std::size_t find_tag_end_or_equals(std::string_view html, std::size_t i) {
+    const std::size_t n = html.size();
+#if defined(__SSE2__)
+    const __m128i greater = _mm_set1_epi8('>');
+    const __m128i equals = _mm_set1_epi8('=');
+    while (i + 16 <= n) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(html.data() + i));
+        const int mask =
+            _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, greater), _mm_cmpeq_epi8(v, equals)));
+        if (mask != 0)
+            return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        i += 16;
+    }
+#endif
+    while (i < n && html[i] != '>' && html[i] != '=')
+        ++i;
+    return i;
+}
+
 // Skips a start tag's attributes; returns the position after its '>' (or the end). Quotes
 // only count after '=', as in the HTML tokenizer.
 std::size_t skip_attributes(std::string_view html, std::size_t i) {
     const std::size_t n = html.size();
     while (i < n) {
-        const char c = html[i];
-        if (c == '>')
+        i = find_tag_end_or_equals(html, i);
+        if (i >= n)
+            break;
+        if (html[i] == '>')
             return i + 1;
-        if (c == '=') {
-            ++i;
-            while (i < n && is_html_space(html[i]))
-                ++i;
-            if (i < n && (html[i] == '"' || html[i] == '\'')) {
-                const std::size_t close = html.find(html[i], i + 1);
-                if (close == std::string_view::npos)
-                    return n;
-                i = close + 1;
-            }
-            continue;
-        }
+        // '=': a value, quoted or not.
         ++i;
+        while (i < n && is_html_space(html[i]))
+            ++i;
+        if (i < n && (html[i] == '"' || html[i] == '\'')) {
+            const std::size_t close = html.find(html[i], i + 1);
+            if (close == std::string_view::npos)
+                return n;
+            i = close + 1;
+        }
     }
     return n;
 }

@@ -1,6 +1,7 @@
 #include "feed/charset.h"
 
 #include <gtest/gtest.h>
+#include <unicode/ucnv.h>
 
 #include <nlohmann/json.hpp>
 
@@ -73,6 +74,61 @@ TEST(Charset, InvalidBytesBecomeReplacementCharacters) {
     EXPECT_TRUE(is_valid_utf8(repaired));
     EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));  // overlong
     EXPECT_TRUE(is_valid_utf8("plain ascii and \xe4\xb8\xad"));
+}
+
+// ICU's own conversion (to UTF-8, then U+001A substitutions made U+FFFD), to compare the
+// single-byte tables against.
+std::string icu_conversion(const std::string& bytes, const char* charset) {
+    UErrorCode status = U_ZERO_ERROR;
+    UConverter* converter = ucnv_open(charset, &status);
+    EXPECT_TRUE(U_SUCCESS(status)) << charset;
+    std::string out(bytes.size() * 4 + 16, '\0');
+    const int32_t written =
+        ucnv_toAlgorithmic(UCNV_UTF8, converter, out.data(), static_cast<int32_t>(out.size()),
+                           bytes.data(), static_cast<int32_t>(bytes.size()), &status);
+    ucnv_close(converter);
+    EXPECT_TRUE(U_SUCCESS(status)) << charset;
+    out.resize(static_cast<std::size_t>(written));
+    std::string replaced;
+    for (const char c : out)
+        replaced += c == '\x1a' ? std::string("\xef\xbf\xbd") : std::string(1, c);
+    return replaced;
+}
+
+// Single-byte charsets are decoded through a table ICU fills per document: every byte of
+// every such charset must come out as ICU's conversion has it.
+TEST(Charset, SingleByteCharsetsDecodeAsIcuDoes) {
+    std::string all_bytes;
+    for (int b = 0; b < 256; ++b)
+        all_bytes.push_back(static_cast<char>(b));
+    std::string mixed = "<rss><title>";
+    for (int i = 0; i < 5000; ++i)
+        mixed.push_back(static_cast<char>((i * 7919 + i / 13) % 256));
+    std::size_t single_byte = 0;
+    for (const char* charset :
+         {"windows-1250", "windows-1251", "windows-1252", "windows-1253", "windows-1254",
+          "windows-1255", "windows-1256", "windows-1257", "windows-1258", "windows-874",
+          "iso-8859-2",   "iso-8859-5",   "iso-8859-7",   "iso-8859-8",   "iso-8859-15",
+          "koi8-r",       "koi8-u",       "ibm866",       "macintosh",    "x-mac-cyrillic",
+          "iso-8859-1",   "us-ascii"}) {
+        UErrorCode status = U_ZERO_ERROR;
+        UConverter* converter = ucnv_open(charset, &status);
+        ASSERT_TRUE(U_SUCCESS(status)) << charset;
+        const UConverterType type = ucnv_getType(converter);
+        ucnv_close(converter);
+        single_byte += type == UCNV_SBCS || type == UCNV_LATIN_1 || type == UCNV_US_ASCII;
+        const std::string label = std::string("text/plain; charset=") + charset;
+        for (const std::string* bytes : {&all_bytes, &mixed}) {
+            const DecodedText decoded = decode_to_utf8(*bytes, label);
+            const std::string icu_name = canonical_charset(charset);
+            ASSERT_EQ(decoded.encoding, icu_name) << charset;
+            const std::string expected = icu_conversion(*bytes, icu_name.c_str());
+            ASSERT_EQ(decoded.utf8, expected) << charset;
+            EXPECT_EQ(decoded.replaced_invalid, expected.find("\xef\xbf\xbd") != std::string::npos)
+                << charset;
+        }
+    }
+    EXPECT_GE(single_byte, 18u);  // the table path is what this test is about
 }
 
 TEST(Charset, UndeclaredLegacyBytesAreDetected) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace chuhai::feed {
 namespace {
 
@@ -61,6 +64,52 @@ TEST(Url, TrackingParameters) {
     EXPECT_TRUE(is_tracking_parameter("spm"));
     EXPECT_FALSE(is_tracking_parameter("id"));
     EXPECT_FALSE(is_tracking_parameter("page"));
+}
+
+// The shortcut for URLs that are canonical already must answer what the full canonicalisation
+// answers, on every combination of the spellings that canonicalisation rewrites.
+TEST(Url, ShortcutAgreesWithTheFullCanonicalisation) {
+    const std::vector<std::string> schemes = {"http://", "https://", "HTTP://", "ftp://", "//", ""};
+    const std::vector<std::string> hosts = {"example.com",  "Example.com", "example.com.",
+                                            "ex-ample.com", "1.2.3.4",     "[::1]",
+                                            "user@host",    "host:80",     "host:443",
+                                            "host:8080",    "host:",       "",
+                                            "a..b",         "xn--fsq.com", "."};
+    const std::vector<std::string> paths = {
+        "",     "/",      "/a/b", "/a/./b",  "/a/../b", "/a//b", "/%41", "/a%2f", "/a%2F", "/%zz",
+        "/ü",   "/a b",   "/.",   "/..",     "/a/.",    "/a/..", "/.a",  "/..a/", "/a.",   "/a\\b",
+        "/a|b", "/a;p=1", "/a?b", "/~u/(x)", "/a'b",    "/a\"b", "/a#",  "/a\tb"};
+    const std::vector<std::string> queries = {
+        "",         "?",        "?a=1",        "?a=1&&b=2",
+        "?&a",      "?a&",      "?a=1&b",      "?utm_source=x",
+        "?UTM_x=1", "?spm=1&x", "?x&fbclid=2", "?a=%41",
+        "?a=b/c?d", "?=1",      "?a=1#x",      "?q=a b"};
+    const std::vector<std::string> fragments = {"", "#", "#x"};
+    std::size_t shortcuts = 0, checked = 0;
+    for (const auto& scheme : schemes)
+        for (const auto& host : hosts)
+            for (const auto& path : paths)
+                for (const auto& query : queries)
+                    for (const auto& fragment : fragments) {
+                        const std::string url = scheme + host + path + query + fragment;
+                        const std::string full = detail::canonicalize_url_in_full(url);
+                        if (detail::is_already_canonical(url)) {
+                            ++shortcuts;
+                            ASSERT_EQ(full, url) << url;
+                        }
+                        ASSERT_EQ(canonicalize_url(url), full) << url;
+                        ASSERT_EQ(canonicalize_url(url, "https://Base.example/dir/feed.xml"),
+                                  detail::canonicalize_url_in_full(
+                                      url, "https://Base.example/dir/feed.xml"))
+                            << url;
+                        ++checked;
+                    }
+    // The shortcut must actually be taken, on many of the combinations (550 of about 120,000
+    // when this was written: those with a plain scheme, host, path and query).
+    EXPECT_GT(shortcuts, 500u);
+    EXPECT_GT(checked, 100000u);
+    EXPECT_TRUE(detail::is_already_canonical("https://news.example.com/a/1?id=7"));
+    EXPECT_FALSE(detail::is_already_canonical("https://news.example.com"));
 }
 
 }  // namespace

@@ -32,6 +32,21 @@ TEST(HtmlText, MarkupIsRemoved) {
     EXPECT_EQ(html_to_text("cut <a href=\"unterminated"), "cut");
 }
 
+// Attributes are skipped sixteen bytes at a time: values longer and shorter than that, '>'
+// inside quotes on either side of a block boundary, quotes that open nothing (not after '='),
+// unquoted values, spaces around '='.
+TEST(HtmlText, AttributesOfAnyLengthAreSkippedWhole) {
+    EXPECT_EQ(html_to_text("<a href=\"https://example.com/a/very/long/path?with=query>&more\" "
+                           "title='a > b, and more than sixteen bytes'>link</a> after"),
+              "link after");
+    EXPECT_EQ(html_to_text("<img alt = \"x>y\" src=a>b"), "b");
+    EXPECT_EQ(html_to_text("<p class=plain-unquoted-value-longer-than-sixteen>para</p>"), "para");
+    EXPECT_EQ(html_to_text("<span it's=\"fine\">text</span>"), "text");
+    EXPECT_EQ(html_to_text("<span data-x='unterminated and longer than sixteen bytes>gone"), "");
+    EXPECT_EQ(html_to_text("<b a==\">\">x"), "x");
+    EXPECT_EQ(html_to_text(std::string(40, ' ') + "<i " + std::string(30, 'x') + ">y"), "y");
+}
+
 TEST(HtmlText, ScriptAndStyleAreDropped) {
     EXPECT_EQ(html_to_text("a<script>var x = '<p>no</p>';</script>b"), "ab");
     EXPECT_EQ(html_to_text("a<STYLE type=text/css>p { x: y }</Style >b"), "ab");
