@@ -65,13 +65,15 @@ std::vector<CountChange> compare(const std::map<std::string, int>& current,
     for (const auto& [name, n] : current)
         changes.push_back(CountChange{name, n, 0});
     if (previous != nullptr) {
-        for (const auto& [name, n] : *previous) {
+        // Not a structured binding: clang 14 cannot capture one in the lambda.
+        for (const auto& entry : *previous) {
+            const std::string& name = entry.first;
             auto it = std::find_if(changes.begin(), changes.end(),
-                                   [&](const CountChange& c) { return c.name == name; });
+                                   [&name](const CountChange& c) { return c.name == name; });
             if (it == changes.end())
-                changes.push_back(CountChange{name, 0, n});
+                changes.push_back(CountChange{name, 0, entry.second});
             else
-                it->previous = n;
+                it->previous = entry.second;
         }
     }
     std::sort(changes.begin(), changes.end(), [](const CountChange& a, const CountChange& b) {
