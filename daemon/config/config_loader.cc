@@ -44,7 +44,12 @@ std::string host_of(const std::string& url) {
     const auto start = url.find("://");
     if (start == std::string::npos)
         return url;
-    const auto host_start = start + 3;
+    auto host_start = start + 3;
+    const auto authority_end = url.find_first_of("/?#", host_start);
+    // "user:password@host": the name is the host, never the credentials before it.
+    const auto at = url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
+    if (at != std::string::npos && at >= host_start)
+        host_start = at + 1;
     const auto end = url.find_first_of("/:?#", host_start);
     return url.substr(host_start, end == std::string::npos ? std::string::npos : end - host_start);
 }
