@@ -188,6 +188,8 @@ WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared) 
             continue;
         store.record_matches(item.item, inputs);
         ++outcome.matched;
+        for (const auto& topic : prepared.verdicts[i].topics)
+            ++outcome.matched_topics[topic];
     }
     return outcome;
 }

@@ -5,6 +5,7 @@
 // Split in two because the first is CPU work that may run on any number of threads, and the
 // second must run on the one thread that owns the store connection (docs/architecture.md).
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,6 +60,9 @@ struct WriteOutcome {
     int duplicates = 0;
     int revised = 0;
     int matched = 0;  // new or revised items at or above the threshold
+    // Of those items: how many matched each topic (an item counts once per topic). Duplicates,
+    // whose matches were stored when they were new, are not counted again.
+    std::map<std::string, int> matched_topics;
 };
 
 // Writes the fetch, its items and the matches of new and revised items. Throws Error(store)
