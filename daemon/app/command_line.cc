@@ -112,6 +112,7 @@ int run_command_line(int argc, const char* const* argv) {
     CommandLine cli;
     configure_command_line(cli);
     init_logging(spdlog::level::info);
+    register_proxy_secrets();
     try {
         cli.app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

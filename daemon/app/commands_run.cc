@@ -133,6 +133,7 @@ class Daemon {
         bool rules_folder_changed = false;
         try {
             config::Settings fresh = config::load_settings(settings_.config_file);
+            register_config_secrets(fresh);
             apply_log_level(common_, fresh.log_level);
             if (fresh.database != settings_.database) {
                 spdlog::warn(

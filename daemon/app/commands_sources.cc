@@ -159,14 +159,14 @@ json source_json(const store::Source& source, const config::SourceSettings* entr
         {"condition", to_string(condition_of(source))},
         {"enabled", source.active()},
         {"disabled_reason",
-         view.disabled_reason.empty() ? json(nullptr) : json(view.disabled_reason)},
+         view.disabled_reason.empty() ? json(nullptr) : json(redact_secrets(view.disabled_reason))},
         {"disabled_at", time_json(source.disabled_at)},
         {"removed_at", time_json(source.removed)},
         {"former_urls", std::move(former)},
         {"last_attempt", time_json(h.last_attempt)},
         {"last_success", time_json(h.last_success)},
         {"last_http_status", optional_json(h.last_http_status)},
-        {"last_error", h.last_error.empty() ? json(nullptr) : json(h.last_error)},
+        {"last_error", h.last_error.empty() ? json(nullptr) : json(redact_secrets(h.last_error))},
         {"consecutive_failures", h.consecutive_failures},
         {"last_bytes", h.last_bytes},
         {"last_duration_ms", h.last_duration.count()},
@@ -195,7 +195,7 @@ void print_source(const store::Source& source, const config::SourceSettings* ent
     }
     std::cout << ")\n    " << redact_url(source.spec.url) << "\n";
     if (!view.disabled_reason.empty()) {
-        std::cout << "    disabled: " << view.disabled_reason;
+        std::cout << "    disabled: " << redact_secrets(view.disabled_reason);
         if (source.disabled_at)
             std::cout << " (since " << when(source.disabled_at) << ")";
         std::cout << "\n";
@@ -215,7 +215,8 @@ void print_source(const store::Source& source, const config::SourceSettings* ent
     if (h.consecutive_failures > 0) {
         std::cout << "    " << h.consecutive_failures
                   << (h.consecutive_failures == 1 ? " failure" : " failures in a row")
-                  << (h.last_error.empty() ? std::string() : ": " + h.last_error) << "\n";
+                  << (h.last_error.empty() ? std::string() : ": " + redact_secrets(h.last_error))
+                  << "\n";
     }
     if (h.silent) {
         std::cout << "    nothing new since " << when(h.last_new_item);
@@ -225,11 +226,17 @@ void print_source(const store::Source& source, const config::SourceSettings* ent
     }
 }
 
+// The listing goes to a terminal or a script, not through the logger: every URL and every
+// error text (the fetch stage quotes URLs, credentials included) is masked here.
 int list_sources(const SourcesSession& session, bool as_json, bool include_removed) {
     std::vector<store::Source> sources;
     for (auto& source : session.store->list_sources(include_removed)) {
-        if (source.spec.kind == store::SourceKind::feed)
-            sources.push_back(std::move(source));
+        if (source.spec.kind != store::SourceKind::feed)
+            continue;
+        register_url_secrets(source.spec.url);
+        for (const auto& url : source.former_urls)
+            register_url_secrets(url);
+        sources.push_back(std::move(source));
     }
     if (as_json) {
         json list = json::array();
@@ -281,6 +288,7 @@ void refuse_if_configured(const SourcesSession& session, const store::Source& so
 }
 
 int add_source(SourcesSession& session, const AddOptions& options) {
+    register_url_secrets(options.url);
     if (!is_feed_url(options.url)) {
         throw Error(ErrorKind::usage,
                     "a source URL must start with http:// or https:// and name a host, not '" +
@@ -396,6 +404,8 @@ int disable_source(SourcesSession& session, const std::string& which, const std:
 int import_opml(SourcesSession& session, const std::string& file,
                 const std::vector<std::string>& extra_tags) {
     const fetch::OpmlDocument document = fetch::read_opml_file(file);
+    for (const auto& feed : document.feeds)
+        register_url_secrets(feed.xml_url);
     for (const auto& warning : document.warnings)
         std::cerr << "warning: " << warning << "\n";
     int added = 0;
@@ -469,7 +479,7 @@ void add_sources_commands(CommandLine& cli) {
 
     auto* sources = cli.app.add_subcommand(
         "sources",
-        "the feeds chuhai polls: list their health, add, remove, enable, import, export");
+        "the feeds chuhai polls: list their health, add, remove, disable, enable, import, export");
     add_config_option(*sources, common);
     sources->require_subcommand(0, 1);
     sources->fallthrough();

@@ -29,10 +29,10 @@ store::FetchRecord base_record(const SourceContext& source, const fetch::FetchRe
         record.outcome = store::FetchOutcome::not_modified;
     } else {
         record.outcome = store::FetchOutcome::failed;
-        record.error =
-            result.error != fetch::FetchError::none
-                ? std::string(fetch::to_string(result.error)) + ": " + result.error_message
-                : "HTTP " + std::to_string(result.status);
+        // The fetch stage's message already starts with the error's kind and names the URL.
+        record.error = result.error != fetch::FetchError::none
+                           ? result.error_message
+                           : "HTTP " + std::to_string(result.status);
     }
     return record;
 }
@@ -116,11 +116,6 @@ std::vector<store::MatchInput> match_inputs(const match::MatchResult& verdict) {
         inputs.push_back(std::move(input));
     }
     return inputs;
-}
-
-store::FetchRecord record_without_body(const SourceContext& source,
-                                       const fetch::FetchResult& result) {
-    return base_record(source, result);
 }
 
 PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResult& result,

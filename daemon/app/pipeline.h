@@ -49,11 +49,6 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
                             const match::RuleSet& rules, const store::CorpusModel* corpus,
                             const PrepareOptions& options = {});
 
-// The fetch record of a transfer that brought no body to parse (304, error status, transport
-// error).
-store::FetchRecord record_without_body(const SourceContext& source,
-                                       const fetch::FetchResult& result);
-
 struct WriteOutcome {
     int items_seen = 0;
     int items_new = 0;

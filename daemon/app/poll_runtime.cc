@@ -16,9 +16,11 @@
 #include <set>
 #include <thread>
 
+#include "app/app_config.h"
 #include "app/pipeline.h"
 #include "app/source_mapping.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "fetch/poller.h"
 #include "service/metric_names.h"
 #include "service/metrics.h"
@@ -42,13 +44,7 @@ namespace {
 fetch::PollerOptions poller_options(const config::Settings& settings) {
     const auto& f = settings.fetch;
     fetch::PollerOptions options;
-    options.client.user_agent = fetch::default_user_agent(f.contact_url);
-    options.client.connect_timeout = f.connect_timeout;
-    options.client.total_timeout = f.timeout;
-    options.client.low_speed_bytes = f.low_speed_limit;
-    options.client.low_speed_time = f.low_speed_time;
-    options.client.max_body_bytes = f.max_body_size;
-    options.client.max_redirects = f.max_redirects;
+    options.client = client_options(f);
     auto& s = options.scheduler;
     s.default_interval = f.interval;
     s.min_interval = f.min_interval;
@@ -118,6 +114,12 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
         }
         store_->sync_config_sources(config_source_specs(settings));
         sources_ = store_->list_sources();
+        // Sources added from the command line carry their credentials in the database only.
+        for (const auto& source : sources_) {
+            register_url_secrets(source.spec.url);
+            for (const auto& url : source.former_urls)
+                register_url_secrets(url);
+        }
     }
 
     // Hands the synchronised sources to the scheduler; io thread (or before the loop runs).

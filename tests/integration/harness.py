@@ -91,13 +91,18 @@ class ScriptedServer:
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def requests(self):
-        """The paths (with query strings) requested so far, in order."""
+    def request_log(self):
+        """Every request so far, in order: dicts with method, path (with the query string) and
+        headers (names in lower case)."""
         import json
         import urllib.request
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         with opener.open(self.url("/requests"), timeout=10) as response:
-            return [r["path"] for r in json.load(response)]
+            return json.load(response)
+
+    def requests(self):
+        """The paths (with query strings) requested so far, in order."""
+        return [r["path"] for r in self.request_log()]
 
     def close(self):
         if self.process.poll() is None:
