@@ -70,14 +70,17 @@ std::string missing_subcommand_message(const CLI::App& app) {
             break;
         level = parsed.front();
     }
-    if (level->get_require_subcommand_min() == 0)
-        return {};
     const std::vector<std::string> left = app.remaining(true);
     const std::string where = command_path(*level);
-    if (!left.empty() && !left.front().starts_with('-')) {
+    const bool has_subcommands = !subcommand_choices(*level).empty();
+    if (has_subcommands && !left.empty() && !left.front().starts_with('-')) {
+        // Also where a subcommand is optional (`chuhai sources` alone lists): a word no
+        // subcommand and no positional took was meant as a subcommand.
         return where + ": unknown subcommand '" + left.front() +
                "' (choose from: " + subcommand_choices(*level) + ")";
     }
+    if (level->get_require_subcommand_min() == 0)
+        return {};
     if (!left.empty())
         return where + ": unknown option '" + left.front() + "'";
     return where + ": a subcommand is required (choose from: " + subcommand_choices(*level) + ")";

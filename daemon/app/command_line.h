@@ -40,8 +40,8 @@ void configure_command_line(CommandLine& cli);
 int run_command_line(int argc, const char* const* argv);
 
 // For an argument list that names no valid subcommand at some level (`chuhai bogus`,
-// `chuhai feed bogus`, `chuhai feed`): the message to print, naming the unknown word and the
-// choices. Empty when the failure is something else.
+// `chuhai feed bogus`, `chuhai sources bogus`, `chuhai feed`): the message to print, naming the
+// unknown word and the choices. Empty when the failure is something else.
 std::string missing_subcommand_message(const CLI::App& app);
 
 }  // namespace chuhai::app
