@@ -14,6 +14,8 @@
 // starts or reloads, so that both see the same list.
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -69,9 +71,13 @@ struct SourcesSession {
     // A feed source by id, URL, former URL or name; Error(usage) when there is none.
     store::Source find(const std::string& which) const {
         std::optional<store::Source> found;
-        if (!which.empty() && which.find_first_not_of("0123456789") == std::string::npos) {
-            found = store->find_source(static_cast<store::SourceId>(std::stoll(which)));
-        }
+        // "3" or "#3", as the listing shows it.
+        const std::string_view digits =
+            std::string_view(which).substr(which.starts_with('#') ? 1 : 0);
+        store::SourceId id = 0;
+        const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+        if (!digits.empty() && error == std::errc() && end == digits.data() + digits.size())
+            found = store->find_source(id);
         if (!found)
             found = store->find_source(which);
         if (!found || found->spec.kind != store::SourceKind::feed) {
@@ -99,8 +105,7 @@ bool is_feed_url(const std::string& url) {
     return false;
 }
 
-// ---- list
-// ----------------------------------------------------------------------------------------
+// ---- list --------------------------------------------------------------------------------------
 
 // What `sources list` says of a source, most urgent first: removed, disabled, failing, silent,
 // new (never polled), ok.
@@ -250,18 +255,37 @@ int list_sources(const SourcesSession& session, bool as_json, bool include_remov
                   << ", or add them with 'chuhai sources add URL'\n";
         return kExitOk;
     }
-    std::map<std::string, int> counts;
+    // Trouble first: a dead, moved or silent feed must not hide among hundreds that are fine.
+    constexpr std::array<std::string_view, 6> kOrder = {"failing", "disabled", "silent",
+                                                        "new",     "ok",       "removed"};
+    struct Row {
+        const store::Source* source;
+        const config::SourceSettings* entry;
+        std::string state;
+        std::ptrdiff_t rank;
+    };
+    std::vector<Row> rows;
+    rows.reserve(sources.size());
     for (const auto& source : sources) {
         const auto* entry = session.in_config(source);
-        print_source(source, entry);
-        ++counts[view_of(source, entry).state];
+        std::string state = view_of(source, entry).state;
+        const auto rank = std::find(kOrder.begin(), kOrder.end(), state) - kOrder.begin();
+        rows.push_back({&source, entry, std::move(state), rank});
+    }
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.rank < b.rank; });
+    std::map<std::string, int, std::less<>> counts;
+    for (const Row& row : rows) {
+        print_source(*row.source, row.entry);
+        ++counts[row.state];
     }
     std::cout << sources.size() << " sources:";
     const char* separator = " ";
-    for (const char* state : {"ok", "failing", "silent", "disabled", "new", "removed"}) {
-        if (counts[state] == 0)
+    for (const std::string_view state : kOrder) {
+        const auto found = counts.find(state);
+        if (found == counts.end())
             continue;
-        std::cout << separator << counts[state] << " " << state;
+        std::cout << separator << found->second << " " << state;
         separator = ", ";
     }
     std::cout << "\n";
@@ -398,8 +422,7 @@ int disable_source(SourcesSession& session, const std::string& which, const std:
     return kExitOk;
 }
 
-// ---- OPML
-// ----------------------------------------------------------------------------------------
+// ---- OPML --------------------------------------------------------------------------------------
 
 int import_opml(SourcesSession& session, const std::string& file,
                 const std::vector<std::string>& extra_tags) {

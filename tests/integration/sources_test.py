@@ -81,14 +81,16 @@ def main():
             f.equal(mover["url"], nginx.url("c.xml"), "301: the source now has the new URL")
             f.equal(mover["former_urls"], [moved_from], "301: the old URL is kept as a former URL")
             text = sources().stdout  # `chuhai sources` alone lists as text
-            for expected in ("failing", "disabled: HTTP 410", "moved from", "5 sources:"):
+            for expected in ("failing", "disabled: HTTP 410", "moved from", "5 sources: 1 failing, 1 disabled, 3 ok"):
                 f.check(expected in text, f"the text listing shows {expected!r}:\n{text}")
+            states = [line.split()[1] for line in text.splitlines() if line.startswith("#")]
+            f.equal(states, ["failing", "disabled", "ok", "ok", "ok"], "trouble is listed first")
 
             # -- a disabled source is not polled; enabling it polls it again.
             harness.run_chuhai("once", "--config", config, check=0)
             f.equal(requests_of(scripted, "/status/410"), 1, "a source disabled by 410 is not polled")
             f.equal(listing(config)["Broken"]["consecutive_failures"], 2, "failures in a row are counted")
-            enabled = sources("enable", "Gone")
+            enabled = sources("enable", f"#{listing(config)['Gone']['id']}")  # by id, as listed
             f.check("enabled" in enabled.stdout, f"enable says so:\n{enabled.stdout}")
             f.equal((listing(config)["Gone"]["enabled"], listing(config)["Gone"]["disabled_reason"]), (True, None),
                     "enable clears the disablement")
@@ -107,8 +109,10 @@ def main():
             refused = sources("remove", "Config Feed", check=2)
             f.check("chuhai.yaml:4:" in refused.stderr,
                     f"removing a configured source is refused, naming where it is:\n{refused.stderr}")
-            missing = sources("enable", "no-such-source", check=2)
-            f.check("no source" in missing.stderr, f"an unknown source is named:\n{missing.stderr}")
+            for unknown in ("no-such-source", "999", "99999999999999999999999"):
+                missing = sources("enable", unknown, check=2)
+                f.check(f"no source with the id, URL or name '{unknown}'" in missing.stderr,
+                        f"an unknown source is named:\n{missing.stderr}")
             bad = sources("add", "ftp://example.org/feed", check=2)
             f.check("http://" in bad.stderr, f"a URL that is not http(s) is refused:\n{bad.stderr}")
 
