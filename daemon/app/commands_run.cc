@@ -66,10 +66,11 @@ class Daemon {
         runtime_.start();
         lag_probe_.start();
         schedule_retention(std::chrono::minutes{1});
-        notifier_.ready("polling " + std::to_string(settings_.sources.size()) +
-                        " configured sources");
-        spdlog::info("chuhai {} running: {} sources, {} rules (version {}), database {}", kVersion,
-                     settings_.sources.size(), rules_->rule_count(), rules_->version(),
+        // The configuration's sources and those added with `chuhai sources`, as polled.
+        const std::size_t polled = runtime_.polled_sources();
+        notifier_.ready("polling " + std::to_string(polled) + " sources");
+        spdlog::info("chuhai {} running: {} sources to poll, {} rules (version {}), database {}",
+                     kVersion, polled, rules_->rule_count(), rules_->version(),
                      settings_.database.string());
         io_.run();
         spdlog::info("chuhai stopped");

@@ -594,6 +594,10 @@ void PollRuntime::attach_metrics(service::Metrics* metrics) {
     impl_->publish_conditions();
 }
 
+std::size_t PollRuntime::polled_sources() const {
+    return impl_->poller_.scheduler().size();
+}
+
 CycleReport PollRuntime::totals() const {
     std::lock_guard lock(impl_->mutex_);
     return impl_->totals_;

@@ -32,16 +32,6 @@ WATCH_RULE = """rules:
       any: ["zebracorn"]
 """
 
-BROKEN_RULE = """rules:
-  - id: broken-rule
-    title: A typo
-    topic: testing
-    score: 1
-    match:
-      anny: ["zebracorn"]
-"""
-
-
 class Notifications:
     """The datagram socket systemd would listen on."""
 
@@ -168,7 +158,7 @@ def main():
                     rules_broken = os.path.join(tmp, "rules-broken")
                     shutil.copytree(rules_new, rules_broken)
                     with open(os.path.join(rules_broken, "topics", "zz-broken.yaml"), "w") as out:
-                        out.write(BROKEN_RULE)
+                        out.write(harness.BROKEN_RULE)
                     write_config(rules_broken)
                     hangup()
                     log = daemon.log_text()

@@ -195,6 +195,16 @@ def write_config(path, database, rules, sources, extra=""):
     return path
 
 
+# A rule file with a typo ('anny' for 'any') on line 7, column 7: refused whole.
+BROKEN_RULE = """rules:
+  - id: broken-rule
+    title: A typo
+    topic: testing
+    score: 1
+    match:
+      anny: ["zebracorn"]
+"""
+
 RSS_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>{title}</title><link>https://{host}/</link>
 <description>fixture</description>

@@ -21,16 +21,6 @@ MATCHING_TOO = {"title": "Huawei Cloud launches a region in Saudi Arabia", "slug
                 "text": "Huawei Cloud brings its Ascend AI computing to Riyadh customers."}
 UNRELATED = {"title": "A bicycle shop opens in Leeds", "slug": "u1", "text": "Bicycles, repairs and coffee."}
 
-BROKEN_RULE = """rules:
-  - id: broken-rule
-    title: A typo
-    topic: testing
-    score: 1
-    match:
-      anny: ["zebracorn"]
-"""
-
-
 def scrape(port):
     """{(name, frozenset of label pairs): value} from /metrics; {} while nothing listens yet."""
     try:
@@ -156,6 +146,8 @@ def check_sources_and_reloads(f, tmp, nginx, scripted, www):
     with harness.Daemon(config, os.path.join(tmp, "sources.log")) as daemon:
         try:
             wait_for_cycles(port, 1)
+            f.check("running: 3 sources to poll" in daemon.log_text(),
+                    f"the start-up line counts the sources polled (Held and Off are not):\n{daemon.log_text()}")
             samples = scrape(port)
             f.equal({state: value(samples, "chuhai_sources", state=state) for state in ("ok", "failing", "disabled")},
                     {"ok": 1, "failing": 1, "disabled": 3},
@@ -163,7 +155,7 @@ def check_sources_and_reloads(f, tmp, nginx, scripted, www):
             cycles = value(samples, "chuhai_cycles_total")
 
             with open(os.path.join(rules, "zz-broken.yaml"), "w") as out:
-                out.write(BROKEN_RULE)
+                out.write(harness.BROKEN_RULE)
             harness.wait_until(
                 lambda: value(scrape(port), "chuhai_rule_reloads_total", outcome="refused") == 1, 10,
                 f"the refused reload counted\n{daemon.log_text()}")
@@ -173,7 +165,7 @@ def check_sources_and_reloads(f, tmp, nginx, scripted, www):
             f.equal(value(samples, "chuhai_rule_reloads_total", outcome="ok"), 0, "nothing was accepted")
             os.remove(os.path.join(rules, "zz-broken.yaml"))
             with open(os.path.join(rules, "zz-fine.yaml"), "w") as out:
-                out.write(BROKEN_RULE.replace("anny", "any"))
+                out.write(harness.BROKEN_RULE.replace("anny", "any"))
             harness.wait_until(
                 lambda: value(scrape(port), "chuhai_rule_reloads_total", outcome="ok") == 1, 10,
                 "the fixed rules counted as reloaded")
