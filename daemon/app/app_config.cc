@@ -18,12 +18,36 @@ void apply_log_level(const CommonOptions& common, const std::string& configured)
     init_logging(*level);
 }
 
+void register_config_secrets(const config::Settings& settings) {
+    for (const auto& source : settings.sources)
+        register_url_secrets(source.url);
+    for (const auto& channel : settings.digests) {
+        if (channel.email)
+            register_url_secrets(channel.email->smtp.url);
+        if (channel.webhook)
+            register_url_secrets(channel.webhook->url);
+    }
+}
+
 config::Settings load_app_config(const CommonOptions& common) {
     const std::string path =
         common.config_path.empty() ? default_config_path() : common.config_path;
     config::Settings settings = config::load_settings(path);
+    register_config_secrets(settings);
     apply_log_level(common, settings.log_level);
     return settings;
+}
+
+fetch::ClientOptions client_options(const config::FetchSettings& f) {
+    fetch::ClientOptions options;
+    options.user_agent = fetch::default_user_agent(f.contact_url);
+    options.connect_timeout = f.connect_timeout;
+    options.total_timeout = f.timeout;
+    options.low_speed_bytes = f.low_speed_limit;
+    options.low_speed_time = f.low_speed_time;
+    options.max_body_bytes = f.max_body_size;
+    options.max_redirects = f.max_redirects;
+    return options;
 }
 
 std::filesystem::path default_rules_dir() {

@@ -6,16 +6,25 @@
 
 #include "app/command_line.h"
 #include "config/settings.h"
+#include "fetch/http_client.h"
 
 namespace chuhai::app {
 
-// Loads the configuration and applies its log level (unless --log-level overrides it). Throws
-// Error(config) naming the file.
+// Loads the configuration, registers its secrets and applies its log level (unless --log-level
+// overrides it). Throws Error(config) naming the file.
 config::Settings load_app_config(const CommonOptions& common);
+
+// Registers with the logger every secret the configuration's URLs carry (sources, SMTP and
+// webhook URLs: passwords, tokens, webhook paths), so that no log line can show them.
+void register_config_secrets(const config::Settings& settings);
 
 // Applies --log-level, or `configured` when the option was not given. Throws Error(usage) for an
 // unknown level name.
 void apply_log_level(const CommonOptions& common, const std::string& configured = "info");
+
+// The HTTP client's options from the fetch settings: User-Agent with the contact URL, timeouts,
+// body size cap, redirects. The daemon and `chuhai feed parse URL` fetch alike.
+fetch::ClientOptions client_options(const config::FetchSettings& fetch);
 
 // The default rule pack: the source tree's rules/ when it exists (a binary run from its build
 // tree), else the folder the rules were installed to.

@@ -18,6 +18,8 @@ void add_run_command(CommandLine& cli);
 
 // `chuhai feed parse` (commands_feed.cc).
 void add_feed_commands(CommandLine& cli);
+// `chuhai sources list|add|remove|enable|disable|import|export` (commands_sources.cc).
+void add_sources_commands(CommandLine& cli);
 // corpus import/list, search, items, backup (commands_store.cc).
 void add_store_commands(CommandLine& cli);
 // commands_rules.cc: `rules check`, `rules test`, `explain`.

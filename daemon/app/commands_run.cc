@@ -56,11 +56,7 @@ class Daemon {
         service::declare_standard_metrics(metrics_);
         runtime_.attach_metrics(&metrics_);
         runtime_.set_cycle_observer([this](const CycleReport& report) { on_cycle(report); });
-        watcher_.emplace(io_, settings_.rules, rules_,
-                         [this](std::shared_ptr<const match::RuleSet> rules) {
-                             runtime_.set_rules(std::move(rules));
-                             count_rule_reload(service::value::kOk);
-                         });
+        watcher_ = watch_rules(settings_.rules, rules_);
         if (settings_.metrics.enabled)
             start_metrics_server();
     }
@@ -70,10 +66,11 @@ class Daemon {
         runtime_.start();
         lag_probe_.start();
         schedule_retention(std::chrono::minutes{1});
-        notifier_.ready("polling " + std::to_string(settings_.sources.size()) +
-                        " configured sources");
-        spdlog::info("chuhai {} running: {} sources, {} rules (version {}), database {}", kVersion,
-                     settings_.sources.size(), rules_->rule_count(), rules_->version(),
+        // The configuration's sources and those added with `chuhai sources`, as polled.
+        const std::size_t polled = runtime_.polled_sources();
+        notifier_.ready("polling " + std::to_string(polled) + " sources");
+        spdlog::info("chuhai {} running: {} sources to poll, {} rules (version {}), database {}",
+                     kVersion, polled, rules_->rule_count(), rules_->version(),
                      settings_.database.string());
         io_.run();
         spdlog::info("chuhai stopped");
@@ -116,12 +113,28 @@ class Daemon {
         });
     }
 
+    // Hot reload of the rules folder in force: edits there apply without a SIGHUP.
+    std::unique_ptr<match::RuleWatcher> watch_rules(const std::filesystem::path& dir,
+                                                    std::shared_ptr<const match::RuleSet> rules) {
+        match::RuleWatcher::Options options;
+        options.on_refused = [this] { count_rule_reload(service::value::kRefused); };
+        return std::make_unique<match::RuleWatcher>(
+            io_, dir, std::move(rules),
+            [this](std::shared_ptr<const match::RuleSet> loaded) {
+                runtime_.set_rules(std::move(loaded));
+                count_rule_reload(service::value::kOk);
+            },
+            options);
+    }
+
     // SIGHUP: the configuration file and the rules, each checked in full before it replaces
     // the running one.
     void reload() {
         notifier_.reloading();
+        bool rules_folder_changed = false;
         try {
             config::Settings fresh = config::load_settings(settings_.config_file);
+            register_config_secrets(fresh);
             apply_log_level(common_, fresh.log_level);
             if (fresh.database != settings_.database) {
                 spdlog::warn(
@@ -130,10 +143,9 @@ class Daemon {
                 fresh.database = settings_.database;
             }
             if (fresh.rules != settings_.rules) {
-                spdlog::warn(
-                    "reload: a new rules folder takes effect after a restart; still using {}",
-                    settings_.rules.string());
-                fresh.rules = settings_.rules;
+                rules_folder_changed = true;
+                if (!switch_rules_folder(fresh.rules))
+                    fresh.rules = settings_.rules;
             }
             runtime_.reload(fresh);
             settings_ = std::move(fresh);
@@ -141,9 +153,45 @@ class Daemon {
         } catch (const Error& e) {
             spdlog::error("reload: configuration refused, keeping the running one: {}", e.what());
         }
-        if (watcher_)
+        // The folder in force may have changed on disk without its watcher noticing yet.
+        if (watcher_ && !rules_folder_changed)
             watcher_->reload_now();
         notifier_.ready("reloaded");
+    }
+
+    // The configuration names another rules folder. Only SIGHUP gets here (the watcher watches
+    // the folder in force), so the messages say "reload:". Returns false, keeping the rules and
+    // the folder in force, when the new folder's rules are refused or cannot be watched.
+    bool switch_rules_folder(const std::filesystem::path& dir) {
+        const match::LoadResult loaded = match::RuleSet::try_load(dir);
+        const auto current = runtime_.rules();
+        if (!loaded.rules) {
+            for (const match::Diagnostic& d : loaded.diagnostics) {
+                if (d.severity == match::Severity::error)
+                    spdlog::error("rules: {}", d.to_string());
+            }
+            spdlog::error(
+                "reload: the rules in {} are refused; keeping {} rules from {} (version {})",
+                dir.string(), current->rule_count(), settings_.rules.string(), current->version());
+            count_rule_reload(service::value::kRefused);
+            return false;
+        }
+        for (const match::Diagnostic& d : loaded.diagnostics)
+            spdlog::warn("rules: {}", d.to_string());
+        try {
+            watcher_ = watch_rules(dir, loaded.rules);
+        } catch (const Error& e) {
+            spdlog::error("reload: cannot watch {}, keeping the rules from {}: {}", dir.string(),
+                          settings_.rules.string(), e.what());
+            count_rule_reload(service::value::kRefused);
+            return false;
+        }
+        runtime_.set_rules(loaded.rules);
+        count_rule_reload(service::value::kOk);
+        spdlog::info("reload: rules folder switched from {} to {}: {} rules (version {})",
+                     settings_.rules.string(), dir.string(), loaded.rules->rule_count(),
+                     loaded.rules->version());
+        return true;
     }
 
     void count_rule_reload(std::string_view outcome) {
@@ -153,22 +201,7 @@ class Daemon {
             .inc();
     }
 
-    // The watcher counts its refusals; the metric follows it.
-    void sync_refused_reloads() {
-        if (!watcher_)
-            return;
-        const auto refused = watcher_->refused_reloads();
-        if (refused > refused_reloads_seen_) {
-            metrics_
-                .counter(service::metric::kRuleReloads, {{std::string(service::label::kOutcome),
-                                                          std::string(service::value::kRefused)}})
-                .inc(static_cast<double>(refused - refused_reloads_seen_));
-            refused_reloads_seen_ = refused;
-        }
-    }
-
     void on_cycle(const CycleReport& report) {
-        sync_refused_reloads();
         last_cycle_end_ = std::chrono::system_clock::now();
         notifier_.status(summary_line(report));
         spdlog::info("cycle: {}", summary_line(report));
@@ -226,10 +259,9 @@ class Daemon {
     asio::steady_timer retention_timer_;
     asio::steady_timer stop_deadline_;
     service::LoopLagProbe lag_probe_;
-    std::optional<match::RuleWatcher> watcher_;
+    std::unique_ptr<match::RuleWatcher> watcher_;
     std::optional<service::MetricsServer> metrics_server_;
     std::optional<std::chrono::system_clock::time_point> last_cycle_end_;
-    std::size_t refused_reloads_seen_ = 0;
     int exit_status_ = kExitOk;
 };
 

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/app_config.h"
+#include "app/cli_format.h"
 #include "app/commands.h"
 #include "common/error.h"
 #include "common/time.h"
@@ -52,16 +53,6 @@ UtcTime parse_since(const std::string& text, UtcTime now) {
                 "--since: expected a duration such as 7d or 36h, or a time such as "
                 "2025-06-24T00:00:00Z, not '" +
                     text + "'");
-}
-
-std::string format_day_minute(UtcTime t) {
-    // "2025-06-24T08:00:00Z" → "2025-06-24 08:00"
-    std::string text = format_rfc3339(t);
-    return text.substr(0, 10) + " " + text.substr(11, 5);
-}
-
-json time_json(const std::optional<UtcTime>& t) {
-    return t ? json(format_rfc3339(*t)) : json(nullptr);
 }
 
 }  // namespace

@@ -29,10 +29,10 @@ store::FetchRecord base_record(const SourceContext& source, const fetch::FetchRe
         record.outcome = store::FetchOutcome::not_modified;
     } else {
         record.outcome = store::FetchOutcome::failed;
-        record.error =
-            result.error != fetch::FetchError::none
-                ? std::string(fetch::to_string(result.error)) + ": " + result.error_message
-                : "HTTP " + std::to_string(result.status);
+        // The fetch stage's message already starts with the error's kind and names the URL.
+        record.error = result.error != fetch::FetchError::none
+                           ? result.error_message
+                           : "HTTP " + std::to_string(result.status);
     }
     return record;
 }
@@ -118,11 +118,6 @@ std::vector<store::MatchInput> match_inputs(const match::MatchResult& verdict) {
     return inputs;
 }
 
-store::FetchRecord record_without_body(const SourceContext& source,
-                                       const fetch::FetchResult& result) {
-    return base_record(source, result);
-}
-
 PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResult& result,
                             const match::RuleSet& rules, const store::CorpusModel* corpus,
                             const PrepareOptions& options) {
@@ -188,6 +183,8 @@ WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared) 
             continue;
         store.record_matches(item.item, inputs);
         ++outcome.matched;
+        for (const auto& topic : prepared.verdicts[i].topics)
+            ++outcome.matched_topics[topic];
     }
     return outcome;
 }

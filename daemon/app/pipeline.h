@@ -5,6 +5,7 @@
 // Split in two because the first is CPU work that may run on any number of threads, and the
 // second must run on the one thread that owns the store connection (docs/architecture.md).
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,17 +49,15 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
                             const match::RuleSet& rules, const store::CorpusModel* corpus,
                             const PrepareOptions& options = {});
 
-// The fetch record of a transfer that brought no body to parse (304, error status, transport
-// error).
-store::FetchRecord record_without_body(const SourceContext& source,
-                                       const fetch::FetchResult& result);
-
 struct WriteOutcome {
     int items_seen = 0;
     int items_new = 0;
     int duplicates = 0;
     int revised = 0;
     int matched = 0;  // new or revised items at or above the threshold
+    // Of those items: how many matched each topic (an item counts once per topic). Duplicates,
+    // whose matches were stored when they were new, are not counted again.
+    std::map<std::string, int> matched_topics;
 };
 
 // Writes the fetch, its items and the matches of new and revised items. Throws Error(store)

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,9 +16,11 @@
 #include <set>
 #include <thread>
 
+#include "app/app_config.h"
 #include "app/pipeline.h"
 #include "app/source_mapping.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "fetch/poller.h"
 #include "service/metric_names.h"
 #include "service/metrics.h"
@@ -41,13 +44,7 @@ namespace {
 fetch::PollerOptions poller_options(const config::Settings& settings) {
     const auto& f = settings.fetch;
     fetch::PollerOptions options;
-    options.client.user_agent = fetch::default_user_agent(f.contact_url);
-    options.client.connect_timeout = f.connect_timeout;
-    options.client.total_timeout = f.timeout;
-    options.client.low_speed_bytes = f.low_speed_limit;
-    options.client.low_speed_time = f.low_speed_time;
-    options.client.max_body_bytes = f.max_body_size;
-    options.client.max_redirects = f.max_redirects;
+    options.client = client_options(f);
     auto& s = options.scheduler;
     s.default_interval = f.interval;
     s.min_interval = f.min_interval;
@@ -110,16 +107,19 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
     // state it had when chuhai last ran. Runs on the calling thread before any work is queued, or
     // on the writer (reload).
     void sync_sources(const config::Settings& settings) {
-        std::vector<store::SourceSpec> specs;
-        specs.reserve(settings.sources.size());
         insecure_urls_.clear();
         for (const auto& source : settings.sources) {
-            specs.push_back(spec_from_config(source, settings.timezone));
             if (source.insecure_skip_tls_verify)
                 insecure_urls_.insert(source.url);
         }
-        store_->sync_config_sources(specs);
+        store_->sync_config_sources(config_source_specs(settings));
         sources_ = store_->list_sources();
+        // Sources added from the command line carry their credentials in the database only.
+        for (const auto& source : sources_) {
+            register_url_secrets(source.spec.url);
+            for (const auto& url : source.former_urls)
+                register_url_secrets(url);
+        }
     }
 
     // Hands the synchronised sources to the scheduler; io thread (or before the loop runs).
@@ -134,6 +134,10 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
             auto settings = scheduler_settings(source, !insecure);
             if (poller_.scheduler().contains(source.id)) {
                 poller_.scheduler().upsert(std::move(settings));
+                // The store says active, the scheduler still holds the 410 that disabled it: the
+                // user enabled it again (`chuhai sources enable`) since.
+                if (!poller_.scheduler().state(source.id).schedule.disabled_reason.empty())
+                    poller_.scheduler().reenable(source.id);
             } else {
                 poller_.scheduler().upsert(std::move(settings), restore_state(source));
             }
@@ -144,7 +148,46 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
                 contexts_.erase(id);
             }
         }
+        count_conditions();
         poller_.wake();
+    }
+
+    // chuhai_sources{state}: every feed source the store knows (removed ones aside), judged by
+    // its stored health; the scheduler's state of the polled ones, which is newer, wins.
+    void count_conditions() {
+        conditions_.clear();
+        condition_counts_ = {};
+        for (const auto& source : sources_) {
+            if (source.spec.kind != store::SourceKind::feed || source.removed)
+                continue;
+            const auto condition = poller_.scheduler().contains(source.id)
+                                       ? condition_of(poller_.scheduler().state(source.id))
+                                       : condition_of(source);
+            conditions_[source.id] = condition;
+            ++condition_counts_[static_cast<std::size_t>(condition)];
+        }
+        publish_conditions();
+    }
+
+    // One source's condition after a poll; io thread.
+    void update_condition(store::SourceId id, SourceCondition condition) {
+        auto found = conditions_.find(id);
+        if (found == conditions_.end() || found->second == condition)
+            return;
+        --condition_counts_[static_cast<std::size_t>(found->second)];
+        ++condition_counts_[static_cast<std::size_t>(condition)];
+        found->second = condition;
+        publish_conditions();
+    }
+
+    void publish_conditions() {
+        if (metrics_ == nullptr)
+            return;
+        for (const auto condition : kSourceConditions) {
+            metrics_
+                ->gauge(service::metric::kSources, {{service::label::kState, to_string(condition)}})
+                .set(static_cast<double>(condition_counts_[static_cast<std::size_t>(condition)]));
+        }
     }
 
     SourceContext context_of(const store::Source& source) const {
@@ -194,7 +237,6 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
                     report.items_seen = outcome.items_seen;
                     report.items_new = outcome.items_new;
                     self->count(outcome);
-                    self->count_matches(*prepared);
                 } catch (const Error& e) {
                     report.error = e.what();
                 }
@@ -208,6 +250,7 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
     void on_state(const fetch::PolledSource& source, const fetch::SourceState& state) {
         const bool had_body = bodies_in_processing_.erase(source.id) > 0;
         count_poll(state);
+        update_condition(source.id, condition_of(state));
         if (poller_.scheduler().in_flight() == 0 && bodies_in_processing_.empty())
             end_cycle();
         auto found = contexts_.find(source.id);
@@ -316,21 +359,6 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
         totals_.items_matched += r.items_matched;
     }
 
-    void count_matches(const PreparedFetch& prepared) {
-        if (metrics_ == nullptr)
-            return;
-        for (const auto& verdict : prepared.verdicts) {
-            if (!verdict.matched)
-                continue;
-            for (const auto& topic : verdict.topics) {
-                metrics_
-                    ->counter(service::metric::kMatches,
-                              {{std::string(service::label::kTopic), topic}})
-                    .inc();
-            }
-        }
-    }
-
     void count(const WriteOutcome& outcome) {
         {
             std::lock_guard lock(mutex_);
@@ -353,6 +381,10 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
                 ->counter(service::metric::kItems,
                           {{status, std::string(service::value::kRevised)}})
                 .inc(outcome.revised);
+            for (const auto& [topic, items] : outcome.matched_topics) {
+                metrics_->counter(service::metric::kMatches, {{service::label::kTopic, topic}})
+                    .inc(items);
+            }
         }
     }
 
@@ -488,6 +520,8 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
     std::set<std::string> insecure_urls_;                     // writer (or before the loop)
     std::map<store::SourceId, SourceContext> contexts_;       // io thread
     std::set<store::SourceId> bodies_in_processing_;          // io thread
+    std::map<store::SourceId, SourceCondition> conditions_;   // io thread
+    std::array<int, std::size(kSourceConditions)> condition_counts_{};  // io thread
     asio::thread_pool workers_;
     asio::strand<asio::thread_pool::executor_type> writer_;
     fetch::Poller poller_;
@@ -557,6 +591,11 @@ void PollRuntime::set_cycle_observer(std::function<void(const CycleReport&)> obs
 
 void PollRuntime::attach_metrics(service::Metrics* metrics) {
     impl_->metrics_ = metrics;
+    impl_->publish_conditions();
+}
+
+std::size_t PollRuntime::polled_sources() const {
+    return impl_->poller_.scheduler().size();
 }
 
 CycleReport PollRuntime::totals() const {

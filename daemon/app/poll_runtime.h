@@ -79,6 +79,10 @@ class PollRuntime {
     void with_store(std::function<void(store::Store&)> job,
                     std::function<void(const std::string& error)> done = {});
 
+    // How many sources the scheduler polls now (enabled, from the file and the database); io
+    // thread.
+    std::size_t polled_sources() const;
+
     // Cumulative counters since start, for status and metrics.
     CycleReport totals() const;
 

@@ -16,6 +16,55 @@ store::SourceSpec spec_from_config(const config::SourceSettings& source,
     return spec;
 }
 
+std::vector<store::SourceSpec> config_source_specs(const config::Settings& settings) {
+    std::vector<store::SourceSpec> specs;
+    specs.reserve(settings.sources.size());
+    for (const auto& source : settings.sources)
+        specs.push_back(spec_from_config(source, settings.timezone));
+    return specs;
+}
+
+const config::SourceSettings* config_entry(const config::Settings& settings,
+                                           const store::Source& source) {
+    for (const auto& entry : settings.sources) {
+        if (entry.url == source.spec.url)
+            return &entry;
+        for (const auto& former : source.former_urls) {
+            if (entry.url == former)
+                return &entry;
+        }
+    }
+    return nullptr;
+}
+
+const char* to_string(SourceCondition condition) {
+    switch (condition) {
+        case SourceCondition::ok:
+            return "ok";
+        case SourceCondition::failing:
+            return "failing";
+        case SourceCondition::disabled:
+            return "disabled";
+    }
+    return "ok";
+}
+
+SourceCondition condition_of(const store::Source& source) {
+    if (!source.active())
+        return SourceCondition::disabled;
+    if (source.health.consecutive_failures > 0)
+        return SourceCondition::failing;
+    return SourceCondition::ok;
+}
+
+SourceCondition condition_of(const fetch::SourceState& state) {
+    if (!state.schedule.disabled_reason.empty())
+        return SourceCondition::disabled;
+    if (state.health.consecutive_failures > 0)
+        return SourceCondition::failing;
+    return SourceCondition::ok;
+}
+
 fetch::SourceSettings scheduler_settings(const store::Source& source, bool verify_tls) {
     fetch::SourceSettings settings;
     settings.id = source.id;

@@ -16,6 +16,27 @@ namespace chuhai::app {
 store::SourceSpec spec_from_config(const config::SourceSettings& source,
                                    const std::string& default_timezone);
 
+// Every source of the configuration file, in order, as the store records it. The daemon and the
+// `sources` commands hand these to Store::sync_config_sources(), so both see the file the same
+// way.
+std::vector<store::SourceSpec> config_source_specs(const config::Settings& settings);
+
+// The configuration's entry for a stored source (by its URL or a URL it had before a permanent
+// redirect), or null when the file does not list it.
+const config::SourceSettings* config_entry(const config::Settings& settings,
+                                           const store::Source& source);
+
+// How a source is doing, as the chuhai_sources{state} metric and `chuhai sources list` count
+// it: disabled (by its spec, by chuhai after a 410, by hand, or no longer configured), failing
+// (its last poll failed), else ok.
+enum class SourceCondition { ok, failing, disabled };
+inline constexpr SourceCondition kSourceConditions[] = {
+    SourceCondition::ok, SourceCondition::failing, SourceCondition::disabled};
+const char* to_string(SourceCondition condition);
+SourceCondition condition_of(const store::Source& source);
+// The same judgement from the scheduler's state of a source it polls.
+SourceCondition condition_of(const fetch::SourceState& state);
+
 // What the scheduler needs to poll a stored source.
 fetch::SourceSettings scheduler_settings(const store::Source& source, bool verify_tls);
 

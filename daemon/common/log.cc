@@ -181,6 +181,89 @@ void register_secret(std::string_view secret) {
         [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
 }
 
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+std::string percent_decoded(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+            hex_value(text[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+            i += 2;
+        } else if (text[i] == '+') {
+            out.push_back(' ');  // in query values
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    return out;
+}
+
+void register_written_and_decoded(std::string_view secret) {
+    register_secret(secret);
+    const std::string decoded = percent_decoded(secret);
+    if (decoded != secret)
+        register_secret(decoded);
+}
+
+}  // namespace
+
+void register_url_secrets(std::string_view url) {
+    const std::size_t scheme_end = url.find("://");
+    const std::size_t authority_begin = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    std::size_t authority_end = url.find_first_of("/?#", authority_begin);
+    if (authority_end == std::string_view::npos)
+        authority_end = url.size();
+    std::string_view authority = url.substr(authority_begin, authority_end - authority_begin);
+    if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+        const std::string_view userinfo = authority.substr(0, at);
+        if (const std::size_t colon = userinfo.find(':'); colon != std::string_view::npos)
+            register_written_and_decoded(userinfo.substr(colon + 1));
+        authority = authority.substr(at + 1);
+    }
+
+    std::string_view rest = url.substr(authority_end);
+    const std::size_t path_end = std::min(rest.find_first_of("?#"), rest.size());
+    const std::string_view path = rest.substr(0, path_end);
+    const std::string_view host = authority.substr(0, authority.find(':'));
+    if (const auto prefix = secret_path_prefix(host);
+        prefix && path.starts_with(*prefix) && path.size() > prefix->size())
+        register_written_and_decoded(path.substr(prefix->size()));
+
+    rest = rest.substr(path_end);
+    if (!rest.starts_with('?'))
+        return;
+    const std::size_t query_end = std::min(rest.find('#'), rest.size());
+    std::string_view query = rest.substr(1, query_end - 1);
+    while (!query.empty()) {
+        const std::size_t end = std::min(query.find_first_of("&;"), query.size());
+        const std::string_view parameter = query.substr(0, end);
+        const std::size_t equals = parameter.find('=');
+        if (equals != std::string_view::npos && is_secret_parameter(parameter.substr(0, equals)))
+            register_written_and_decoded(parameter.substr(equals + 1));
+        query.remove_prefix(std::min(end + 1, query.size()));
+    }
+}
+
+void register_proxy_secrets() {
+    for (const char* name :
+         {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}) {
+        if (const char* value = std::getenv(name); value != nullptr && *value != '\0')
+            register_url_secrets(value);
+    }
+}
+
 void clear_registered_secrets() {
     auto& registry = secret_registry();
     std::unique_lock lock(registry.mutex);

@@ -59,6 +59,18 @@ int journal_priority(spdlog::level::level_enum level);
 void register_secret(std::string_view secret);
 inline constexpr std::size_t kMinSecretLength = 4;
 
+// Registers the secrets a URL carries, as written and percent-decoded: the password of
+// "user:password@" (also without a scheme, as proxy variables are often written), the values of
+// query parameters that redact_url() masks, and the secret path of Slack and Discord webhook
+// URLs. For every URL read from configuration, the database or the environment, so that the
+// secret is masked even where it shows up outside the URL (a decoded password in a server's
+// error text, a proxy address quoted without its scheme).
+void register_url_secrets(std::string_view url);
+
+// register_url_secrets() for the proxy variables libcurl reads (http_proxy, https_proxy,
+// all_proxy, in either case).
+void register_proxy_secrets();
+
 // Forgets every registered secret; for tests.
 void clear_registered_secrets();
 

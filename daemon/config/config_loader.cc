@@ -40,14 +40,23 @@ bool is_http_url(const std::string& url) {
     return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
 
-std::string host_of(const std::string& url) {
+}  // namespace
+
+std::string default_source_name(const std::string& url) {
     const auto start = url.find("://");
     if (start == std::string::npos)
         return url;
-    const auto host_start = start + 3;
+    auto host_start = start + 3;
+    const auto authority_end = url.find_first_of("/?#", host_start);
+    // "user:password@host": the name is the host, never the credentials before it.
+    const auto at = url.rfind('@', authority_end == std::string::npos ? url.size() : authority_end);
+    if (at != std::string::npos && at >= host_start)
+        host_start = at + 1;
     const auto end = url.find_first_of("/:?#", host_start);
     return url.substr(host_start, end == std::string::npos ? std::string::npos : end - host_start);
 }
+
+namespace {
 
 SourceSettings read_source(const YAML::Node& node, const std::filesystem::path& file) {
     SourceSettings source;
@@ -72,7 +81,7 @@ SourceSettings read_source(const YAML::Node& node, const std::filesystem::path& 
                     source.where);
     }
     if (source.name.empty())
-        source.name = host_of(source.url);
+        source.name = default_source_name(source.url);
     return source;
 }
 

@@ -2,6 +2,7 @@
 // Reads the YAML configuration file into config::Settings.
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "config/settings.h"
@@ -16,5 +17,8 @@ Settings load_settings(const std::filesystem::path& file);
 
 // The same, from text; `file` names it in messages and anchors relative paths.
 Settings parse_settings(std::string_view yaml, const std::filesystem::path& file);
+
+// The name of a source that gives none: the host of its URL, without credentials or port.
+std::string default_source_name(const std::string& url);
 
 }  // namespace chuhai::config

@@ -19,7 +19,7 @@ struct SourceSettings {
     std::string url;
     std::string name;  // defaults to the URL's host
     std::vector<std::string> tags;
-    std::optional<Seconds> interval;  // overrides fetch.default_interval
+    std::optional<Seconds> interval;  // overrides fetch.interval
     std::string timezone;             // IANA zone for dates without an offset; empty = global
     bool enabled = true;
     bool insecure_skip_tls_verify = false;  // logged at every poll when true

@@ -262,13 +262,12 @@ void MapReader::optional_string_list(const std::string& key, std::vector<std::st
     const auto* value = find(key);
     if (value == nullptr)
         return;
-    out.clear();
-    if (value->IsScalar()) {
-        out.push_back(value->Scalar());
-        return;
+    // A lone scalar is refused rather than read as a list of one: `tags: 5` or `to: a, b` is
+    // more often a mistake than a wish, and one spelling per key keeps files uniform.
+    if (!value->IsSequence()) {
+        fail(*value, "'" + key + "' must be a list such as [a, b], not " + describe(*value));
     }
-    if (!value->IsSequence())
-        fail(*value, "'" + key + "' must be a list, not " + describe(*value));
+    out.clear();
     for (const auto& element : *value) {
         if (!element.IsScalar()) {
             fail(element, "'" + key + "' must list single values, not " + describe(element));

@@ -52,7 +52,7 @@ class MapReader {
     void optional_size(const std::string& key, std::size_t& out);
     // Resolved against the folder of the file.
     void optional_path(const std::string& key, std::filesystem::path& out);
-    // A list of strings; a single string is accepted as a list of one.
+    // A list of strings; anything else, a single string included, is an error.
     void optional_string_list(const std::string& key, std::vector<std::string>& out);
     // A nested mapping or list handed to `read`; nothing happens when the key is absent.
     void optional_node(const std::string& key, const std::function<void(const YAML::Node&)>& read);

@@ -82,6 +82,13 @@ class RuleWatcher::Impl : public std::enable_shared_from_this<Impl> {
             }
             spdlog::error("rules: change in {} refused; keeping rules version {}", dir_.string(),
                           previous ? previous->version() : std::string("(none)"));
+            if (options_.on_refused) {
+                try {
+                    options_.on_refused();
+                } catch (const std::exception& e) {
+                    spdlog::error("rules: refusal callback failed: {}", e.what());
+                }
+            }
             return;
         }
         for (const Diagnostic& d : result.diagnostics)

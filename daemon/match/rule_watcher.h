@@ -33,6 +33,9 @@ class RuleWatcher {
     struct Options {
         // How long the directory must stay quiet after a change before it is loaded.
         std::chrono::milliseconds debounce{300};
+        // Called (on the io_context) each time a reload is refused, after its errors are logged:
+        // a refusal is news when it happens, not at some later moment.
+        std::function<void()> on_refused{};
     };
 
     // Starts watching `dir`; `current` is the set in force (loaded by the caller at start-up).

@@ -21,7 +21,8 @@ inline constexpr std::string_view kPolls = "chuhai_polls_total";
 inline constexpr std::string_view kPollErrors = "chuhai_poll_errors_total";
 // An item was stored; label status = new | duplicate (seen before) | revised (changed text).
 inline constexpr std::string_view kItems = "chuhai_items_total";
-// An item matched a topic; label topic = the rule topic.
+// A newly stored (or revised) item matched a topic, counted once per item and topic; label
+// topic = the rule topic.
 inline constexpr std::string_view kMatches = "chuhai_matches_total";
 // A digest was delivered; label channel = the digest channel's name.
 inline constexpr std::string_view kDigestDeliveries = "chuhai_digest_deliveries_total";
@@ -41,7 +42,7 @@ inline constexpr std::string_view kEventLoopLagMax = "chuhai_event_loop_lag_max_
 // Unix time the last poll cycle ended, and how long it took.
 inline constexpr std::string_view kLastCycleEnd = "chuhai_last_cycle_end_timestamp_seconds";
 inline constexpr std::string_view kLastCycleDuration = "chuhai_last_cycle_duration_seconds";
-// Sources by health; label state = ok | failing | disabled.
+// Sources by health; label state = ok | failing | disabled (app::condition_of).
 inline constexpr std::string_view kSources = "chuhai_sources";
 // Unix time the daemon started.
 inline constexpr std::string_view kStartTime = "chuhai_start_time_seconds";

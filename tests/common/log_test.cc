@@ -284,6 +284,27 @@ TEST_F(LogTest, RedactsUrls) {
     EXPECT_EQ(redact_url("not a url"), "not a url");
 }
 
+TEST_F(LogTest, UrlSecretsAreMaskedAlsoOutsideTheirUrl) {
+    register_url_secrets("https://reader:p%40ss-word@feeds.example.org/rss?api_token=T0k%2Ben&x=1");
+    register_url_secrets("proxyuser:pr0xy-secret@proxy.example.org:3128");  // no scheme
+    register_url_secrets("https://hooks.slack.com/services/T000/B000/XXXXSECRET#frag");
+    register_url_secrets("https://public.example.org/feed.xml?page=22");  // nothing secret
+    EXPECT_EQ(redact_secrets("login p@ss-word / p%40ss-word failed"),
+              "login [REDACTED] / [REDACTED] failed");
+    EXPECT_EQ(redact_secrets("token T0k+en or T0k%2Ben; page 22"),
+              "token [REDACTED] or [REDACTED]; page 22");
+    EXPECT_EQ(redact_secrets("proxy at proxyuser:pr0xy-secret@proxy.example.org:3128"),
+              "proxy at proxyuser:[REDACTED]@proxy.example.org:3128");
+    EXPECT_EQ(redact_secrets("POST services/T000/B000/XXXXSECRET"), "POST [REDACTED]");
+}
+
+TEST_F(LogTest, ProxyVariablesAreRegistered) {
+    ScopedEnv https("https_proxy", "http://px:https-proxy-pass@127.0.0.1:3128");
+    ScopedEnv all("ALL_PROXY", "socks5h://px:all-proxy-pass@127.0.0.1:1080");
+    register_proxy_secrets();
+    EXPECT_EQ(redact_secrets("https-proxy-pass all-proxy-pass"), "[REDACTED] [REDACTED]");
+}
+
 TEST_F(LogTest, FindsUrlsInsideText) {
     EXPECT_EQ(redact_secrets("moved: 'https://a:b@x.org/1' -> <http://c:d@y.org/?password=e>."),
               "moved: 'https://a:***@x.org/1' -> <http://c:***@y.org/?password=***>.");

@@ -140,6 +140,39 @@ TEST(ConfigLoader, WrongTypesAndValues) {
               std::string::npos);
 }
 
+TEST(ConfigLoader, AScalarWhereAListIsRequiredIsAnError) {
+    const Error tags = error_of(
+        "database: db\n"
+        "rules: r\n"
+        "sources:\n"
+        "  - url: https://a.example/feed\n"
+        "    tags: 5\n");
+    EXPECT_EQ(tags.kind(), ErrorKind::config);
+    EXPECT_EQ(tags.where(), "/etc/chuhai/chuhai.yaml:5:11");
+    EXPECT_NE(tags.message().find("'tags' must be a list"), std::string::npos) << tags.message();
+    const Error to = error_of(
+        "database: db\nrules: r\ndigests:\n  - name: m\n    email:\n      from: a@example.org\n"
+        "      to: b@example.org\n      smtp: {url: 'smtp://127.0.0.1:25'}\n");
+    EXPECT_EQ(to.where(), "/etc/chuhai/chuhai.yaml:7:11");
+    EXPECT_NE(to.message().find("'to' must be a list"), std::string::npos) << to.message();
+    const Error nested = error_of(
+        "database: db\nrules: r\nsources:\n  - url: https://a.example/feed\n    tags: [[a]]\n");
+    EXPECT_NE(nested.message().find("single values"), std::string::npos) << nested.message();
+    // An empty list and an absent key are both "no tags".
+    EXPECT_TRUE(parse_settings("database: db\nrules: r\nsources:\n  - url: https://a.example/\n"
+                               "    tags: []\n",
+                               "/etc/chuhai/chuhai.yaml")
+                    .sources[0]
+                    .tags.empty());
+}
+
+TEST(ConfigLoader, ASourceNameDefaultsToTheHostWithoutCredentials) {
+    const Settings s = parse_settings(
+        "database: db\nrules: r\nsources:\n  - https://reader:pa55word@feeds.example.org:8443/x\n",
+        "/etc/chuhai/chuhai.yaml");
+    EXPECT_EQ(s.sources[0].name, "feeds.example.org");
+}
+
 TEST(ConfigLoader, MissingRequiredKeys) {
     EXPECT_NE(error_of("rules: r\n").message().find("missing required key 'database'"),
               std::string::npos);
@@ -170,9 +203,10 @@ TEST(ConfigLoader, DuplicatesAreErrors) {
 TEST(ConfigLoader, SecretsNeverInThePlainFile) {
     const std::string base = "database: db\nrules: r\ndigests:\n  - name: m\n";
     EXPECT_NE(
-        error_of(base +
-                 "    email:\n      from: a@b\n      to: c@d\n      smtp:\n        url: smtp://h\n"
-                 "        password: hunter2\n")
+        error_of(
+            base +
+            "    email:\n      from: a@b\n      to: [c@d]\n      smtp:\n        url: smtp://h\n"
+            "        password: hunter2\n")
             .message()
             .find("password_file"),
         std::string::npos);

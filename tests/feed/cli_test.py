@@ -46,14 +46,15 @@ def main():
         status, out, _ = run(chuhai, "--json", "-", stdin=f.read())
     check(status == 0 and json.loads(out)["source"] == "-", "'-' reads standard input")
 
-    status, out, _ = run(chuhai, "--json", basic, "https://example.com/feed.xml", fixtures + "/feed/no-such-file.xml",
+    # Nothing listens on port 1: the URL is fetched and fails as that input's error.
+    status, out, _ = run(chuhai, "--json", basic, "http://127.0.0.1:1/feed.xml", fixtures + "/feed/no-such-file.xml",
                          fixtures + "/feed/not_a_feed.html")
     lines = [json.loads(line) for line in out.splitlines()]
     check(status == 1, "any failed input makes the exit status 1, got %d" % status)
     check(len(lines) == 4, "every input prints its object, got %d" % len(lines))
     if len(lines) == 4:
         check(lines[0]["error"] is None, "the good input has no error")
-        check("URL" in (lines[1]["error"] or ""), "URLs are rejected with a clear message: %r" % lines[1]["error"])
+        check("connect" in (lines[1]["error"] or ""), "an unreachable URL is its input's error: %r" % lines[1]["error"])
         check("no-such-file.xml" in (lines[2]["error"] or "") or lines[2]["error"], "a missing file is an error")
         check("HTML page" in (lines[3]["error"] or ""), "an HTML page is not a feed: %r" % lines[3]["error"])
         check(lines[3]["entries"] == [], "a failed input has no entries")

@@ -1,26 +1,27 @@
 """`chuhai run` as systemd runs it: NOTIFY_SOCKET gets READY=1, STATUS= after a cycle and
-WATCHDOG=1 pings; SIGHUP reloads (a changed rule takes effect on the next cycle, a broken rule
-file is refused and the old rules stay); SIGTERM ends it with status 0 within 5 s."""
+WATCHDOG=1 pings; SIGTERM ends it with status 0 within 5 s.
+
+SIGHUP, in ways only SIGHUP can explain (the rules folder in force is watched, so editing it would
+reload without any signal; here the configuration names another folder instead):
+  - a new rules folder takes effect, logged by the reload path, and matches the next item;
+  - a folder with a broken rule file is refused with FILE:LINE:COL and the rules in force stay;
+  - a broken configuration is refused with FILE:LINE:COL and the running one stays;
+  - a source added with `chuhai sources add` meanwhile is polled after the next SIGHUP, and one
+    disabled by a 410 and enabled again with `chuhai sources enable` is polled again;
+  - schedules and health survive: sources polled once an hour are not polled again, their
+    failures are not forgotten.
+"""
 
 import os
 import shutil
 import signal
 import socket
 import sqlite3
-import subprocess
 import time
 
 import harness
 
 RULES = os.path.join(harness.SOURCE_DIR, "rules")
-
-FEED_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0"><channel><title>Daemon Fixture</title><link>https://daemon.example.test/</link>
-<description>fixture</description>
-"""
-ITEM = """<item><title>{title}</title><link>https://daemon.example.test/{slug}</link><guid>{slug}</guid>
-<description>{text}</description></item>
-"""
 
 WATCH_RULE = """rules:
   - id: zebracorn-watch
@@ -31,25 +32,6 @@ WATCH_RULE = """rules:
       any: ["zebracorn"]
 """
 
-BROKEN_RULE = """rules:
-  - id: broken-rule
-    title: A typo
-    topic: testing
-    score: 1
-    match:
-      anny: ["zebracorn"]
-"""
-
-
-def write_feed(path, items):
-    body = FEED_HEAD + "".join(ITEM.format(**i) for i in items) + "</channel></rss>\n"
-    with open(path, "w") as out:
-        out.write(body)
-    # nginx's Last-Modified has whole seconds: move it on so that the change is seen.
-    later = time.time() + len(items) * 10
-    os.utime(path, (later, later))
-
-
 class Notifications:
     """The datagram socket systemd would listen on."""
 
@@ -58,9 +40,10 @@ class Notifications:
         self.sock.bind(path)
         self.messages = []
 
-    def wait_for(self, predicate, timeout, what):
+    def wait_for(self, predicate, timeout, what, after=0):
+        """The first message from index `after` on that satisfies `predicate`."""
         deadline = time.monotonic() + timeout
-        for m in self.messages:
+        for m in self.messages[after:]:
             if predicate(m):
                 return m
         while time.monotonic() < deadline:
@@ -72,26 +55,28 @@ class Notifications:
             self.messages.append(data)
             if predicate(data):
                 return data
-        raise AssertionError(f"no notification {what} within {timeout}s; got {self.messages}")
+        raise AssertionError(f"no notification {what} within {timeout}s; got {self.messages[after:]}")
 
 
-def matched_rules(db, slug):
-    con = sqlite3.connect(db)
+def query(db, sql, args=()):
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        return {r[0] for r in con.execute(
-            "SELECT m.rule_id FROM matches m JOIN items i ON i.id = m.item_id WHERE i.link LIKE ?",
-            (f"%/{slug}",))}
+        return con.execute(sql, args).fetchall()
     finally:
         con.close()
 
 
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+def matched_rules(db, slug):
+    return {r[0] for r in query(
+        db, "SELECT m.rule_id FROM matches m JOIN items i ON i.id = m.item_id WHERE i.link LIKE ?",
+        (f"%/{slug}",))}
+
+
+def health(db, name):
+    """(last attempt, last success, consecutive failures) of a source as stored."""
+    rows = query(db, "SELECT last_attempt, last_success, consecutive_failures FROM sources "
+                     "WHERE name = ?", (name,))
+    return rows[0] if rows else None
 
 
 def main():
@@ -102,70 +87,128 @@ def main():
         feed = os.path.join(www, "feed.xml")
         items = [{"title": "Alibaba Cloud opens a data centre in Mexico", "slug": "a1",
                   "text": "The Mexican cloud region will serve Latin American customers with Qwen models."}]
-        write_feed(feed, items)
-        rules = os.path.join(tmp, "rules")
-        shutil.copytree(RULES, rules)
+        harness.write_rss(feed, items, title="Daemon Fixture", host="daemon.example.test")
+        harness.write_rss(os.path.join(www, "steady.xml"), [{"title": "Steady", "slug": "s1", "text": "s"}])
+        harness.write_rss(os.path.join(www, "later.xml"), [{"title": "Added later", "slug": "l1", "text": "l"}])
+        rules_in_force = os.path.join(tmp, "rules")
+        shutil.copytree(RULES, rules_in_force)
         db = os.path.join(tmp, "chuhai.db")
-        with harness.Nginx(www) as nginx:
-            config = harness.write_config(
-                os.path.join(tmp, "chuhai.yaml"), db, rules, [{"url": nginx.url("feed.xml"), "name": "Daemon Feed"}],
-                extra="fetch:\n  interval: 1s\n  min_interval: 1s\n  first_poll_spread: 0s\n  jitter: 0\n")
+        with harness.Nginx(www) as nginx, harness.ScriptedServer() as scripted:
+            config_path = os.path.join(tmp, "chuhai.yaml")
+            sources = [{"url": nginx.url("feed.xml"), "name": "Daemon Feed"},
+                       {"url": nginx.url("steady.xml"), "name": "Steady", "interval": "1h"},
+                       {"url": nginx.url("missing.xml"), "name": "Missing", "interval": "1h"},
+                       {"url": scripted.url("/status/410"), "name": "Gone", "interval": "1h"}]
+            extra = "fetch:\n  interval: 1s\n  min_interval: 1s\n  first_poll_spread: 0s\n  jitter: 0\n"
+
+            def write_config(rules, text_after=""):
+                return harness.write_config(config_path, db, rules, sources, extra=extra + text_after)
+
+            config = write_config(rules_in_force)
             notify = Notifications(os.path.join(tmp, "notify.sock"))
-            env = dict(os.environ, NOTIFY_SOCKET=os.path.join(tmp, "notify.sock"), WATCHDOG_USEC="1000000")
-            env.pop("CHUHAI_CONFIG", None)
-            log = open(os.path.join(tmp, "daemon.log"), "w+")
-            daemon = subprocess.Popen([harness.BIN, "run", "--config", config], stdout=log, stderr=log, env=env)
-            try:
-                notify.wait_for(lambda m: "READY=1" in m, 10, "READY=1")
-                notify.wait_for(lambda m: "WATCHDOG=1" in m, 3, "WATCHDOG=1")
-                notify.wait_for(lambda m: m.startswith("STATUS=") and "sources" in m, 10, "a STATUS after a cycle")
-                wait_until(lambda: matched_rules(db, "a1"), 10, "the first item stored and matched")
+            env = {"NOTIFY_SOCKET": os.path.join(tmp, "notify.sock"), "WATCHDOG_USEC": "1000000"}
+            with harness.Daemon(config, os.path.join(tmp, "daemon.log"), env=env) as daemon:
+                def count(text):
+                    return daemon.log_text().count(text)
 
-                # A new rule, then SIGHUP: the next item is matched by it.
-                with open(os.path.join(rules, "topics", "zz-test.yaml"), "w") as out:
-                    out.write(WATCH_RULE)
-                daemon.send_signal(signal.SIGHUP)
-                notify.wait_for(lambda m: "RELOADING=1" in m, 5, "RELOADING=1")
-                wait_until(lambda: "zebracorn-watch" in open(log.name).read() or "reloaded" in open(log.name).read(),
-                           5, "the rules reloaded")
-                time.sleep(0.5)  # the watcher's debounce
-                items.append({"title": "Zebracorn sighting reported", "slug": "z1", "text": "A zebracorn was seen."})
-                write_feed(feed, items)
-                wait_until(lambda: "zebracorn-watch" in matched_rules(db, "z1"), 15,
-                           "the new rule to match the next item")
+                def hangup():
+                    """SIGHUP, and wait until the daemon says it is done reloading."""
+                    seen = len(notify.messages)
+                    daemon.signal(signal.SIGHUP)
+                    notify.wait_for(lambda m: "RELOADING=1" in m, 5, "RELOADING=1", after=seen)
+                    notify.wait_for(lambda m: "READY=1" in m, 5, "READY=1 after the reload", after=seen)
 
-                # A broken rule file is refused whole; the rules in force stay.
-                with open(os.path.join(rules, "topics", "zz-broken.yaml"), "w") as out:
-                    out.write(BROKEN_RULE)
-                daemon.send_signal(signal.SIGHUP)
-                wait_until(lambda: "refused" in open(log.name).read(), 10, "the broken rules refused")
-                log_text = open(log.name).read()
-                f.check("zz-broken.yaml:7:" in log_text, f"the refusal names FILE:LINE:COL:\n{log_text}")
-                items.append({"title": "Second zebracorn sighting", "slug": "z2", "text": "Another zebracorn."})
-                write_feed(feed, items)
-                wait_until(lambda: "zebracorn-watch" in matched_rules(db, "z2"), 15,
-                           "the old rules to keep matching")
-                f.check(daemon.poll() is None, "the daemon keeps running after a bad edit")
+                def publish(title, slug, text):
+                    items.append({"title": title, "slug": slug, "text": text})
+                    harness.write_rss(feed, items, title="Daemon Fixture", host="daemon.example.test")
 
-                # SIGTERM: status 0 within 5 s.
-                started = time.monotonic()
-                daemon.send_signal(signal.SIGTERM)
-                status = daemon.wait(timeout=10)
-                elapsed = time.monotonic() - started
-                f.equal(status, 0, "exit status after SIGTERM")
-                f.check(elapsed < 5, f"stopped within 5 s (took {elapsed:.1f} s)")
-                f.check(any("STOPPING=1" in m for m in notify.messages) or
-                        notify.wait_for(lambda m: "STOPPING=1" in m, 1, "STOPPING=1"), "STOPPING=1 sent")
-            except AssertionError as e:
-                f.check(False, str(e))
-            finally:
-                if daemon.poll() is None:
-                    daemon.kill()
-                    daemon.wait()
-                log.seek(0)
+                try:
+                    notify.wait_for(lambda m: "READY=1" in m, 10, "READY=1")
+                    notify.wait_for(lambda m: "WATCHDOG=1" in m, 3, "WATCHDOG=1")
+                    notify.wait_for(lambda m: m.startswith("STATUS=") and "sources" in m, 10, "a STATUS after a cycle")
+                    harness.wait_until(lambda: matched_rules(db, "a1"), 10, "the first item stored and matched")
+                    harness.wait_until(lambda: health(db, "Missing") and health(db, "Missing")[2] == 1, 10,
+                                       "the missing feed's failure recorded")
+                    steady_before = health(db, "Steady")
+                    missing_before = health(db, "Missing")
+                    f.check(steady_before[1] is not None, f"the steady feed was polled: {steady_before}")
+
+                    # 0. A source the daemon disabled after a 410, enabled again by hand.
+                    harness.wait_until(lambda: query(db, "SELECT 1 FROM sources WHERE name = 'Gone' "
+                                                         "AND disabled_reason IS NOT NULL"), 10,
+                                       "the 410 recorded as a disablement")
+                    harness.run_chuhai("sources", "enable", "Gone", "--config", config, check=0)
+
+                    # 1. Another rules folder with one more rule: only SIGHUP can bring it in.
+                    rules_new = os.path.join(tmp, "rules-new")
+                    shutil.copytree(rules_in_force, rules_new)
+                    with open(os.path.join(rules_new, "topics", "zz-test.yaml"), "w") as out:
+                        out.write(WATCH_RULE)
+                    write_config(rules_new)
+                    hangup()
+                    switched = f"reload: rules folder switched from {rules_in_force} to {rules_new}"
+                    f.check(count(switched) == 1, f"the reload logs the new folder:\n{daemon.log_text()}")
+                    harness.wait_until(lambda: scripted.requests().count("/status/410") == 2, 10,
+                                       "the source enabled again polled again after the SIGHUP")
+                    publish("Zebracorn sighting reported", "z1", "A zebracorn was seen.")
+                    harness.wait_until(lambda: "zebracorn-watch" in matched_rules(db, "z1"), 15,
+                                       "the new folder's rule to match the next item")
+
+                    # 2. A folder with a broken rule file: refused whole, the rules in force stay.
+                    rules_broken = os.path.join(tmp, "rules-broken")
+                    shutil.copytree(rules_new, rules_broken)
+                    with open(os.path.join(rules_broken, "topics", "zz-broken.yaml"), "w") as out:
+                        out.write(harness.BROKEN_RULE)
+                    write_config(rules_broken)
+                    hangup()
+                    log = daemon.log_text()
+                    f.check(f"reload: the rules in {rules_broken} are refused" in log,
+                            f"the broken folder is refused by the reload:\n{log}")
+                    f.check("zz-broken.yaml:7:" in log, f"the refusal names FILE:LINE:COL:\n{log}")
+                    publish("Second zebracorn sighting", "z2", "Another zebracorn.")
+                    harness.wait_until(lambda: "zebracorn-watch" in matched_rules(db, "z2"), 15,
+                                       "the rules in force to keep matching")
+
+                    # 3. A broken configuration: refused, the running one stays.
+                    write_config(rules_new, text_after="sourcez: []\n")
+                    broken_line = len(open(config_path).read().splitlines())
+                    hangup()
+                    log = daemon.log_text()
+                    f.check("reload: configuration refused" in log and f"chuhai.yaml:{broken_line}:1" in log,
+                            f"the broken configuration is refused with FILE:LINE:COL:\n{log}")
+                    publish("Third zebracorn sighting", "z3", "Yet another zebracorn.")
+                    harness.wait_until(lambda: "zebracorn-watch" in matched_rules(db, "z3"), 15,
+                                       "polling and matching to go on with the running configuration")
+
+                    # 4. A source added from the command line is polled after the next SIGHUP.
+                    write_config(rules_new)
+                    harness.run_chuhai("sources", "add", nginx.url("later.xml"), "--name", "Later",
+                                       "--config", config, check=0)
+                    hangup()
+                    harness.wait_until(lambda: query(db, "SELECT 1 FROM items WHERE link LIKE '%/l1'"), 10,
+                                       "the source added with `chuhai sources add` polled")
+
+                    # 5. Four reloads later: the hourly sources were not polled again, and their
+                    # health is what it was.
+                    access = nginx.read_access_log()
+                    f.equal(access.count("/steady.xml"), 1, "the hourly feed was polled once, reloads or not")
+                    f.equal(access.count("/missing.xml"), 1, "the failing hourly feed was not retried early")
+                    f.equal(health(db, "Steady"), steady_before, "the hourly feed's health is kept")
+                    f.equal(health(db, "Missing"), missing_before, "the failing feed's failures are kept")
+                    f.check(daemon.process.poll() is None, "the daemon keeps running after bad edits")
+
+                    # SIGTERM: status 0 within 5 s.
+                    started = time.monotonic()
+                    status = daemon.stop()
+                    elapsed = time.monotonic() - started
+                    f.equal(status, 0, "exit status after SIGTERM")
+                    f.check(elapsed < 5, f"stopped within 5 s (took {elapsed:.1f} s)")
+                    f.check(any("STOPPING=1" in m for m in notify.messages) or
+                            notify.wait_for(lambda m: "STOPPING=1" in m, 1, "STOPPING=1"), "STOPPING=1 sent")
+                except AssertionError as e:
+                    f.check(False, str(e))
                 if f.messages:
-                    print("--- daemon log\n" + log.read())
-                log.close()
+                    print("--- daemon log\n" + daemon.log_text())
     f.finish()
 
 

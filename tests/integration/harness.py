@@ -72,6 +72,54 @@ class Nginx(NginxServer):
             return f.read()
 
 
+class ScriptedServer:
+    """tests/servers/scripted_http_server.py as a child process: 404, 410, 500, redirects and
+    inline feeds by URL (see its docstring), and the log of the requests it saw. It exits when
+    this object closes its stdin, so a test that dies takes it along."""
+
+    def __init__(self, root=None):
+        command = [sys.executable, os.path.join(SOURCE_DIR, "tests", "servers", "scripted_http_server.py")]
+        if root:
+            command += ["--root", root]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if not line.startswith("PORT "):
+            self.close()
+            raise RuntimeError(f"the scripted server did not start: {line!r}")
+        self.port = int(line.split()[1])
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def request_log(self):
+        """Every request so far, in order: dicts with method, path (with the query string) and
+        headers (names in lower case)."""
+        import json
+        import urllib.request
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(self.url("/requests"), timeout=10) as response:
+            return json.load(response)
+
+    def requests(self):
+        """The paths (with query strings) requested so far, in order."""
+        return [r["path"] for r in self.request_log()]
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def run_chuhai(*args, timeout=120, check=None, env=None):
     """Runs the real binary; returns CompletedProcess with text stdout/stderr.
 
@@ -90,20 +138,101 @@ def run_chuhai(*args, timeout=120, check=None, env=None):
     return result
 
 
+class Daemon:
+    """`chuhai run` in the background, its stderr and stdout in a log file; killed on exit if
+    still running."""
+
+    def __init__(self, config, log_path, args=(), env=None):
+        full_env = dict(os.environ)
+        full_env.pop("CHUHAI_CONFIG", None)
+        full_env.update(env or {})
+        self.log_path = log_path
+        self.log = open(log_path, "w+")
+        self.process = subprocess.Popen([BIN, *args, "run", "--config", config], stdout=self.log,
+                                        stderr=self.log, env=full_env)
+
+    def log_text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def wait_for_log(self, text, timeout, what=None):
+        wait_until(lambda: text in self.log_text(), timeout, what or f"{text!r} in the daemon's log")
+
+    def signal(self, number):
+        self.process.send_signal(number)
+
+    def stop(self, timeout=10):
+        """SIGTERM; returns the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
 def write_config(path, database, rules, sources, extra=""):
-    """Writes a config with the given sources: a list of dicts with url, name, tags."""
-    lines = [f"database: {database}", f"rules: {rules}", "sources:"]
+    """Writes a config with the given sources: a list of dicts with url, name, tags, and
+    optionally timezone, interval and enabled."""
+    lines = [f"database: {database}", f"rules: {rules}", "sources:" if sources else "sources: []"]
     for s in sources:
         lines.append(f"  - url: {s['url']}")
         if "name" in s:
             lines.append(f"    name: \"{s['name']}\"")
         if "tags" in s:
             lines.append(f"    tags: [{', '.join(s['tags'])}]")
-        if "timezone" in s:
-            lines.append(f"    timezone: {s['timezone']}")
+        for key in ("timezone", "interval", "enabled"):
+            if key in s:
+                lines.append(f"    {key}: {s[key]}")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n" + extra)
     return path
+
+
+# A rule file with a typo ('anny' for 'any') on line 7, column 7: refused whole.
+BROKEN_RULE = """rules:
+  - id: broken-rule
+    title: A typo
+    topic: testing
+    score: 1
+    match:
+      anny: ["zebracorn"]
+"""
+
+RSS_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>{title}</title><link>https://{host}/</link>
+<description>fixture</description>
+"""
+RSS_ITEM = """<item><title>{title}</title><link>https://{host}/{slug}</link><guid>{slug}</guid>
+<description>{text}</description></item>
+"""
+
+
+def write_rss(path, items, title="Fixture Feed", host="fixture.example.test"):
+    """Writes an RSS 2.0 feed of `items` (dicts with title, slug, text) for nginx to serve, and
+    moves its modification time on so that nginx's whole-second Last-Modified changes too."""
+    body = RSS_HEAD.format(title=title, host=host) + \
+        "".join(RSS_ITEM.format(host=host, **i) for i in items) + "</channel></rss>\n"
+    before = os.stat(path).st_mtime if os.path.exists(path) else time.time()
+    with open(path, "w") as out:
+        out.write(body)
+    later = max(time.time(), before) + 2
+    os.utime(path, (later, later))
+
+
+def wait_until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class Failures:

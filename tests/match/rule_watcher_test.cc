@@ -34,6 +34,7 @@ class RuleWatcherTest : public ::testing::Test {
         initial_ = RuleSet::load(dir_.path());
         RuleWatcher::Options options;
         options.debounce = 50ms;
+        options.on_refused = [this] { ++refusals_; };
         watcher_ = std::make_unique<RuleWatcher>(
             io_, dir_.path(), initial_,
             [this](std::shared_ptr<const RuleSet> rules) { received_.push_back(std::move(rules)); },
@@ -57,6 +58,7 @@ class RuleWatcherTest : public ::testing::Test {
     boost::asio::io_context io_;
     std::shared_ptr<const RuleSet> initial_;
     std::vector<std::shared_ptr<const RuleSet>> received_;
+    int refusals_ = 0;  // calls of Options::on_refused
     std::unique_ptr<RuleWatcher> watcher_;
 };
 
@@ -77,6 +79,7 @@ TEST_F(RuleWatcherTest, ABrokenEditIsRefusedAndTheOldRulesStay) {
     while (watcher_->refused_reloads() == 0 && std::chrono::steady_clock::now() < deadline)
         run_for(20ms);
     EXPECT_EQ(watcher_->refused_reloads(), 1u);
+    EXPECT_EQ(refusals_, 1);  // told when it happened
     EXPECT_TRUE(received_.empty());
     EXPECT_EQ(watcher_->current(), initial_);
     // Fixing the file is picked up again.

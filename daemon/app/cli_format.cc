@@ -1,0 +1,15 @@
+#include "app/cli_format.h"
+
+namespace chuhai::app {
+
+std::string format_day_minute(UtcTime t) {
+    // "2025-06-24T08:00:00Z" → "2025-06-24 08:00"
+    std::string text = format_rfc3339(t);
+    return text.substr(0, 10) + " " + text.substr(11, 5);
+}
+
+nlohmann::json time_json(const std::optional<UtcTime>& t) {
+    return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
+}
+
+}  // namespace chuhai::app
