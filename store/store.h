@@ -399,18 +399,20 @@ struct RetentionPolicy {
 struct RetentionResult {
     int items_trimmed = 0;
     int revisions_trimmed = 0;
-    int fingerprints_pruned = 0;
     std::int64_t pages_freed = 0;
 };
 
 struct StoreOptions {
     // How long to wait for another process's lock before failing.
     std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
-    // Near-duplicates join a story only when its newest member is this recent.
+    // A new item joins the story of a near-duplicate first seen at most this long before it.
     std::chrono::seconds story_window = std::chrono::days(3);
-    // Fingerprints within this Hamming distance are near-duplicates (at most 3: the band
-    // index finds exactly those).
-    int near_duplicate_distance = 3;
+    // A new item is a copy of an item in the window when their fingerprints (SimHash of title
+    // and lead) are within this Hamming distance, the feed layer's kNearDuplicateDistance, and
+    // the shorter text's shingles are at least this much in the other (see store/story_window.h
+    // and docs/storage.md for how both were chosen).
+    int near_duplicate_distance = 17;
+    double near_duplicate_overlap = 0.5;
     // The latest this many fetch attempts of each source are kept; older attempts are pruned
     // unless they stored something (they are the provenance of items).
     int fetches_kept_per_source = 50;

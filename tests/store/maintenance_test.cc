@@ -87,16 +87,6 @@ TEST_F(StoreTest, AShorterRetentionLimitTrimsTheNextDaysToo) {
     EXPECT_EQ(count("SELECT count(*) FROM items WHERE text_dropped_at IS NOT NULL"), 2);
 }
 
-TEST_F(StoreTest, RetentionPrunesFingerprintsOutsideTheStoryWindow) {
-    const SourceId source = add_source("https://feeds.example.com/a");
-    ingest(source, {make_item("a", "A", "", 0x1111), make_item("b", "B", "", 0x2222)});
-    EXPECT_EQ(count("SELECT count(*) FROM fingerprint_bands"), 8);
-    clock_.advance(days(4));
-    ingest(source, {make_item("c", "C", "", 0x3333)});
-    EXPECT_EQ(store().apply_retention({}).fingerprints_pruned, 8);
-    EXPECT_EQ(count("SELECT count(*) FROM fingerprint_bands"), 4);
-}
-
 TEST_F(StoreTest, BackupIsAConsistentDatabaseOfItsOwn) {
     const SourceId source = add_source("https://feeds.example.com/a", "A");
     ingest(source, {make_item("1", "Alibaba Cloud Dubai"), make_item("2", "Huawei Ascend")});
