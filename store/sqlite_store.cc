@@ -1542,10 +1542,10 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy) {
     const UtcTime current = now();
     {
         Transaction transaction(*db_);
-        {
+        if (policy.drop_unmatched_text_after) {
             // Items before the previous run's cutoff were dealt with then: each run looks
             // only at the items that crossed the limit since, not at the whole archive.
-            const std::int64_t cutoff = to_db(current - policy.drop_unmatched_text_after);
+            const std::int64_t cutoff = to_db(current - *policy.drop_unmatched_text_after);
             const std::int64_t previous_cutoff = db_->query_int64(
                 "SELECT value FROM store_meta WHERE key = 'retention_text_cutoff'");
             auto trim = db_->cached(R"sql(
@@ -1561,6 +1561,26 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy) {
                 "INSERT INTO store_meta (key, value) VALUES ('retention_text_cutoff', ?1) "
                 "ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)");
             remember->bind(1, cutoff);
+            remember->run();
+        }
+        if (policy.drop_fetch_log_after) {
+            // Like the text cutoff: each run looks only at the attempts after the last one it
+            // dealt with, so the provenance rows that stay are not read again every day.
+            const std::int64_t cutoff = to_db(current - *policy.drop_fetch_log_after);
+            const std::int64_t done = db_->query_int64(
+                "SELECT coalesce((SELECT value FROM store_meta WHERE key = 'retention_fetch_id'), "
+                "0)");
+            auto prune = db_->cached(R"sql(
+                DELETE FROM fetches WHERE id > ?1 AND started_at < ?2
+                  AND new_sightings = 0 AND items_revised = 0)sql");
+            prune->bind(1, done).bind(2, cutoff);
+            prune->run();
+            result.fetches_pruned = db_->changes();
+            auto remember = db_->cached(R"sql(
+                INSERT INTO store_meta (key, value) VALUES ('retention_fetch_id',
+                    coalesce((SELECT max(id) FROM fetches WHERE id > ?1 AND started_at < ?2), ?1))
+                ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value))sql");
+            remember->bind(1, done).bind(2, cutoff);
             remember->run();
         }
         {
@@ -1650,16 +1670,22 @@ void SqliteStore::backup_to(const std::filesystem::path& destination) {
     }
 }
 
-std::vector<std::string> SqliteStore::check_integrity() {
+std::vector<std::string> SqliteStore::check_integrity(IntegrityCheck depth) {
     std::vector<std::string> problems;
-    {
-        Statement check(*db_, "PRAGMA integrity_check");
+    try {
+        Statement check(
+            *db_, depth == IntegrityCheck::full ? "PRAGMA integrity_check" : "PRAGMA quick_check");
         while (check.step()) {
             std::string line = check.column_string(0);
             if (line != "ok")
                 problems.push_back(std::move(line));
         }
+    } catch (const Error& e) {
+        // Damage bad enough to stop the check itself is its finding, not a failure to check.
+        problems.push_back(e.message());
     }
+    if (depth == IntegrityCheck::quick)
+        return problems;
     {
         Statement check(*db_, "PRAGMA foreign_key_check");
         while (check.step()) {

@@ -72,7 +72,7 @@ class SqliteStore final : public Store {
 
     RetentionResult apply_retention(const RetentionPolicy& policy) override;
     void backup_to(const std::filesystem::path& destination) override;
-    std::vector<std::string> check_integrity() override;
+    std::vector<std::string> check_integrity(IntegrityCheck depth = IntegrityCheck::full) override;
     int schema_version() override;
     std::string describe() const override;
 

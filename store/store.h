@@ -390,8 +390,12 @@ struct Digest {
 struct RetentionPolicy {
     // The text (summary, content, HTML, and that of their revisions) of items that matched no
     // rule is dropped this long after they were first seen; titles, links and provenance stay.
-    // Matched items and the seed corpus are kept whole.
-    std::chrono::seconds drop_unmatched_text_after = std::chrono::days(30);
+    // Matched items and the seed corpus are kept whole. Empty: kept forever.
+    std::optional<std::chrono::seconds> drop_unmatched_text_after = std::chrono::days(30);
+    // Fetch attempts that stored nothing (no new sighting, no revision) are deleted once they
+    // are older than this; attempts that did store something are the provenance of items and
+    // stay. Empty: only the count limit (StoreOptions::fetches_kept_per_source) applies.
+    std::optional<std::chrono::seconds> drop_fetch_log_after{};
     // Free pages given back to the file system per run (incremental vacuum); 0: all.
     int vacuum_pages = 0;
 };
@@ -399,6 +403,7 @@ struct RetentionPolicy {
 struct RetentionResult {
     int items_trimmed = 0;
     int revisions_trimmed = 0;
+    int fetches_pruned = 0;
     std::int64_t pages_freed = 0;
 };
 
@@ -506,9 +511,13 @@ class Store {
     // API while other connections keep writing; written to a temporary file and renamed, so
     // the destination is never half a database.
     virtual void backup_to(const std::filesystem::path& destination) = 0;
-    // PRAGMA integrity_check plus the full-text index's own check; empty when all is well,
-    // else the problems found.
-    virtual std::vector<std::string> check_integrity() = 0;
+    // The problems found in the database file, empty when all is well. `full`: PRAGMA
+    // integrity_check, the foreign keys and the full-text index against the items (reads every
+    // row and index; minutes for a large archive). `quick`: PRAGMA quick_check, which reads
+    // every page but does not compare indexes with their tables (what the daemon runs at start).
+    enum class IntegrityCheck { quick, full };
+    virtual std::vector<std::string> check_integrity(
+        IntegrityCheck depth = IntegrityCheck::full) = 0;
     virtual int schema_version() = 0;
     virtual std::string describe() const = 0;  // "sqlite:/var/lib/chuhai/chuhai.db"
 };
