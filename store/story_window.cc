@@ -1,5 +1,9 @@
 #include "store/story_window.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <functional>
@@ -102,16 +106,23 @@ std::string_view first_chars(std::string_view text, std::size_t chars) {
     return text.substr(0, std::min(i, text.size()));
 }
 
-// Hamming distances of a block of fingerprints to one, written to `out`. Three builds of the
-// same loop: the compiler vectorises it with AVX-512's population count where the processor has
-// it, uses the scalar POPCNT instruction otherwise, and a portable sequence on processors older
-// than both.
+// Hamming distances of a block of fingerprints to one, written to `out`. Three builds: eight
+// at a time with AVX-512's population count where the processor has it, the scalar POPCNT
+// instruction otherwise, and a portable sequence on processors older than both.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define CHUHAI_STORY_SCAN_DISPATCH 1
 __attribute__((target("avx512f,avx512vpopcntdq"))) void distances_avx512(
     const std::uint64_t* fingerprints, std::size_t count, std::uint64_t fingerprint,
     std::uint8_t* out) {
-    for (std::size_t i = 0; i < count; ++i)
+    const __m512i probe = _mm512_set1_epi64(static_cast<long long>(fingerprint));
+    std::size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        const __m512i block = _mm512_loadu_si512(fingerprints + i);
+        const __m512i bits = _mm512_popcnt_epi64(_mm512_xor_si512(block, probe));
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + i),
+                         _mm512_maskz_cvtepi64_epi8(0xFF, bits));
+    }
+    for (; i < count; ++i)
         out[i] = static_cast<std::uint8_t>(__builtin_popcountll(fingerprints[i] ^ fingerprint));
 }
 __attribute__((target("popcnt"))) void distances_popcnt(const std::uint64_t* fingerprints,
