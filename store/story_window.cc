@@ -106,50 +106,68 @@ std::string_view first_chars(std::string_view text, std::size_t chars) {
     return text.substr(0, std::min(i, text.size()));
 }
 
-// Hamming distances of a block of fingerprints to one, written to `out`. Three builds: eight
-// at a time with AVX-512's population count where the processor has it, the scalar POPCNT
-// instruction otherwise, and a portable sequence on processors older than both.
+// Appends to `out` the index of every fingerprint within `max_distance` bits of `probe`. Three
+// builds of the same scan: 32 at a time with AVX-512's population count and compare-to-mask
+// where the processor has them, one at a time with the POPCNT instruction otherwise, and a
+// portable sequence on processors older than both.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define CHUHAI_STORY_SCAN_DISPATCH 1
-__attribute__((target("avx512f,avx512vpopcntdq"))) void distances_avx512(
-    const std::uint64_t* fingerprints, std::size_t count, std::uint64_t fingerprint,
-    std::uint8_t* out) {
-    const __m512i probe = _mm512_set1_epi64(static_cast<long long>(fingerprint));
-    std::size_t i = 0;
-    for (; i + 8 <= count; i += 8) {
-        const __m512i block = _mm512_loadu_si512(fingerprints + i);
-        const __m512i bits = _mm512_popcnt_epi64(_mm512_xor_si512(block, probe));
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + i),
-                         _mm512_maskz_cvtepi64_epi8(0xFF, bits));
-    }
-    for (; i < count; ++i)
-        out[i] = static_cast<std::uint8_t>(__builtin_popcountll(fingerprints[i] ^ fingerprint));
+// The mask of the eight fingerprints at `at` that are within the limit of the probe.
+__attribute__((target("avx512f,avx512vpopcntdq"))) inline std::uint32_t within_x8(
+    const std::uint64_t* at, __m512i probe_x8, __m512i limit) {
+    const __m512i bits = _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(at), probe_x8));
+    return _mm512_cmple_epu64_mask(bits, limit);
 }
-__attribute__((target("popcnt"))) void distances_popcnt(const std::uint64_t* fingerprints,
-                                                        std::size_t count,
-                                                        std::uint64_t fingerprint,
-                                                        std::uint8_t* out) {
-    for (std::size_t i = 0; i < count; ++i)
-        out[i] = static_cast<std::uint8_t>(__builtin_popcountll(fingerprints[i] ^ fingerprint));
+__attribute__((target("avx512f,avx512vpopcntdq"))) void scan_avx512(
+    const std::uint64_t* fingerprints, std::size_t count, std::uint64_t probe, int max_distance,
+    std::vector<std::uint32_t>& out) {
+    const __m512i probe_x8 = _mm512_set1_epi64(static_cast<long long>(probe));
+    const __m512i limit = _mm512_set1_epi64(max_distance);
+    std::size_t i = 0;
+    for (; i + 32 <= count; i += 32) {
+        // Candidates are rare: one test for 32 fingerprints.
+        std::uint32_t mask = within_x8(fingerprints + i, probe_x8, limit) |
+                             within_x8(fingerprints + i + 8, probe_x8, limit) << 8 |
+                             within_x8(fingerprints + i + 16, probe_x8, limit) << 16 |
+                             within_x8(fingerprints + i + 24, probe_x8, limit) << 24;
+        for (; mask != 0; mask &= mask - 1)
+            out.push_back(static_cast<std::uint32_t>(i) + std::countr_zero(mask));
+    }
+    for (; i < count; ++i) {
+        if (__builtin_popcountll(fingerprints[i] ^ probe) <= max_distance)
+            out.push_back(static_cast<std::uint32_t>(i));
+    }
+}
+__attribute__((target("popcnt"))) void scan_popcnt(const std::uint64_t* fingerprints,
+                                                   std::size_t count, std::uint64_t probe,
+                                                   int max_distance,
+                                                   std::vector<std::uint32_t>& out) {
+    for (std::size_t i = 0; i < count; ++i) {
+        if (__builtin_popcountll(fingerprints[i] ^ probe) <= max_distance)
+            out.push_back(static_cast<std::uint32_t>(i));
+    }
 }
 #endif
-void distances_portable(const std::uint64_t* fingerprints, std::size_t count,
-                        std::uint64_t fingerprint, std::uint8_t* out) {
-    for (std::size_t i = 0; i < count; ++i)
-        out[i] = static_cast<std::uint8_t>(std::popcount(fingerprints[i] ^ fingerprint));
+void scan_portable(const std::uint64_t* fingerprints, std::size_t count, std::uint64_t probe,
+                   int max_distance, std::vector<std::uint32_t>& out) {
+    for (std::size_t i = 0; i < count; ++i) {
+        if (std::popcount(fingerprints[i] ^ probe) <= max_distance)
+            out.push_back(static_cast<std::uint32_t>(i));
+    }
 }
 
-using DistancesFunction = void (*)(const std::uint64_t*, std::size_t, std::uint64_t, std::uint8_t*);
+using ScanFunction = void (*)(const std::uint64_t*, std::size_t, std::uint64_t, int,
+                              std::vector<std::uint32_t>&);
 
-DistancesFunction pick_distances() {
+ScanFunction pick_scan() {
 #ifdef CHUHAI_STORY_SCAN_DISPATCH
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512f"))
-        return distances_avx512;
+        return scan_avx512;
     if (__builtin_cpu_supports("popcnt"))
-        return distances_popcnt;
+        return scan_popcnt;
 #endif
-    return distances_portable;
+    return scan_portable;
 }
 
 }  // namespace
@@ -224,17 +242,8 @@ double story_overlap(const StorySketch& a, const StorySketch& b) {
 void scan_fingerprints(const std::uint64_t* fingerprints, std::size_t count,
                        std::uint64_t fingerprint, int max_distance,
                        std::vector<std::uint32_t>& candidates) {
-    static const DistancesFunction distances = pick_distances();
-    constexpr std::size_t kBlock = 1024;
-    std::uint8_t block[kBlock];
-    for (std::size_t begin = 0; begin < count; begin += kBlock) {
-        const std::size_t n = std::min(kBlock, count - begin);
-        distances(fingerprints + begin, n, fingerprint, block);
-        for (std::size_t i = 0; i < n; ++i) {
-            if (block[i] <= max_distance)
-                candidates.push_back(static_cast<std::uint32_t>(begin + i));
-        }
-    }
+    static const ScanFunction scan = pick_scan();
+    scan(fingerprints, count, fingerprint, max_distance, candidates);
 }
 
 void StoryWindow::add(const Entry& entry) {
