@@ -46,6 +46,7 @@ struct Options {
     // and hands it to the store (ItemInput::corpus); --similarity-in-writer leaves it to the
     // store's writer instead.
     bool similarity_in_writer = false;
+    bool floor = true;  // also insert the first items into bare FTS5 tables (--no-floor: skip)
 };
 
 double seconds_since(Stopwatch::time_point start) {
@@ -202,11 +203,13 @@ Options parse_options(int argc, char** argv) {
             options.search_only = true;
         else if (arg == "--similarity-in-writer")
             options.similarity_in_writer = true;
+        else if (arg == "--no-floor")
+            options.floor = false;
         else {
             std::fprintf(stderr,
                          "usage: store_bench [--items N] [--batch B] [--queries Q] [--db PATH] "
                          "[--keep] [--no-corpus] [--sql SQL] [--search-only] "
-                         "[--similarity-in-writer]\n");
+                         "[--similarity-in-writer] [--no-floor]\n");
             std::exit(2);
         }
     }
@@ -505,27 +508,31 @@ int main(int argc, char** argv) {
                         duplicate_rate);
 
             // The floor, on the first items of the same sequence.
-            const long bare_count = std::min<long>(options.items, 200000);
-            const Rate bare_unicode61 =
-                bare_fts_rate(path + ".bare", "unicode61", bare_count, options.batch);
-            const Rate bare_chuhai =
-                bare_fts_rate(path + ".bare", "chuhai", bare_count, options.batch);
-            const std::size_t bare_batches =
-                std::max<std::size_t>(1, static_cast<std::size_t>(bare_count / options.batch));
-            const double store_rate_same_items =
-                static_cast<double>(bare_batches) /
-                std::accumulate(batch_rates.begin(),
-                                batch_rates.begin() +
-                                    static_cast<long>(std::min(bare_batches, batch_rates.size())),
-                                0.0, [](double sum, double rate) { return sum + 1.0 / rate; });
-            std::printf("\n== floor: the first %ld items into a bare table + FTS5, nothing else\n",
-                        bare_count);
-            std::printf("bare FTS5, unicode61:  %.0f items/s, %.0f items per CPU second\n",
-                        bare_unicode61.wall, bare_unicode61.cpu);
-            std::printf("bare FTS5, chuhai:     %.0f items/s, %.0f items per CPU second\n",
-                        bare_chuhai.wall, bare_chuhai.cpu);
-            std::printf("store on those items:  %.0f items/s (%.0f%% of bare chuhai FTS5)\n",
-                        store_rate_same_items, 100.0 * store_rate_same_items / bare_chuhai.wall);
+            if (options.floor) {
+                const long bare_count = std::min<long>(options.items, 200000);
+                const Rate bare_unicode61 =
+                    bare_fts_rate(path + ".bare", "unicode61", bare_count, options.batch);
+                const Rate bare_chuhai =
+                    bare_fts_rate(path + ".bare", "chuhai", bare_count, options.batch);
+                const std::size_t bare_batches =
+                    std::max<std::size_t>(1, static_cast<std::size_t>(bare_count / options.batch));
+                const double store_rate_same_items =
+                    static_cast<double>(bare_batches) /
+                    std::accumulate(batch_rates.begin(),
+                                    batch_rates.begin() + static_cast<long>(std::min(
+                                                              bare_batches, batch_rates.size())),
+                                    0.0, [](double sum, double rate) { return sum + 1.0 / rate; });
+                std::printf(
+                    "\n== floor: the first %ld items into a bare table + FTS5, nothing else\n",
+                    bare_count);
+                std::printf("bare FTS5, unicode61:  %.0f items/s, %.0f items per CPU second\n",
+                            bare_unicode61.wall, bare_unicode61.cpu);
+                std::printf("bare FTS5, chuhai:     %.0f items/s, %.0f items per CPU second\n",
+                            bare_chuhai.wall, bare_chuhai.cpu);
+                std::printf("store on those items:  %.0f items/s (%.0f%% of bare chuhai FTS5)\n",
+                            store_rate_same_items,
+                            100.0 * store_rate_same_items / bare_chuhai.wall);
+            }
         }
 
         // Search: one query per kind, each run several times after a warm-up.
