@@ -1,6 +1,7 @@
 #include "store/corpus_model.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -176,12 +177,23 @@ void for_each_paragraph(std::string_view text, F&& on_paragraph) {
 }  // namespace
 
 bool is_stopword(std::string_view folded_term) {
-    static const std::vector<std::string_view> sorted = [] {
-        std::vector<std::string_view> words(std::begin(kStopwords), std::end(kStopwords));
-        std::sort(words.begin(), words.end());
-        return words;
+    // Called for every word the store compares (sketches, similarity), so the words are kept
+    // by first letter: a lookup compares a handful of short words, not a binary search.
+    static const auto by_letter = [] {
+        std::array<std::vector<std::string_view>, 26> table;
+        for (const std::string_view word : kStopwords)
+            table[static_cast<std::size_t>(word[0] - 'a')].push_back(word);
+        return table;
     }();
-    return std::binary_search(sorted.begin(), sorted.end(), folded_term);
+    if (folded_term.empty() || folded_term.size() > 7 || folded_term[0] < 'a' ||
+        folded_term[0] > 'z') {
+        return false;  // the longest function word has seven letters
+    }
+    for (const std::string_view word : by_letter[static_cast<std::size_t>(folded_term[0] - 'a')]) {
+        if (word == folded_term)
+            return true;
+    }
+    return false;
 }
 
 CorpusModel::CorpusModel(std::span<const Document> documents) {

@@ -792,7 +792,7 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
     auto compute_similarity = [&](const ItemInput& text) -> std::optional<CorpusSimilarity> {
         if (context.source.kind == SourceKind::seed)
             return std::nullopt;
-        if (text.corpus)
+        if (text.corpus || text.corpus_computed)
             return text.corpus;
         return context.corpus->nearest(similarity_text(text.title, text.summary, text.content));
     };

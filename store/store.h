@@ -161,9 +161,11 @@ struct ItemInput {
     std::string content_hash{};
     std::optional<std::uint64_t> fingerprint{};  // 64-bit SimHash of the normalised text
     std::string language{};
-    // Similarity to the corpus when the pipeline already computed it (to feed the rules);
-    // empty: the store computes it for new and revised items.
+    // Similarity to the corpus when the pipeline already computed it (to feed the rules), with
+    // corpus_computed set (an empty `corpus` then means: nothing in common with the corpus).
+    // Not computed: the store computes it for new and revised items.
     std::optional<CorpusSimilarity> corpus{};
+    bool corpus_computed = false;
 };
 
 enum class ItemOutcome {

@@ -404,6 +404,7 @@ int main(int argc, char** argv) {
                         item.corpus = corpus_model->nearest(
                             item.title + "\n" +
                             (item.summary.empty() ? item.content : item.summary));
+                        item.corpus_computed = true;
                     }
                     similarity_cpu += thread_cpu_seconds() - similarity_start;
                 }
