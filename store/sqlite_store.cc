@@ -92,13 +92,6 @@ std::string content_hash_of(const ItemInput& item) {
     return sha256_hex(text);
 }
 
-// The key of band `b` (0..3) of a fingerprint in fingerprint_bands: the band number and its
-// 16 bits.
-std::int64_t band_key(std::uint64_t fingerprint, int b) {
-    return (static_cast<std::int64_t>(b) << 16) |
-           static_cast<std::int64_t>((fingerprint >> (16 * b)) & 0xFFFF);
-}
-
 // The text compared with the corpus: title and body.
 std::string similarity_text(std::string_view title, std::string_view summary,
                             std::string_view content) {
@@ -340,11 +333,13 @@ std::unique_ptr<Store> open_store(const std::filesystem::path& path, const Store
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Database> db, const StoreOptions& options)
-    : db_(std::move(db)), options_(options) {
-    if (options_.near_duplicate_distance < 0 || options_.near_duplicate_distance > 3) {
-        throw Error(ErrorKind::internal,
-                    "near_duplicate_distance must be 0..3 (the band index finds no more)");
-    }
+    : db_(std::move(db)),
+      options_(options),
+      story_window_(options.near_duplicate_distance, options.near_duplicate_overlap) {
+    if (options_.near_duplicate_distance < 0 || options_.near_duplicate_distance > 64)
+        throw Error(ErrorKind::internal, "near_duplicate_distance must be 0..64");
+    if (!(options_.near_duplicate_overlap >= 0 && options_.near_duplicate_overlap <= 1))
+        throw Error(ErrorKind::internal, "near_duplicate_overlap must be 0..1");
     migrate(*db_);
 }
 
@@ -612,12 +607,47 @@ IngestResult SqliteStore::ingest(const FetchRecord& fetch, std::span<const ItemI
 std::vector<IngestResult> SqliteStore::ingest_batch(std::span<const FetchBatch> batches) {
     const std::shared_ptr<const CorpusModel> corpus = corpus_model();
     Transaction transaction(*db_);
-    std::vector<IngestResult> results;
-    results.reserve(batches.size());
-    for (const FetchBatch& batch : batches)
-        results.push_back(ingest_in_transaction(batch.fetch, batch.items, *corpus));
-    transaction.commit();
-    return results;
+    // Inside the write transaction: every item another connection committed is visible.
+    sync_story_window();
+    const std::size_t window_size = story_window_.size();
+    try {
+        std::vector<IngestResult> results;
+        results.reserve(batches.size());
+        for (const FetchBatch& batch : batches)
+            results.push_back(ingest_in_transaction(batch.fetch, batch.items, *corpus));
+        transaction.commit();
+        return results;
+    } catch (...) {
+        // The transaction rolls back: so do the items it added to the window.
+        story_window_.truncate(window_size);
+        throw;
+    }
+}
+
+void SqliteStore::sync_story_window() {
+    const std::int64_t since = to_db(now() - options_.story_window);
+    story_window_.expire_before(since);
+    // The items stored since the last look, by this connection or another one, that are
+    // inside the window. The first time, that is the whole window.
+    const ItemId from = std::max(story_window_.last_item() + 1,
+                                 story_window_.last_item() == 0
+                                     ? first_item_seen_since(now() - options_.story_window)
+                                     : ItemId{0});
+    auto rows = db_->cached(R"sql(
+        SELECT id, story_id, first_seen, fingerprint, title,
+               substr(coalesce(nullif(summary, ''), content, ''), 1, ?3)
+        FROM items WHERE id >= ?1 AND first_seen >= ?2 AND fingerprint IS NOT NULL
+        ORDER BY id)sql");
+    rows->bind(1, from).bind(2, since).bind(3, static_cast<std::int64_t>(kStoryLeadChars));
+    while (rows->step()) {
+        StoryWindow::Entry entry;
+        entry.item = rows->column_int64(0);
+        entry.story = rows->column_int64(1);
+        entry.first_seen = rows->column_int64(2);
+        entry.fingerprint = static_cast<std::uint64_t>(rows->column_int64(3));
+        entry.sketch = story_sketch(rows->column_text(4), rows->column_text(5), {});
+        story_window_.add(entry);
+    }
 }
 
 IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
@@ -762,7 +792,7 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
     auto compute_similarity = [&](const ItemInput& text) -> std::optional<CorpusSimilarity> {
         if (context.source.kind == SourceKind::seed)
             return std::nullopt;
-        if (text.corpus)
+        if (text.corpus || text.corpus_computed)
             return text.corpus;
         return context.corpus->nearest(similarity_text(text.title, text.summary, text.content));
     };
@@ -840,6 +870,10 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
             }
             update->run();
         }
+        if (input.fingerprint) {
+            story_window_.update(*existing, *input.fingerprint,
+                                 story_sketch(input.title, input.summary, input.content));
+        }
         if (context.source.kind == SourceKind::seed)
             bump_corpus_generation();
         result.outcome = ItemOutcome::revised;
@@ -885,7 +919,10 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
     }
 
     // 4. A new item, in the story of a recent near-duplicate or in a story of its own.
-    result.story = find_or_start_story(context, input.fingerprint, result.joined_story);
+    std::optional<StorySketch> sketch;
+    if (input.fingerprint)
+        sketch = story_sketch(input.title, input.summary, input.content);
+    result.story = find_or_start_story(context, input.fingerprint, sketch, result.joined_story);
     result.corpus = compute_similarity(input);
     {
         auto insert = db_->cached(R"sql(
@@ -928,15 +965,8 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
         index->run();
     }
     add_sighting(result.item);
-    if (input.fingerprint) {
-        auto bands = db_->cached(
-            "INSERT OR IGNORE INTO fingerprint_bands (band, item_id) "
-            "VALUES (?1, ?5), (?2, ?5), (?3, ?5), (?4, ?5)");
-        for (int b = 0; b < 4; ++b)
-            bands->bind(b + 1, band_key(*input.fingerprint, b));
-        bands->bind(5, result.item);
-        bands->run();
-    }
+    if (input.fingerprint && context.source.kind == SourceKind::feed)
+        story_window_.add({result.item, result.story, seen, *input.fingerprint, *sketch});
     if (context.source.kind == SourceKind::seed)
         bump_corpus_generation();
     result.outcome = ItemOutcome::added;
@@ -944,36 +974,20 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
 }
 
 StoryId SqliteStore::find_or_start_story(const ItemWriteContext& context,
-                                         std::optional<std::uint64_t> fingerprint, bool& joined) {
+                                         std::optional<std::uint64_t> fingerprint,
+                                         const std::optional<StorySketch>& sketch, bool& joined) {
     joined = false;
     const std::int64_t seen = to_db(context.seen);
-    if (fingerprint) {
-        // Candidates share at least one 16-bit band (pigeonhole: four bands, at most three
-        // differing bits); the exact distance decides. The closest wins, then the oldest story.
-        auto candidates = db_->cached(R"sql(
-            SELECT DISTINCT i.fingerprint, i.story_id FROM fingerprint_bands b
-            JOIN items i ON i.id = b.item_id
-            WHERE b.band IN (?1, ?2, ?3, ?4) AND i.first_seen >= ?5 AND i.fingerprint IS NOT NULL)sql");
-        for (int b = 0; b < 4; ++b)
-            candidates->bind(b + 1, band_key(*fingerprint, b));
-        candidates->bind(5, seen - static_cast<std::int64_t>(options_.story_window.count()));
-        std::optional<std::pair<int, StoryId>> best;
-        while (candidates->step()) {
-            const auto other = static_cast<std::uint64_t>(candidates->column_int64(0));
-            const int distance = std::popcount(other ^ *fingerprint);
-            const StoryId story = candidates->column_int64(1);
-            if (distance <= options_.near_duplicate_distance &&
-                (!best || std::pair{distance, story} < *best)) {
-                best = std::pair{distance, story};
-            }
-        }
-        if (best) {
+    if (fingerprint && sketch && context.source.kind == SourceKind::feed) {
+        const auto match = story_window_.find(
+            *fingerprint, *sketch, seen - static_cast<std::int64_t>(options_.story_window.count()));
+        if (match) {
             auto touch =
                 db_->cached("UPDATE stories SET last_seen = max(last_seen, ?2) WHERE id = ?1");
-            touch->bind(1, best->second).bind(2, seen);
+            touch->bind(1, match->story).bind(2, seen);
             touch->run();
             joined = true;
-            return best->second;
+            return match->story;
         }
     }
     auto insert = db_->cached(
@@ -1528,10 +1542,10 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy) {
     const UtcTime current = now();
     {
         Transaction transaction(*db_);
-        {
+        if (policy.drop_unmatched_text_after) {
             // Items before the previous run's cutoff were dealt with then: each run looks
             // only at the items that crossed the limit since, not at the whole archive.
-            const std::int64_t cutoff = to_db(current - policy.drop_unmatched_text_after);
+            const std::int64_t cutoff = to_db(current - *policy.drop_unmatched_text_after);
             const std::int64_t previous_cutoff = db_->query_int64(
                 "SELECT value FROM store_meta WHERE key = 'retention_text_cutoff'");
             auto trim = db_->cached(R"sql(
@@ -1549,6 +1563,26 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy) {
             remember->bind(1, cutoff);
             remember->run();
         }
+        if (policy.drop_fetch_log_after) {
+            // Like the text cutoff: each run looks only at the attempts after the last one it
+            // dealt with, so the provenance rows that stay are not read again every day.
+            const std::int64_t cutoff = to_db(current - *policy.drop_fetch_log_after);
+            const std::int64_t done = db_->query_int64(
+                "SELECT coalesce((SELECT value FROM store_meta WHERE key = 'retention_fetch_id'), "
+                "0)");
+            auto prune = db_->cached(R"sql(
+                DELETE FROM fetches WHERE id > ?1 AND started_at < ?2
+                  AND new_sightings = 0 AND items_revised = 0)sql");
+            prune->bind(1, done).bind(2, cutoff);
+            prune->run();
+            result.fetches_pruned = db_->changes();
+            auto remember = db_->cached(R"sql(
+                INSERT INTO store_meta (key, value) VALUES ('retention_fetch_id',
+                    coalesce((SELECT max(id) FROM fetches WHERE id > ?1 AND started_at < ?2), ?1))
+                ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value))sql");
+            remember->bind(1, done).bind(2, cutoff);
+            remember->run();
+        }
         {
             auto trim = db_->cached(R"sql(
                 UPDATE item_revisions SET summary = NULL, content = NULL, content_html = NULL
@@ -1556,15 +1590,6 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy) {
                   AND item_id IN (SELECT id FROM items WHERE text_dropped_at IS NOT NULL))sql");
             trim->run();
             result.revisions_trimmed = db_->changes();
-        }
-        {
-            // Fingerprints older than the story window can no longer join a story. The table
-            // holds only the window's items, so walking it costs little; walking the old items
-            // instead would cost more every day.
-            auto prune = db_->cached("DELETE FROM fingerprint_bands WHERE item_id < ?1");
-            prune->bind(1, first_item_seen_since(current - options_.story_window));
-            prune->run();
-            result.fingerprints_pruned = db_->changes();
         }
         if (result.items_trimmed > 0) {
             // FTS5 records removals as delete markers in new segments; merging segments is what
@@ -1645,16 +1670,22 @@ void SqliteStore::backup_to(const std::filesystem::path& destination) {
     }
 }
 
-std::vector<std::string> SqliteStore::check_integrity() {
+std::vector<std::string> SqliteStore::check_integrity(IntegrityCheck depth) {
     std::vector<std::string> problems;
-    {
-        Statement check(*db_, "PRAGMA integrity_check");
+    try {
+        Statement check(
+            *db_, depth == IntegrityCheck::full ? "PRAGMA integrity_check" : "PRAGMA quick_check");
         while (check.step()) {
             std::string line = check.column_string(0);
             if (line != "ok")
                 problems.push_back(std::move(line));
         }
+    } catch (const Error& e) {
+        // Damage bad enough to stop the check itself is its finding, not a failure to check.
+        problems.push_back(e.message());
     }
+    if (depth == IntegrityCheck::quick)
+        return problems;
     {
         Statement check(*db_, "PRAGMA foreign_key_check");
         while (check.step()) {

@@ -8,6 +8,7 @@
 
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "store/story_window.h"
 
 namespace chuhai::store {
 
@@ -71,7 +72,7 @@ class SqliteStore final : public Store {
 
     RetentionResult apply_retention(const RetentionPolicy& policy) override;
     void backup_to(const std::filesystem::path& destination) override;
-    std::vector<std::string> check_integrity() override;
+    std::vector<std::string> check_integrity(IntegrityCheck depth = IntegrityCheck::full) override;
     int schema_version() override;
     std::string describe() const override;
 
@@ -88,7 +89,11 @@ class SqliteStore final : public Store {
                                        const CorpusModel& corpus);
     ItemResult write_item(const ItemWriteContext& context, const ItemInput& input);
     StoryId find_or_start_story(const ItemWriteContext& context,
-                                std::optional<std::uint64_t> fingerprint, bool& joined);
+                                std::optional<std::uint64_t> fingerprint,
+                                const std::optional<StorySketch>& sketch, bool& joined);
+    // Brings the in-memory story window up to date with the items table: drops what has left
+    // the window, reads what other connections (or an earlier run) stored since.
+    void sync_story_window();
     // The first item first seen at or after `since` (the largest id when there is none).
     ItemId first_item_seen_since(UtcTime since);
     void bump_corpus_generation();
@@ -99,6 +104,7 @@ class SqliteStore final : public Store {
     SystemClock system_clock_;
     std::shared_ptr<const CorpusModel> corpus_;
     std::int64_t corpus_generation_ = -1;
+    StoryWindow story_window_;
 };
 
 }  // namespace chuhai::store

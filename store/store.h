@@ -161,9 +161,11 @@ struct ItemInput {
     std::string content_hash{};
     std::optional<std::uint64_t> fingerprint{};  // 64-bit SimHash of the normalised text
     std::string language{};
-    // Similarity to the corpus when the pipeline already computed it (to feed the rules);
-    // empty: the store computes it for new and revised items.
+    // Similarity to the corpus when the pipeline already computed it (to feed the rules), with
+    // corpus_computed set (an empty `corpus` then means: nothing in common with the corpus).
+    // Not computed: the store computes it for new and revised items.
     std::optional<CorpusSimilarity> corpus{};
+    bool corpus_computed = false;
 };
 
 enum class ItemOutcome {
@@ -390,8 +392,12 @@ struct Digest {
 struct RetentionPolicy {
     // The text (summary, content, HTML, and that of their revisions) of items that matched no
     // rule is dropped this long after they were first seen; titles, links and provenance stay.
-    // Matched items and the seed corpus are kept whole.
-    std::chrono::seconds drop_unmatched_text_after = std::chrono::days(30);
+    // Matched items and the seed corpus are kept whole. Empty: kept forever.
+    std::optional<std::chrono::seconds> drop_unmatched_text_after = std::chrono::days(30);
+    // Fetch attempts that stored nothing (no new sighting, no revision) are deleted once they
+    // are older than this; attempts that did store something are the provenance of items and
+    // stay. Empty: only the count limit (StoreOptions::fetches_kept_per_source) applies.
+    std::optional<std::chrono::seconds> drop_fetch_log_after{};
     // Free pages given back to the file system per run (incremental vacuum); 0: all.
     int vacuum_pages = 0;
 };
@@ -399,18 +405,21 @@ struct RetentionPolicy {
 struct RetentionResult {
     int items_trimmed = 0;
     int revisions_trimmed = 0;
-    int fingerprints_pruned = 0;
+    int fetches_pruned = 0;
     std::int64_t pages_freed = 0;
 };
 
 struct StoreOptions {
     // How long to wait for another process's lock before failing.
     std::chrono::milliseconds busy_timeout = std::chrono::seconds(5);
-    // Near-duplicates join a story only when its newest member is this recent.
+    // A new item joins the story of a near-duplicate first seen at most this long before it.
     std::chrono::seconds story_window = std::chrono::days(3);
-    // Fingerprints within this Hamming distance are near-duplicates (at most 3: the band
-    // index finds exactly those).
-    int near_duplicate_distance = 3;
+    // A new item is a copy of an item in the window when their fingerprints (SimHash of title
+    // and lead) are within this Hamming distance, the feed layer's kNearDuplicateDistance, and
+    // the shorter text's shingles are at least this much in the other (see store/story_window.h
+    // and docs/storage.md for how both were chosen).
+    int near_duplicate_distance = 17;
+    double near_duplicate_overlap = 0.5;
     // The latest this many fetch attempts of each source are kept; older attempts are pruned
     // unless they stored something (they are the provenance of items).
     int fetches_kept_per_source = 50;
@@ -504,9 +513,13 @@ class Store {
     // API while other connections keep writing; written to a temporary file and renamed, so
     // the destination is never half a database.
     virtual void backup_to(const std::filesystem::path& destination) = 0;
-    // PRAGMA integrity_check plus the full-text index's own check; empty when all is well,
-    // else the problems found.
-    virtual std::vector<std::string> check_integrity() = 0;
+    // The problems found in the database file, empty when all is well. `full`: PRAGMA
+    // integrity_check, the foreign keys and the full-text index against the items (reads every
+    // row and index; minutes for a large archive). `quick`: PRAGMA quick_check, which reads
+    // every page but does not compare indexes with their tables (what the daemon runs at start).
+    enum class IntegrityCheck { quick, full };
+    virtual std::vector<std::string> check_integrity(
+        IntegrityCheck depth = IntegrityCheck::full) = 0;
     virtual int schema_version() = 0;
     virtual std::string describe() const = 0;  // "sqlite:/var/lib/chuhai/chuhai.db"
 };

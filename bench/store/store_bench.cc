@@ -7,9 +7,10 @@
 //
 // The items are synthetic but shaped like feed items: English titles and bodies drawn from a
 // Zipf-distributed vocabulary with the subject's names in it, one item in four in Chinese, a
-// tenth of them near-duplicates of a recent item (stories), fifty sources.
+// tenth of them copies of a recent item (stories), fifty sources.
 
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -41,6 +42,11 @@ struct Options {
     bool corpus = true;        // score items against the shipped corpus, as the daemon does
     std::string pragmas;       // extra SQL run on the store's connection first, for experiments
     bool search_only = false;  // query the database --db holds (kept by an earlier --keep run)
+    // The pipeline computes each item's corpus similarity on its worker threads, for the rules,
+    // and hands it to the store (ItemInput::corpus); --similarity-in-writer leaves it to the
+    // store's writer instead.
+    bool similarity_in_writer = false;
+    bool floor = true;  // also insert the first items into bare FTS5 tables (--no-floor: skip)
 };
 
 double seconds_since(Stopwatch::time_point start) {
@@ -62,6 +68,14 @@ double cpu_seconds() {
     getrusage(RUSAGE_SELF, &usage);
     return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
            static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU time of the calling thread: on a machine shared with other builds, wall time measures the
+// other builds too, CPU time only this benchmark's work.
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 long peak_rss_mib() {
@@ -187,27 +201,51 @@ Options parse_options(int argc, char** argv) {
             options.pragmas = value();
         else if (arg == "--search-only")
             options.search_only = true;
+        else if (arg == "--similarity-in-writer")
+            options.similarity_in_writer = true;
+        else if (arg == "--no-floor")
+            options.floor = false;
         else {
             std::fprintf(stderr,
                          "usage: store_bench [--items N] [--batch B] [--queries Q] [--db PATH] "
-                         "[--keep] [--no-corpus] [--sql SQL] [--search-only]\n");
+                         "[--keep] [--no-corpus] [--sql SQL] [--search-only] "
+                         "[--similarity-in-writer] [--no-floor]\n");
             std::exit(2);
         }
     }
     return options;
 }
 
+// A recent item that later items may copy (a wire story other outlets run).
+struct RecentItem {
+    std::uint64_t fingerprint = 0;
+    std::string title;
+    std::string summary;
+    std::string language;
+};
+
 // One synthetic item. Sized like the items of ../shared/corpus/realworld (text per item: mean
 // about 1.2 KB, median about 0.5 KB): every item has a title and a summary, not quite half of
-// them a full body as well; one in four is Chinese; one in ten is a near-duplicate of a recent
-// item.
-ItemInput make_item(TextGenerator& text, long id, std::vector<std::uint64_t>& recent_fingerprints) {
+// them a full body as well; one in four is Chinese; one in ten is a copy of a recent item (its
+// title with an outlet's suffix, its summary, a fingerprint up to 14 bits away), which the
+// store groups into the same story.
+ItemInput make_item(TextGenerator& text, long id, std::vector<RecentItem>& recent) {
     std::uniform_real_distribution<double> unit(0, 1);
     ItemInput item;
     item.key = "item-" + std::to_string(id);
     item.canonical_url = "https://news.example.com/" + std::to_string(id);
     item.link = item.canonical_url;
     const bool with_body = unit(text.random()) < 0.45;
+    if (!recent.empty() && unit(text.random()) < 0.1) {
+        const RecentItem& base = recent[text.random()() % recent.size()];
+        item.title = base.title + " - Wire";
+        item.summary = base.summary;
+        item.language = base.language;
+        item.fingerprint = base.fingerprint;
+        for (int bit = static_cast<int>(text.random()() % 15); bit > 0; --bit)
+            *item.fingerprint ^= 1ull << (text.random()() % 64);
+        return item;
+    }
     if (unit(text.random()) < 0.25) {
         item.title = text.chinese(16);
         item.summary = text.chinese(110);
@@ -221,23 +259,21 @@ ItemInput make_item(TextGenerator& text, long id, std::vector<std::uint64_t>& re
             item.content = text.english(260);
         item.language = "en";
     }
-    if (!recent_fingerprints.empty() && unit(text.random()) < 0.1) {
-        const auto& base = recent_fingerprints[text.random()() % recent_fingerprints.size()];
-        item.fingerprint = base ^ (1ull << (text.random()() % 64));
-    } else {
-        item.fingerprint = text.random()();
-        recent_fingerprints.push_back(*item.fingerprint);
-        if (recent_fingerprints.size() > 2000)
-            recent_fingerprints.erase(recent_fingerprints.begin(),
-                                      recent_fingerprints.begin() + 1000);
-    }
+    item.fingerprint = text.random()();
+    recent.push_back({*item.fingerprint, item.title, item.summary, item.language});
+    if (recent.size() > 2000)
+        recent.erase(recent.begin(), recent.begin() + 1000);
     return item;
 }
 
 // The floor: the same items into a bare table with an FTS5 index and nothing else (no dedup,
-// provenance, stories or similarity), in transactions of the same size. Returns items/s.
-double bare_fts_rate(const std::string& path, const std::string& tokenizer, long count,
-                     int batch_size) {
+// provenance, stories or similarity), in transactions of the same size.
+struct Rate {
+    double wall = 0;  // items per second of wall time
+    double cpu = 0;   // items per CPU second
+};
+Rate bare_fts_rate(const std::string& path, const std::string& tokenizer, long count,
+                   int batch_size) {
     for (const char* suffix : {"", "-wal", "-shm"})
         std::filesystem::remove(path + suffix);
     auto db = open_database(path, std::chrono::seconds(5));
@@ -247,14 +283,16 @@ double bare_fts_rate(const std::string& path, const std::string& tokenizer, long
         "content_rowid='id', tokenize='" +
         tokenizer + "')");
     TextGenerator text(42);
-    std::vector<std::uint64_t> fingerprints;
+    std::vector<RecentItem> recent;
     std::vector<ItemInput> items;
     double seconds = 0;
+    double cpu = 0;
     for (long done = 0; done < count;) {
         items.clear();
         for (long i = 0; i < batch_size && done + i < count; ++i)
-            items.push_back(make_item(text, done + i, fingerprints));
+            items.push_back(make_item(text, done + i, recent));
         const auto start = Stopwatch::now();
+        const double cpu_start = thread_cpu_seconds();
         Transaction transaction(*db);
         for (const ItemInput& item : items) {
             ++done;
@@ -277,11 +315,12 @@ double bare_fts_rate(const std::string& path, const std::string& tokenizer, long
         }
         transaction.commit();
         seconds += seconds_since(start);
+        cpu += thread_cpu_seconds() - cpu_start;
     }
     db.reset();
     for (const char* suffix : {"", "-wal", "-shm"})
         std::filesystem::remove(path + suffix);
-    return static_cast<double>(count) / seconds;
+    return Rate{static_cast<double>(count) / seconds, static_cast<double>(count) / cpu};
 }
 
 struct QueryCase {
@@ -332,13 +371,17 @@ int main(int argc, char** argv) {
                 sources.push_back(store->upsert_source(spec));
             }
 
-            std::vector<std::uint64_t> recent_fingerprints;
+            std::vector<RecentItem> recent;
             std::vector<double> batch_rates;
             std::vector<ItemInput> batch;
             const auto insert_start = Stopwatch::now();
             const double insert_cpu_start = cpu_seconds();
             double generate_seconds = 0;
+            double similarity_cpu = 0;
+            long joined = 0;
+            double store_cpu = 0;
             double retention_seconds = 0;
+            const auto corpus_model = store->corpus_model();
             int retention_runs = 0;
             UtcTime last_retention = clock.now();
             std::size_t text_bytes = 0;
@@ -349,11 +392,22 @@ int main(int argc, char** argv) {
                 batch.clear();
                 const long n = std::min<long>(options.batch, options.items - inserted);
                 for (long i = 0; i < n; ++i) {
-                    batch.push_back(make_item(text, inserted + i, recent_fingerprints));
+                    batch.push_back(make_item(text, inserted + i, recent));
                     text_bytes += batch.back().title.size() + batch.back().summary.size() +
                                   batch.back().content.size();
                 }
                 generate_seconds += seconds_since(generate_start);
+                if (!options.similarity_in_writer && !corpus_model->empty()) {
+                    // What prepare_fetch() does on a worker: title and lead.
+                    const double similarity_start = thread_cpu_seconds();
+                    for (ItemInput& item : batch) {
+                        item.corpus = corpus_model->nearest(
+                            item.title + "\n" +
+                            (item.summary.empty() ? item.content : item.summary));
+                        item.corpus_computed = true;
+                    }
+                    similarity_cpu += thread_cpu_seconds() - similarity_start;
+                }
                 FetchRecord fetch;
                 fetch.source =
                     sources[static_cast<std::size_t>(inserted / options.batch) % sources.size()];
@@ -361,8 +415,12 @@ int main(int argc, char** argv) {
                 fetch.requested_url = "https://feed.example.com/rss";
                 fetch.http_status = 200;
                 const auto start = Stopwatch::now();
+                const double cpu_start = thread_cpu_seconds();
                 const auto result = store->ingest(fetch, batch);
+                store_cpu += thread_cpu_seconds() - cpu_start;
                 const double elapsed = seconds_since(start);
+                for (const auto& item : result.items)
+                    joined += item.joined_story ? 1 : 0;
                 if (result.added != n) {
                     std::fprintf(stderr, "expected %ld new items, got %d\n", n, result.added);
                     return 1;
@@ -434,6 +492,14 @@ int main(int argc, char** argv) {
                         retention_seconds);
             std::printf("overall:               %.0f items/s\n",
                         static_cast<double>(inserted) / insert_seconds);
+            std::printf("joined a story:        %ld items (%.1f%%; one in ten is a copy)\n", joined,
+                        100.0 * static_cast<double>(joined) / static_cast<double>(inserted));
+            std::printf("store CPU time:        %.1f s: %.0f items per CPU second\n", store_cpu,
+                        static_cast<double>(inserted) / store_cpu);
+            if (similarity_cpu > 0) {
+                std::printf("similarity (workers):  %.1f CPU s: %.0f items per CPU second\n",
+                            similarity_cpu, static_cast<double>(inserted) / similarity_cpu);
+            }
             std::printf("batch median:          %.0f items/s\n", percentile(batch_rates, 0.5));
             std::printf("batch median, first 10%%: %.0f items/s; last 10%%: %.0f items/s\n",
                         percentile(first_tenth, 0.5), percentile(last_tenth, 0.5));
@@ -443,25 +509,31 @@ int main(int argc, char** argv) {
                         duplicate_rate);
 
             // The floor, on the first items of the same sequence.
-            const long bare_count = std::min<long>(options.items, 200000);
-            const double bare_unicode61 =
-                bare_fts_rate(path + ".bare", "unicode61", bare_count, options.batch);
-            const double bare_chuhai =
-                bare_fts_rate(path + ".bare", "chuhai", bare_count, options.batch);
-            const std::size_t bare_batches =
-                std::max<std::size_t>(1, static_cast<std::size_t>(bare_count / options.batch));
-            const double store_rate_same_items =
-                static_cast<double>(bare_batches) /
-                std::accumulate(batch_rates.begin(),
-                                batch_rates.begin() +
-                                    static_cast<long>(std::min(bare_batches, batch_rates.size())),
-                                0.0, [](double sum, double rate) { return sum + 1.0 / rate; });
-            std::printf("\n== floor: the first %ld items into a bare table + FTS5, nothing else\n",
-                        bare_count);
-            std::printf("bare FTS5, unicode61:  %.0f items/s\n", bare_unicode61);
-            std::printf("bare FTS5, chuhai:     %.0f items/s\n", bare_chuhai);
-            std::printf("store on those items:  %.0f items/s (%.0f%% of bare chuhai FTS5)\n",
-                        store_rate_same_items, 100.0 * store_rate_same_items / bare_chuhai);
+            if (options.floor) {
+                const long bare_count = std::min<long>(options.items, 200000);
+                const Rate bare_unicode61 =
+                    bare_fts_rate(path + ".bare", "unicode61", bare_count, options.batch);
+                const Rate bare_chuhai =
+                    bare_fts_rate(path + ".bare", "chuhai", bare_count, options.batch);
+                const std::size_t bare_batches =
+                    std::max<std::size_t>(1, static_cast<std::size_t>(bare_count / options.batch));
+                const double store_rate_same_items =
+                    static_cast<double>(bare_batches) /
+                    std::accumulate(batch_rates.begin(),
+                                    batch_rates.begin() + static_cast<long>(std::min(
+                                                              bare_batches, batch_rates.size())),
+                                    0.0, [](double sum, double rate) { return sum + 1.0 / rate; });
+                std::printf(
+                    "\n== floor: the first %ld items into a bare table + FTS5, nothing else\n",
+                    bare_count);
+                std::printf("bare FTS5, unicode61:  %.0f items/s, %.0f items per CPU second\n",
+                            bare_unicode61.wall, bare_unicode61.cpu);
+                std::printf("bare FTS5, chuhai:     %.0f items/s, %.0f items per CPU second\n",
+                            bare_chuhai.wall, bare_chuhai.cpu);
+                std::printf("store on those items:  %.0f items/s (%.0f%% of bare chuhai FTS5)\n",
+                            store_rate_same_items,
+                            100.0 * store_rate_same_items / bare_chuhai.wall);
+            }
         }
 
         // Search: one query per kind, each run several times after a warm-up.

@@ -41,13 +41,29 @@ constexpr std::chrono::hours kRetentionEvery{6};
 // still outstanding, so that SIGTERM always ends the process.
 constexpr std::chrono::seconds kStopMargin{5};
 
+// The daemon's database, opened and given a quick check (every page read, no index compared
+// with its table: seconds for gigabytes). A damaged file stops the start with the first
+// problems; `chuhai db check` lists them all.
+std::unique_ptr<store::Store> open_checked_store(const std::filesystem::path& path) {
+    auto store = store::open_store(path);
+    const auto problems = store->check_integrity(store::Store::IntegrityCheck::quick);
+    if (!problems.empty()) {
+        std::string message = "the database is damaged: " + problems.front();
+        if (problems.size() > 1)
+            message += " (and " + std::to_string(problems.size() - 1) + " more problems)";
+        message += "; 'chuhai db check' lists them";
+        throw Error(ErrorKind::store, message, path.string());
+    }
+    return store;
+}
+
 class Daemon {
   public:
     Daemon(const CommonOptions& common, config::Settings settings)
         : common_(common),
           settings_(std::move(settings)),
           rules_(match::RuleSet::load(settings_.rules)),
-          runtime_(io_, clock_, settings_, store::open_store(settings_.database), rules_),
+          runtime_(io_, clock_, settings_, open_checked_store(settings_.database), rules_),
           notifier_(io_),
           signals_(io_, SIGINT, SIGTERM, SIGHUP),
           retention_timer_(io_),
@@ -213,21 +229,22 @@ class Daemon {
             if (ec)
                 return;
             store::RetentionPolicy policy;
-            if (settings_.store.unmatched_text_retention) {
-                policy.drop_unmatched_text_after = *settings_.store.unmatched_text_retention;
-                runtime_.with_store(
-                    [policy](store::Store& store) {
-                        const auto result = store.apply_retention(policy);
-                        if (result.items_trimmed > 0) {
-                            spdlog::info("retention: dropped the text of {} unmatched items",
-                                         result.items_trimmed);
-                        }
-                    },
-                    [](const std::string& error) {
-                        if (!error.empty())
-                            spdlog::error("retention: {}", error);
-                    });
-            }
+            policy.drop_unmatched_text_after = settings_.store.unmatched_text_retention;
+            policy.drop_fetch_log_after = settings_.store.fetch_log_retention;
+            runtime_.with_store(
+                [policy](store::Store& store) {
+                    const auto result = store.apply_retention(policy);
+                    if (result.items_trimmed > 0 || result.fetches_pruned > 0) {
+                        spdlog::info(
+                            "retention: dropped the text of {} unmatched items, {} old fetch "
+                            "attempts",
+                            result.items_trimmed, result.fetches_pruned);
+                    }
+                },
+                [](const std::string& error) {
+                    if (!error.empty())
+                        spdlog::error("retention: {}", error);
+                });
             schedule_retention(kRetentionEvery);
         });
     }

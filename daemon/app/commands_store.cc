@@ -5,6 +5,7 @@
 //   chuhai search QUERY [--since 7d] [--topic T] [--source S] [--limit N] [--json]
 //   chuhai items [--since 7d] [--matched] [--source S] [--limit N] [--json]
 //   chuhai backup FILE               a consistent copy, safe while the daemon runs
+//   chuhai db check [--quick]        the database's integrity (exit status 1 when damaged)
 //
 // Each reads the database named by the configuration (--config), or --db FILE.
 
@@ -189,6 +190,40 @@ struct ItemsOptions {
     bool json = false;
 };
 
+json fetch_json(const std::optional<store::FetchInfo>& fetch) {
+    if (!fetch)
+        return nullptr;
+    return {{"id", fetch->id},
+            {"started", format_rfc3339(fetch->started)},
+            {"requested_url", fetch->requested_url},
+            {"final_url", fetch->final_url},
+            {"http_status", fetch->http_status ? json(*fetch->http_status) : json(nullptr)},
+            {"etag", fetch->etag.empty() ? json(nullptr) : json(fetch->etag)},
+            {"last_modified",
+             fetch->last_modified.empty() ? json(nullptr) : json(fetch->last_modified)}};
+}
+
+json sighting_json(const store::Sighting& sighting) {
+    return {{"source", sighting.source_name},
+            {"source_url", sighting.source_url},
+            {"key", sighting.item_key},
+            {"first_seen", format_rfc3339(sighting.first_seen)},
+            {"last_seen", format_rfc3339(sighting.last_seen)},
+            {"fetch", fetch_json(sighting.fetch)}};
+}
+
+// Where an item came from: the source that carried it first, in which fetch (final URL after
+// redirects, HTTP validators), and every other source that carried it.
+json provenance_json(store::Store& store, store::ItemId id) {
+    const auto provenance = store.provenance(id);
+    if (!provenance)
+        return nullptr;
+    json others = json::array();
+    for (const auto& other : provenance->others)
+        others.push_back(sighting_json(other));
+    return {{"first", sighting_json(provenance->first)}, {"others", std::move(others)}};
+}
+
 void items(store::Store& store, const ItemsOptions& options, UtcTime now) {
     store::ItemQuery query;
     if (!options.since.empty())
@@ -215,7 +250,8 @@ void items(store::Store& store, const ItemsOptions& options, UtcTime now) {
                             {"story", item.story},
                             {"revisions", item.revision_count},
                             {"corpus", corpus},
-                            {"text_dropped", item.text_dropped}});
+                            {"text_dropped", item.text_dropped},
+                            {"provenance", provenance_json(store, item.id)}});
         }
         std::cout << list.dump(2) << "\n";
         return;
@@ -313,6 +349,44 @@ void add_store_commands(CommandLine& cli) {
         auto store = open_store_from_options(*options, common);
         items(*store, *items_options, SystemClock().now());
         exit_status = kExitOk;
+    });
+}
+
+// chuhai db check [--quick]
+{
+    auto* db = cli.app.add_subcommand("db", "the database itself");
+    db->require_subcommand(1);
+    auto options = std::make_shared<StoreCommandOptions>();
+    auto quick = std::make_shared<bool>(false);
+    auto as_json = std::make_shared<bool>(false);
+    auto* check = db->add_subcommand(
+        "check", "check the database's integrity: every page, index and the search index");
+    check->add_flag("--quick", *quick,
+                    "PRAGMA quick_check only (what the daemon runs at start): every page read, "
+                    "indexes not compared with their tables");
+    check->add_flag("--json", *as_json, "print JSON");
+    add_db_option(*check, *options, common);
+    check->callback([options, quick, as_json, &common, &exit_status] {
+        auto store = open_store_from_options(*options, common);
+        const auto problems = store->check_integrity(*quick ? store::Store::IntegrityCheck::quick
+                                                            : store::Store::IntegrityCheck::full);
+        if (*as_json) {
+            std::cout << json{{"database", store->describe()},
+                              {"check", *quick ? "quick" : "full"},
+                              {"ok", problems.empty()},
+                              {"problems", problems}}
+                             .dump(2)
+                      << "\n";
+        } else if (problems.empty()) {
+            std::cout << store->describe() << ": ok (" << (*quick ? "quick" : "full")
+                      << " check)\n";
+        } else {
+            std::cout << store->describe() << ": " << problems.size() << " problem"
+                      << (problems.size() == 1 ? "" : "s") << "\n";
+            for (const auto& problem : problems)
+                std::cout << "  " << problem << "\n";
+        }
+        exit_status = problems.empty() ? kExitOk : kExitFailure;
     });
 }
 

@@ -9,9 +9,6 @@ namespace chuhai::app {
 
 namespace {
 
-// A seed document is worth pointing to only when the item really resembles it.
-constexpr double kRelevantSeedSimilarity = 0.15;
-
 void add_unique(std::vector<std::string>& values, const std::string& value) {
     if (!value.empty() && std::find(values.begin(), values.end(), value) == values.end()) {
         values.push_back(value);
@@ -84,7 +81,8 @@ std::vector<digest::CandidateStory> candidate_stories(store::Store& store, UtcTi
                         std::min(candidate.story.first_seen, story->first_seen);
                 }
             }
-            if (item.corpus && item.corpus->score >= kRelevantSeedSimilarity) {
+            // A seed document is worth pointing to only when the item really resembles it.
+            if (item.corpus && item.corpus->score >= store::kCorpusRelatedScore) {
                 if (const auto seed = store.item(item.corpus->document)) {
                     candidate.story.nearest_seed = digest::SeedReference{
                         seed->title, seed->link.empty() ? seed->key : seed->link,

@@ -156,6 +156,7 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
         std::optional<double> similarity;
         if (corpus != nullptr && !corpus->empty()) {
             item.corpus = corpus->nearest(similarity_text(entry));
+            item.corpus_computed = true;
             if (item.corpus)
                 similarity = item.corpus->score;
             else

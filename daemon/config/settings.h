@@ -58,7 +58,8 @@ struct FetchSettings {
 struct StoreSettings {
     // Text of items that matched nothing is dropped after this long; metadata is kept.
     std::optional<Seconds> unmatched_text_retention = Seconds{90 * 86400};
-    // Attempts older than this are pruned from the fetch log (health is kept).
+    // Attempts older than this that stored nothing are pruned from the fetch log; attempts that
+    // stored items are their provenance and stay (source health is kept regardless).
     Seconds fetch_log_retention{30 * 86400};
 };
 

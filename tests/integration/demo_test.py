@@ -27,6 +27,11 @@ def main():
         "Huawei pitches Ascend AI chips",
     ]:
         f.check(expected in out, f"digest shows {expected!r}")
+    # Two feeds carry the DeepSeek story under different links and headlines: one story, with
+    # both sources.
+    f.check(out.count("10 million downloads") == 1, f"the DeepSeek story once:\n{out}")
+    f.check(re.search(r"(Asia AI Review and Global Tech Wire|Global Tech Wire and Asia AI Review)"
+                      r" · first seen", out) is not None, "the DeepSeek story names both sources")
     for unrelated in ["Pixel phone", "football", "Typhoon", "大风蓝色预警"]:
         f.check(unrelated not in out, f"digest leaves out {unrelated!r}")
     f.check(re.search(r"^chuhai digest: demo$", out, re.M) is not None, "digest header")

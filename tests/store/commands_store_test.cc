@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
@@ -19,6 +21,7 @@ struct CommandResult {
     std::string out;
     std::optional<Error> error;
     bool usage_error = false;  // rejected by the command-line parser
+    int exit_status = 0;
 };
 
 CommandResult run_command(const std::vector<std::string>& args) {
@@ -38,6 +41,7 @@ CommandResult run_command(const std::vector<std::string>& args) {
         result.usage_error = true;
     }
     result.out = ::testing::internal::GetCapturedStdout();
+    result.exit_status = cli.exit_status;
     return result;
 }
 
@@ -127,6 +131,73 @@ TEST_F(CommandsTest, ItemsListsWhatWasStored) {
               "no items\n");
 }
 
+TEST_F(CommandsTest, ItemsJsonCarriesProvenance) {
+    // A second source carries the first item under the same URL, through a redirect.
+    {
+        StoreOptions options;
+        options.clock = &clock_;
+        auto store = open_sqlite_store(db_path(), options);
+        SourceSpec spec;
+        spec.url = "https://scmp.example.com/feed";
+        spec.name = "SCMP";
+        FetchRecord fetch = fetch_of(store->upsert_source(spec), spec.url);
+        fetch.final_url = "https://www.scmp.example.com/rss/tech";
+        fetch.etag = "\"scmp-7\"";
+        const std::vector<ItemInput> items = {
+            make_item("dc", "Alibaba Cloud opens Qwen data centre in Dubai", "Copy.")};
+        store->ingest(fetch, items);
+    }
+    const auto items = json::parse(run_command({"items", "--json", "--db", db()}).out);
+    const auto dc = std::find_if(items.begin(), items.end(), [](const json& item) {
+        return item["title"] == "Alibaba Cloud opens Qwen data centre in Dubai";
+    });
+    ASSERT_NE(dc, items.end());
+    const json& provenance = (*dc)["provenance"];
+    EXPECT_EQ(provenance["first"]["source"], "Reuters");
+    EXPECT_EQ(provenance["first"]["source_url"], "https://reuters.example.com/feed");
+    EXPECT_EQ(provenance["first"]["key"], "dc");
+    EXPECT_EQ(provenance["first"]["fetch"]["final_url"], "https://feeds.example.com/a");
+    EXPECT_EQ(provenance["first"]["fetch"]["http_status"], 200);
+    EXPECT_EQ(provenance["first"]["fetch"]["etag"], "\"v1\"");
+    EXPECT_EQ(provenance["first"]["fetch"]["last_modified"], "Tue, 24 Jun 2025 07:00:00 GMT");
+    ASSERT_EQ(provenance["others"].size(), 1u);
+    EXPECT_EQ(provenance["others"][0]["source"], "SCMP");
+    EXPECT_EQ(provenance["others"][0]["fetch"]["final_url"],
+              "https://www.scmp.example.com/rss/tech");
+    EXPECT_EQ(provenance["others"][0]["fetch"]["etag"], "\"scmp-7\"");
+}
+
+TEST_F(CommandsTest, DbCheckReportsAHealthyDatabase) {
+    const auto full = run_command({"db", "check", "--db", db()});
+    EXPECT_EQ(full.exit_status, 0);
+    EXPECT_NE(full.out.find(": ok (full check)"), std::string::npos) << full.out;
+    const auto quick =
+        json::parse(run_command({"db", "check", "--quick", "--json", "--db", db()}).out);
+    EXPECT_EQ(quick["ok"], true);
+    EXPECT_EQ(quick["check"], "quick");
+    EXPECT_TRUE(quick["problems"].empty());
+}
+
+// An index that no longer matches its table (its definition changed behind SQLite's back): the
+// full check lists the damage and exits 1; the quick check, which does not compare indexes with
+// tables, does not see it.
+TEST_F(CommandsTest, DbCheckListsTheDamageOfADamagedDatabase) {
+    {
+        Database raw(db(), OpenMode::read_write_create, std::chrono::seconds(1));
+        raw.exec("PRAGMA writable_schema = ON");
+        raw.exec(
+            "UPDATE sqlite_schema SET sql = 'CREATE INDEX items_by_first_seen ON items(published)' "
+            "WHERE name = 'items_by_first_seen'");
+    }
+    const auto full = run_command({"db", "check", "--db", db()});
+    EXPECT_EQ(full.exit_status, 1);
+    EXPECT_NE(full.out.find("items_by_first_seen"), std::string::npos) << full.out;
+    const auto listed = json::parse(run_command({"db", "check", "--json", "--db", db()}).out);
+    EXPECT_EQ(listed["ok"], false);
+    EXPECT_FALSE(listed["problems"].empty());
+    EXPECT_EQ(run_command({"db", "check", "--quick", "--db", db()}).exit_status, 0);
+}
+
 TEST_F(CommandsTest, BackupWritesAnOpenableCopy) {
     const auto destination = (dir_ / "copy.db").string();
     const auto result = run_command({"backup", destination, "--db", db()});
@@ -168,6 +239,61 @@ TEST(ChuhaiBinary, AStoreErrorExitsWithStatusOneNamingTheFile) {
     while (usage.read_line(std::chrono::seconds(30))) {
     }
     EXPECT_EQ(usage.wait(), 2);
+}
+
+// The daemon checks its database at start: pages that cannot be read stop it with exit status 1
+// and a message naming the file, before it polls anything.
+TEST(ChuhaiBinary, TheDaemonRefusesToStartOnADamagedDatabase) {
+    chuhai::testing::TempDir dir;
+    const auto path = dir / "damaged.db";
+    {
+        auto store = open_sqlite_store(path);
+        SourceSpec spec;
+        spec.url = "https://feeds.example.com/a";
+        const SourceId source = store->upsert_source(spec);
+        std::vector<ItemInput> items;
+        for (int i = 0; i < 300; ++i) {
+            items.push_back(make_item("k" + std::to_string(i), "Title " + std::to_string(i),
+                                      std::string(600, static_cast<char>('a' + i % 26))));
+        }
+        FetchRecord fetch;
+        fetch.source = source;
+        fetch.requested_url = spec.url;
+        store->ingest(fetch, items);
+    }
+    {
+        // Junk over leaf pages of the items table: the header and the schema stay readable, so
+        // the file opens and only reading those pages shows the damage.
+        std::vector<std::int64_t> pages;
+        std::int64_t page_size = 0;
+        {
+            Database raw(path.string(), OpenMode::read_write_create, std::chrono::seconds(1));
+            raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+            page_size = raw.query_int64("PRAGMA page_size");
+            Statement leaves(
+                raw, "SELECT pageno FROM dbstat WHERE name = 'items' AND pagetype = 'leaf'");
+            while (leaves.step())
+                pages.push_back(leaves.column_int64(0));
+        }
+        ASSERT_GT(pages.size(), 10u);
+        std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+        const std::string junk(static_cast<std::size_t>(page_size), '\x5a');
+        for (std::size_t i = pages.size() / 2; i < pages.size() / 2 + 3; ++i) {
+            file.seekp(static_cast<std::streamoff>((pages[i] - 1) * page_size));
+            file.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+        }
+    }
+    const auto config = dir.write("chuhai.yaml", "database: " + path.string() +
+                                                     "\nrules: " + std::string(CHUHAI_SOURCE_DIR) +
+                                                     "/rules\nsources: []\n");
+    ChildProcess daemon({CHUHAI_BINARY, "run", "--config", config.string()}, true);
+    std::string output;
+    while (auto line = daemon.read_line(std::chrono::seconds(60)))
+        output += *line + "\n";
+    EXPECT_EQ(daemon.wait(), 1) << output;
+    EXPECT_NE(output.find(path.string()), std::string::npos) << output;
+    EXPECT_NE(output.find("the database is damaged"), std::string::npos) << output;
+    EXPECT_NE(output.find("chuhai db check"), std::string::npos) << output;
 }
 
 }  // namespace

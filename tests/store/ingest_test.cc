@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+
 #include "common/error.h"
 #include "tests/store/store_test_support.h"
 
@@ -156,28 +158,48 @@ TEST_F(StoreTest, AChangedTitleOrContentFromTheSameSourceIsARevision) {
     EXPECT_TRUE(store().search({.text = "\"to sell\""}).empty());
 }
 
+// A wire story and the copies other outlets ran (fingerprints as the feed layer measured such
+// copies: 8 to 14 bits apart); tests/store/stories_test.cc does the same from feed files.
+constexpr const char* kWireTitle =
+    "Zhipu shares jump on Hong Kong debut as Chinese AI start-ups head for listings";
+constexpr const char* kWireLead =
+    "Shares of Zhipu AI rose 18 per cent in their first day of trading in Hong Kong on Tuesday, "
+    "as investors bet on Chinese developers of large language models selling abroad.";
+
 TEST_F(StoreTest, NearDuplicatesJoinTheStoryOfARecentItem) {
     const SourceId reuters = add_source("https://reuters.example.com/feed", "Reuters");
     const SourceId scmp = add_source("https://scmp.example.com/feed", "SCMP");
     const SourceId caixin = add_source("https://caixin.example.com/feed", "Caixin");
     const std::uint64_t fingerprint = 0x0123456789ABCDEFull;
 
-    const auto first =
-        ingest(reuters, {make_item("r", "Zhipu lists in Hong Kong", "", fingerprint)});
+    const auto first = ingest(reuters, {make_item("r", kWireTitle, kWireLead, fingerprint)});
     EXPECT_FALSE(first.items[0].joined_story);
 
     clock_.advance(hours(3));
-    // Three differing bits, one in each of three different bands: still found by the fourth.
-    const std::uint64_t three_bits = fingerprint ^ (1ull << 2) ^ (1ull << 20) ^ (1ull << 40);
-    const auto copy = ingest(scmp, {make_item("s", "Z.ai debuts in Hong Kong", "", three_bits)});
+    // Fourteen bits apart, spread over every 16-bit quarter: the old band index, which found
+    // only fingerprints within 3 bits, never saw this copy.
+    const std::uint64_t fourteen_bits = fingerprint ^ 0x8421'0842'1084'2108ull ^ 0x1ull;
+    ASSERT_EQ(std::popcount(fourteen_bits ^ fingerprint), 14);
+    const auto copy =
+        ingest(scmp, {make_item("s", std::string(kWireTitle) + " - SCMP",
+                                std::string("HONG KONG - ") + kWireLead, fourteen_bits)});
     EXPECT_TRUE(copy.items[0].joined_story);
     EXPECT_EQ(copy.items[0].story, first.items[0].story);
 
-    // Four bits away from the first (and five from the copy) is another story.
-    const std::uint64_t four_bits = fingerprint ^ 0xFull;
-    const auto distinct = ingest(caixin, {make_item("c", "Another story", "", four_bits)});
+    // The same company on the same day with a fingerprint just as close: another story,
+    // because the texts do not agree.
+    const auto distinct =
+        ingest(caixin, {make_item("c", "Zhipu opens research office in Singapore",
+                                  "Zhipu AI said on Tuesday it would open a research office in "
+                                  "Singapore, its first outside China, to court developers in "
+                                  "Southeast Asia.",
+                                  fingerprint ^ 0xFull)});
     EXPECT_FALSE(distinct.items[0].joined_story);
     EXPECT_NE(distinct.items[0].story, first.items[0].story);
+
+    // Beyond the distance, even the same text is another story (the feed layer's threshold).
+    const auto far = ingest(caixin, {make_item("f", kWireTitle, kWireLead, ~fingerprint)});
+    EXPECT_FALSE(far.items[0].joined_story);
 
     const auto story = store().story(first.items[0].story);
     ASSERT_TRUE(story);
@@ -191,11 +213,35 @@ TEST_F(StoreTest, NearDuplicatesJoinTheStoryOfARecentItem) {
 TEST_F(StoreTest, NearDuplicatesOutsideTheStoryWindowStartANewStory) {
     const SourceId source = add_source("https://feeds.example.com/a");
     const std::uint64_t fingerprint = 0xFFFF0000FFFF0000ull;
-    const auto old = ingest(source, {make_item("old", "Old", "", fingerprint)});
+    const auto old = ingest(source, {make_item("old", kWireTitle, kWireLead, fingerprint)});
     clock_.advance(days(4));
-    const auto late = ingest(source, {make_item("late", "Late", "", fingerprint)});
+    const auto late = ingest(source, {make_item("late", kWireTitle, kWireLead, fingerprint)});
     EXPECT_FALSE(late.items[0].joined_story);
     EXPECT_NE(late.items[0].story, old.items[0].story);
+}
+
+TEST_F(StoreTest, TheStoryWindowSurvivesARestartAndSeesOtherConnections) {
+    const SourceId a = add_source("https://a.example.com/feed", "A");
+    const SourceId b = add_source("https://b.example.com/feed", "B");
+    const std::uint64_t fingerprint = 0x5555'AAAA'0000'FFFFull;
+    const auto first = ingest(a, {make_item("a", kWireTitle, kWireLead, fingerprint)});
+    // Another connection (another process) stores a copy; then this store is reopened.
+    {
+        StoreOptions options;
+        options.clock = &clock_;
+        auto other = open_sqlite_store(db_path(), options);
+        const std::vector<ItemInput> items = {
+            make_item("b", kWireTitle, kWireLead, fingerprint ^ 0xFF)};
+        const auto copy = other->ingest(fetch_of(b), items);
+        EXPECT_TRUE(copy.items[0].joined_story);
+    }
+    const auto again = ingest(b, {make_item("c", kWireTitle, kWireLead, fingerprint ^ 0xF0F0)});
+    EXPECT_EQ(again.items[0].story, first.items[0].story);
+    reopen();
+    const auto after_restart =
+        ingest(a, {make_item("d", kWireTitle, kWireLead, fingerprint ^ 0x0F0F'0000)});
+    EXPECT_EQ(after_restart.items[0].story, first.items[0].story);
+    EXPECT_EQ(store().story(first.items[0].story)->members.size(), 4u);
 }
 
 TEST_F(StoreTest, ItemsWithoutFingerprintEachStartAStory) {
@@ -225,6 +271,20 @@ TEST_F(StoreTest, ABatchIsAllOrNothing) {
 
     const auto results = store().ingest_batch(std::vector<FetchBatch>{{fetch_of(source), items}});
     EXPECT_EQ(results[0].added, 2);
+}
+
+TEST_F(StoreTest, ABatchThatRollsBackLeavesNoTraceInTheStoryWindow) {
+    const SourceId source = add_source("https://feeds.example.com/a");
+    const std::uint64_t fingerprint = 0x0F0F'1234'5678'9ABCull;
+    const std::vector<ItemInput> wire = {make_item("wire", kWireTitle, kWireLead, fingerprint)};
+    const std::vector<FetchBatch> failing = {{fetch_of(source), wire}, {fetch_of(9999), {}}};
+    EXPECT_THROW(store().ingest_batch(failing), Error);
+    // The story id the rolled-back item had is given to the next story; a copy of the
+    // rolled-back item must not find its way into it.
+    const auto unrelated = ingest(source, {make_item("other", "Weather in Hangzhou", "Rain.")});
+    const auto copy = ingest(source, {make_item("copy", kWireTitle, kWireLead, fingerprint)});
+    EXPECT_FALSE(copy.items[0].joined_story);
+    EXPECT_NE(copy.items[0].story, unrelated.items[0].story);
 }
 
 TEST_F(StoreTest, MatchesAreRecordedReplacedAndQueried) {

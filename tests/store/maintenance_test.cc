@@ -87,14 +87,52 @@ TEST_F(StoreTest, AShorterRetentionLimitTrimsTheNextDaysToo) {
     EXPECT_EQ(count("SELECT count(*) FROM items WHERE text_dropped_at IS NOT NULL"), 2);
 }
 
-TEST_F(StoreTest, RetentionPrunesFingerprintsOutsideTheStoryWindow) {
+TEST_F(StoreTest, RetentionPrunesOldFetchAttemptsThatStoredNothing) {
     const SourceId source = add_source("https://feeds.example.com/a");
-    ingest(source, {make_item("a", "A", "", 0x1111), make_item("b", "B", "", 0x2222)});
-    EXPECT_EQ(count("SELECT count(*) FROM fingerprint_bands"), 8);
-    clock_.advance(days(4));
-    ingest(source, {make_item("c", "C", "", 0x3333)});
-    EXPECT_EQ(store().apply_retention({}).fingerprints_pruned, 8);
-    EXPECT_EQ(count("SELECT count(*) FROM fingerprint_bands"), 4);
+    // An attempt that stored an item (its provenance), then three that brought nothing.
+    const auto stored = ingest(source, {make_item("a", "A", "text")});
+    for (int i = 0; i < 3; ++i) {
+        FetchRecord not_modified = fetch_of(source);
+        not_modified.outcome = FetchOutcome::not_modified;
+        not_modified.http_status = 304;
+        store().ingest(not_modified, {});
+    }
+    clock_.advance(days(40));
+    FetchRecord recent = fetch_of(source);
+    recent.outcome = FetchOutcome::failed;
+    recent.error = "timeout";
+    store().ingest(recent, {});
+    ASSERT_EQ(count("SELECT count(*) FROM fetches"), 5);
+
+    const RetentionPolicy policy{.drop_unmatched_text_after = std::nullopt,
+                                 .drop_fetch_log_after = days(30)};
+    const auto result = store().apply_retention(policy);
+    EXPECT_EQ(result.fetches_pruned, 3);
+    EXPECT_EQ(result.items_trimmed, 0) << "text kept forever";
+    EXPECT_EQ(count("SELECT count(*) FROM fetches"), 2);
+    // The provenance of the item is still there, with its validators.
+    const auto provenance = store().provenance(stored.items[0].item);
+    ASSERT_TRUE(provenance->first.fetch);
+    EXPECT_EQ(provenance->first.fetch->etag, "\"v1\"");
+    EXPECT_EQ(store().apply_retention(policy).fetches_pruned, 0);
+    // Without a limit, only the count per source applies.
+    EXPECT_EQ(store().apply_retention({}).fetches_pruned, 0);
+}
+
+TEST_F(StoreTest, TheQuickCheckReadsPagesAndTheFullCheckAlsoIndexes) {
+    const SourceId source = add_source("https://feeds.example.com/a");
+    ingest(source, {make_item("a", "A", "text"), make_item("b", "B", "more text")});
+    EXPECT_TRUE(store().check_integrity(Store::IntegrityCheck::quick).empty());
+    EXPECT_TRUE(store().check_integrity(Store::IntegrityCheck::full).empty());
+    // The search index loses an entry behind the store's back: only the full check, which
+    // compares the index with the items, finds it.
+    db().exec(
+        "INSERT INTO items_fts(items_fts, rowid, title, summary, content) "
+        "SELECT 'delete', id, title, summary, content FROM items WHERE item_key = 'a'");
+    EXPECT_TRUE(store().check_integrity(Store::IntegrityCheck::quick).empty());
+    const auto problems = store().check_integrity(Store::IntegrityCheck::full);
+    ASSERT_FALSE(problems.empty());
+    EXPECT_NE(problems.front().find("full-text index"), std::string::npos) << problems.front();
 }
 
 TEST_F(StoreTest, BackupIsAConsistentDatabaseOfItsOwn) {
