@@ -505,7 +505,7 @@ std::vector<Source> SqliteStore::list_sources(bool include_removed) {
         SourceHealth& health = source.health;
         if (!times.empty())
             health.last_new_item = times.front();
-        health.usual_silence = usual_silence(times);
+        health.usual_silence = usual_silence(times, options_.silence);
         // Silent means fetches keep succeeding but nothing new arrives; a failing source is
         // reported as failing instead.
         health.silent = health.usual_silence && health.last_success && source.active() &&

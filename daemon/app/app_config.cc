@@ -26,6 +26,13 @@ config::Settings load_app_config(const CommonOptions& common) {
     return settings;
 }
 
+std::unique_ptr<store::Store> open_configured_store(const config::Settings& settings) {
+    store::StoreOptions options;
+    options.silence.factor = settings.fetch.silence_factor;
+    options.silence.floor = settings.fetch.silence_floor;
+    return store::open_store(settings.database, options);
+}
+
 std::filesystem::path default_rules_dir() {
     // A binary run from its build tree uses the rules of its own source tree; an installed one,
     // on a machine without that tree, the rules installed with it.

@@ -3,9 +3,11 @@
 // /etc/chuhai/chuhai.yaml), and logging set to --log-level or the file's log_level.
 
 #include <filesystem>
+#include <memory>
 
 #include "app/command_line.h"
 #include "config/settings.h"
+#include "store/store.h"
 
 namespace chuhai::app {
 
@@ -16,6 +18,9 @@ config::Settings load_app_config(const CommonOptions& common);
 // Applies --log-level, or `configured` when the option was not given. Throws Error(usage) for an
 // unknown level name.
 void apply_log_level(const CommonOptions& common, const std::string& configured = "info");
+
+// Opens the configured database with the store options the configuration sets (the silence rule).
+std::unique_ptr<store::Store> open_configured_store(const config::Settings& settings);
 
 // The default rule pack: the source tree's rules/ when it exists (a binary run from its build
 // tree), else the folder the rules were installed to.

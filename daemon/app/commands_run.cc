@@ -47,7 +47,7 @@ class Daemon {
         : common_(common),
           settings_(std::move(settings)),
           rules_(match::RuleSet::load(settings_.rules)),
-          runtime_(io_, clock_, settings_, store::open_store(settings_.database), rules_),
+          runtime_(io_, clock_, settings_, open_configured_store(settings_), rules_),
           notifier_(io_),
           signals_(io_, SIGINT, SIGTERM, SIGHUP),
           retention_timer_(io_),

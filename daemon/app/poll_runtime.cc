@@ -61,8 +61,6 @@ fetch::PollerOptions poller_options(const config::Settings& settings) {
     s.host_defaults = {f.per_host.max_concurrent, f.per_host.min_gap};
     for (const auto& [host, limits] : f.hosts)
         s.hosts[host] = {limits.max_concurrent, limits.min_gap};
-    s.silence.factor = f.silence_factor;
-    s.silence.floor = f.silence_floor;
     options.stop_grace = f.stop_grace;
     return options;
 }

@@ -329,10 +329,6 @@ std::chrono::seconds Scheduler::adapted_interval(SourceId id) const {
     return impl_->adapted_interval(impl_->entry(id));
 }
 
-bool Scheduler::silent(SourceId id) const {
-    return is_silent(impl_->entry(id).state, impl_->clock.now(), impl_->options.silence);
-}
-
 std::vector<SourceId> Scheduler::take_due() {
     Impl& s = *impl_;
     const UtcTime now = s.clock.now();

@@ -39,8 +39,7 @@ struct SchedulerOptions {
     int max_concurrent = 50;                                       // transfers in flight overall
     HostPolicy host_defaults;
     std::map<std::string, HostPolicy> hosts;  // overrides by host_of() name
-    SilenceRule silence;
-    std::uint64_t seed = 0;  // jitter generator seed; 0 picks a random one
+    std::uint64_t seed = 0;                   // jitter generator seed; 0 picks a random one
 };
 
 // What the pipeline reports after handling a fetched body (or at once when there was none).
@@ -89,7 +88,6 @@ class Scheduler {
     bool busy(SourceId id) const;  // in flight or being processed
     // The delay a success would schedule now, before jitter, freshness and <ttl>.
     std::chrono::seconds adapted_interval(SourceId id) const;
-    bool silent(SourceId id) const;
 
     // Due sources that may start now within the global and per-host limits, earliest first;
     // they are marked in flight and their host's request clock starts.

@@ -443,25 +443,6 @@ TEST_F(SchedulerTest, IntervalAdaptsToTheSourcesRhythm) {
     EXPECT_EQ(busy.adapted_interval(2), 7min + 30s) << "half the configured interval at most";
 }
 
-TEST_F(SchedulerTest, SilentForLongerThanUsual) {
-    auto o = options();
-    o.interval_jitter = 0;
-    auto src = source(1, "http://example.org/feed");
-    src.interval = 1h;
-    Scheduler s(clock, o);
-    s.upsert(src);
-    for (int i = 0; i < 6; ++i)
-        poll(s, 1, answer(200), items(10, 1));  // one new item an hour
-    EXPECT_FALSE(s.silent(1));
-    clock.advance(23h);
-    EXPECT_FALSE(s.silent(1)) << "the floor is a day";
-    clock.advance(2h);
-    EXPECT_TRUE(s.silent(1));
-    EXPECT_TRUE(is_silent(s.state(1), clock.now()));
-    poll(s, 1, answer(200), items(10, 1));
-    EXPECT_FALSE(s.silent(1));
-}
-
 TEST_F(SchedulerTest, StateSurvivesARestart) {
     Scheduler before(clock, options());
     before.upsert(source(1, "http://a.example/feed"));
@@ -573,14 +554,6 @@ TEST_F(SchedulerTest, ProtocolMisuseIsAnInternalError) {
     EXPECT_THROW(s.on_fetched(1, answer(200)), Error);
     EXPECT_THROW(s.on_processed(1, {}), Error);
     EXPECT_THROW((void)s.settings(99), Error);
-}
-
-TEST(HostOf, NormalisesTheHostName) {
-    EXPECT_EQ(host_of("https://User:pw@Example.COM:8443/path?q#f"), "example.com");
-    EXPECT_EQ(host_of("http://example.com./feed"), "example.com");
-    EXPECT_EQ(host_of("http://[::1]:8080/feed"), "[::1]");
-    EXPECT_EQ(host_of("http://127.0.0.5:9/x"), "127.0.0.5");
-    EXPECT_EQ(host_of("no scheme"), "");
 }
 
 }  // namespace

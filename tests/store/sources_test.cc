@@ -234,6 +234,11 @@ TEST(UsualSilence, IsLongerThanBothTheTypicalAndTheLongestRecentGap) {
     for (int i = 0; i < 10; ++i)
         busy.push_back(at("2025-06-24T20:00:00Z") - minutes(i));
     EXPECT_EQ(*usual_silence(busy), hours(1));
+
+    // The configured rule: fetch.silence.factor and .floor.
+    EXPECT_EQ(*usual_silence(arrivals, SilenceRule{10.0, hours(1)}), hours(10));
+    EXPECT_EQ(*usual_silence(arrivals, SilenceRule{4.0, hours(24)}), hours(24));
+    EXPECT_EQ(*usual_silence(busy, SilenceRule{2.5, minutes(5)}), minutes(5));
 }
 
 TEST_F(StoreTest, ASourceQuietForLongerThanItsHistoryIsSilent) {
@@ -256,6 +261,13 @@ TEST_F(StoreTest, ASourceQuietForLongerThanItsHistoryIsSilent) {
     }
     health = store().list_sources().front().health;
     EXPECT_TRUE(health.silent);
+
+    // A stricter rule from the configuration: the same history is not silent yet.
+    reopen(SilenceRule{4.0, hours(24)});
+    health = store().list_sources().front().health;
+    EXPECT_EQ(health.usual_silence, hours(24));
+    EXPECT_FALSE(health.silent);
+    reopen();
 
     // A failing source is failing, not silent.
     FetchRecord failed = fetch_of(id);
