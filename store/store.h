@@ -69,6 +69,10 @@ struct SourceSchedule {
     int updates_observed = 0;
     // A Retry-After the source's host sent; re-applied to the whole host after a restart.
     std::optional<UtcTime> retry_after_until;
+    // The freshness lifetime the source's last response declared (max-age or Expires) and the
+    // RSS <ttl> of its last feed: they keep lengthening its interval after 304s and restarts.
+    std::optional<std::chrono::seconds> freshness{};
+    std::optional<int> ttl_minutes{};
 };
 
 struct SourceHealth {

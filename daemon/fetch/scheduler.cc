@@ -246,8 +246,11 @@ void Scheduler::upsert(SourceSettings settings, std::optional<SourceState> resto
         Entry& e = it->second;
         s.dequeue(id, e);
         if (e.settings.url != settings.url) {
+            // What the old address said about itself does not hold for the new one.
             e.state.schedule.etag.clear();
             e.state.schedule.last_modified.clear();
+            e.state.schedule.freshness.reset();
+            e.state.schedule.ttl_minutes.reset();
             e.host = host_of(settings.url);
         }
         e.settings = std::move(settings);
@@ -458,7 +461,11 @@ FetchVerdict Scheduler::on_fetched(SourceId id, const FetchResult& result) {
             schedule.etag = result.etag;
         if (!result.last_modified.empty())
             schedule.last_modified = result.last_modified;
-        schedule.next_poll_at = now + s.regular_delay(e, result.freshness, std::nullopt);
+        // A 304 that repeats a caching header updates the lifetime; one that says nothing leaves
+        // the lifetime of the representation it confirms, and its <ttl>, in force.
+        if (result.freshness)
+            schedule.freshness = result.freshness;
+        schedule.next_poll_at = now + s.regular_delay(e, schedule.freshness, schedule.ttl_minutes);
     } else if (result.ok()) {
         // Judged when the pipeline reports whether the body was a usable feed.
         e.awaiting_body = true;
@@ -495,8 +502,13 @@ void Scheduler::on_processed(SourceId id, const ProcessReport& report) {
             health.last_items_new = std::max(0, report.items_new);
             if (report.items_new > 0)
                 s.record_update(e, now);
+            // A new representation brings its own freshness and <ttl>; silence clears them.
+            e.state.schedule.freshness = e.pending_freshness;
+            e.state.schedule.ttl_minutes = report.ttl_minutes;
+            if (e.state.schedule.ttl_minutes && *e.state.schedule.ttl_minutes <= 0)
+                e.state.schedule.ttl_minutes.reset();
             e.state.schedule.next_poll_at =
-                now + s.regular_delay(e, e.pending_freshness, report.ttl_minutes);
+                now + s.regular_delay(e, e.state.schedule.freshness, e.state.schedule.ttl_minutes);
         }
         e.pending_etag.clear();
         e.pending_last_modified.clear();

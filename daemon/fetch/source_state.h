@@ -56,6 +56,13 @@ struct SourceSchedule {
     int updates_observed = 0;
     // A Retry-After (429/503) this source received; re-applied to its whole host after a restart.
     std::optional<UtcTime> retry_after_until;
+    // What the source last said about its own freshness: the lifetime its last response declared
+    // (Cache-Control: max-age, else Expires minus Date) and the RSS <ttl> of its last accepted
+    // body. Both lengthen the regular delay. A 304 that repeats no caching header keeps them (the
+    // cached representation is fresh for its lifetime again, RFC 9111 4.3.4), so they hold across
+    // polls and restarts; a new 2xx replaces them, a new URL forgets them.
+    std::optional<std::chrono::seconds> freshness;
+    std::optional<int> ttl_minutes;
     // Set by 410 Gone: the source is not polled while this is non-empty (see Scheduler::reenable).
     std::string disabled_reason;
 };

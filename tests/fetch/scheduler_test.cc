@@ -283,6 +283,47 @@ TEST_F(SchedulerTest, ServerFreshnessAndTtlDelayTheNextPoll) {
     EXPECT_EQ(poll(s, 1, answer(200), ttl), 90min);
 }
 
+TEST_F(SchedulerTest, TtlAndFreshnessOutliveA304AndARestart) {
+    auto o = options();
+    o.interval_jitter = 0;
+    Scheduler s(clock, o);
+    s.upsert(source(1, "http://example.org/feed"));
+
+    ProcessReport ttl_hour = items(5, 5);
+    ttl_hour.ttl_minutes = 60;
+    EXPECT_EQ(poll(s, 1, answer(200), ttl_hour), 60min);
+    EXPECT_EQ(poll(s, 1, answer(304)), 60min) << "a 304 confirms the feed and its <ttl>";
+    EXPECT_EQ(poll(s, 1, answer(304)), 60min);
+
+    // The state as the store keeps it, in a new process.
+    Scheduler restarted(clock, o);
+    restarted.upsert(source(1, "http://example.org/feed"), s.state(1));
+    EXPECT_EQ(poll(restarted, 1, answer(304)), 60min);
+
+    // max-age of the last 200 holds until a response says otherwise.
+    auto cached_2h = answer(200);
+    cached_2h.freshness = 2h;
+    EXPECT_EQ(poll(restarted, 1, cached_2h, items(5, 0)), 2h) << "the new body has no <ttl>";
+    EXPECT_EQ(restarted.state(1).schedule.ttl_minutes, std::nullopt);
+    EXPECT_EQ(poll(restarted, 1, answer(304)), 2h);
+    auto cached_30m = answer(304);
+    cached_30m.freshness = 30min;
+    EXPECT_EQ(poll(restarted, 1, cached_30m), 30min) << "a 304 with a caching header updates it";
+    EXPECT_EQ(poll(restarted, 1, answer(304)), 30min);
+    EXPECT_EQ(poll(restarted, 1, answer(200), items(5, 0)), 15min) << "a silent 200 clears it";
+
+    // A failure says nothing about freshness: kept for after the recovery.
+    EXPECT_EQ(poll(restarted, 1, answer(200), ttl_hour), 60min);
+    poll(restarted, 1, answer(500));
+    EXPECT_EQ(poll(restarted, 1, answer(304)), 60min);
+
+    // A new address forgets what the old one said.
+    auto moved = source(1, "http://example.org/moved");
+    restarted.upsert(moved);
+    EXPECT_EQ(restarted.state(1).schedule.ttl_minutes, std::nullopt);
+    EXPECT_EQ(restarted.state(1).schedule.freshness, std::nullopt);
+}
+
 TEST_F(SchedulerTest, BackoffDoublesWithJitterIsCappedAndNeverStops) {
     auto o = options();
     o.backoff_jitter = 0;
