@@ -135,6 +135,7 @@ class Daemon {
                     settings_.rules.string());
                 fresh.rules = settings_.rules;
             }
+            warn_about_restart_only_settings(fresh);
             runtime_.reload(fresh);
             settings_ = std::move(fresh);
             spdlog::info("reload: configuration reloaded from {}", settings_.config_file.string());
@@ -144,6 +145,20 @@ class Daemon {
         if (watcher_)
             watcher_->reload_now();
         notifier_.ready("reloaded");
+    }
+
+    // Settings fixed when the daemon started; a reload keeps the running value and says so.
+    void warn_about_restart_only_settings(const config::Settings& fresh) const {
+        if (fresh.metrics.enabled != settings_.metrics.enabled ||
+            fresh.metrics.listen != settings_.metrics.listen) {
+            spdlog::warn("reload: metrics settings take effect after a restart");
+        }
+        if (fresh.fetch.silence_factor != settings_.fetch.silence_factor ||
+            fresh.fetch.silence_floor != settings_.fetch.silence_floor) {
+            spdlog::warn(
+                "reload: fetch.silence takes effect after a restart (`chuhai sources` reads it "
+                "at once)");
+        }
     }
 
     void count_rule_reload(std::string_view outcome) {

@@ -65,6 +65,45 @@ fetch::PollerOptions poller_options(const config::Settings& settings) {
     return options;
 }
 
+// The fetch settings that differ between two configurations, by their key names.
+std::vector<std::string> changed_fetch_keys(const config::FetchSettings& a,
+                                            const config::FetchSettings& b) {
+    std::vector<std::string> keys;
+    auto check = [&keys](bool differ, const char* key) {
+        if (differ)
+            keys.emplace_back(key);
+    };
+    check(a.interval != b.interval, "interval");
+    check(a.min_interval != b.min_interval, "min_interval");
+    check(a.max_interval != b.max_interval, "max_interval");
+    check(a.first_poll_spread != b.first_poll_spread, "first_poll_spread");
+    check(a.jitter != b.jitter, "jitter");
+    check(a.backoff_jitter != b.backoff_jitter, "backoff_jitter");
+    check(a.max_backoff != b.max_backoff, "max_backoff");
+    check(a.max_retry_after != b.max_retry_after, "max_retry_after");
+    check(a.max_concurrent != b.max_concurrent, "max_concurrent");
+    check(a.per_host.max_concurrent != b.per_host.max_concurrent ||
+              a.per_host.min_gap != b.per_host.min_gap,
+          "per_host");
+    bool hosts_differ = a.hosts.size() != b.hosts.size();
+    for (auto i = a.hosts.begin(), j = b.hosts.begin(); !hosts_differ && i != a.hosts.end();
+         ++i, ++j) {
+        hosts_differ = i->first != j->first ||
+                       i->second.max_concurrent != j->second.max_concurrent ||
+                       i->second.min_gap != j->second.min_gap;
+    }
+    check(hosts_differ, "hosts");
+    check(a.connect_timeout != b.connect_timeout, "connect_timeout");
+    check(a.timeout != b.timeout, "timeout");
+    check(a.low_speed_limit != b.low_speed_limit, "low_speed_limit");
+    check(a.low_speed_time != b.low_speed_time, "low_speed_time");
+    check(a.max_body_size != b.max_body_size, "max_body_size");
+    check(a.max_redirects != b.max_redirects, "max_redirects");
+    check(a.stop_grace != b.stop_grace, "stop_grace");
+    check(a.contact_url != b.contact_url, "contact_url");
+    return keys;
+}
+
 int worker_count() {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     return static_cast<int>(std::min(cores, 4u));
@@ -78,14 +117,15 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
          std::unique_ptr<store::Store> store, std::shared_ptr<const match::RuleSet> rules)
         : io_(io),
           clock_(clock),
-          settings_(settings),
+          fetch_settings_(settings.fetch),
+          prepare_options_{settings.fetch.max_body_size},
           store_(std::move(store)),
           rules_(std::move(rules)),
           workers_(static_cast<std::size_t>(worker_count())),
           writer_(asio::make_strand(workers_)),
           poller_(io, clock, poller_options(settings)) {
         corpus_ = store_->corpus_model();
-        sync_sources(settings);
+        first_sync_ = sync_sources(settings);
     }
 
     ~Impl() { workers_.join(); }  // already joined by ~PollRuntime; harmless again
@@ -104,31 +144,42 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
             });
     }
 
-    // Config sources into the store, then every active feed source into the scheduler with the
-    // state it had when chuhai last ran. Runs on the calling thread before any work is queued, or
-    // on the writer (reload).
-    void sync_sources(const config::Settings& settings) {
+    // The store's sources after a synchronisation with the configuration, handed from the
+    // writer to the io thread by value.
+    struct SourceSync {
+        std::vector<store::Source> sources;
+        // Sources whose configuration turns TLS verification off. By id, not URL: the opt-out
+        // stays with the source when a 301/308 moves it.
+        std::set<store::SourceId> insecure;
+    };
+
+    // Config sources into the store, and the sources as the store now has them, with the state
+    // they had when chuhai last ran. Runs on the calling thread before any work is queued, or on
+    // the writer (reload).
+    SourceSync sync_sources(const config::Settings& settings) {
         std::vector<store::SourceSpec> specs;
         specs.reserve(settings.sources.size());
-        insecure_urls_.clear();
-        for (const auto& source : settings.sources) {
+        for (const auto& source : settings.sources)
             specs.push_back(spec_from_config(source, settings.timezone));
-            if (source.insecure_skip_tls_verify)
-                insecure_urls_.insert(source.url);
+        const auto ids = store_->sync_config_sources(specs);
+        SourceSync sync;
+        for (std::size_t i = 0; i < ids.size() && i < settings.sources.size(); ++i) {
+            if (settings.sources[i].insecure_skip_tls_verify)
+                sync.insecure.insert(ids[i]);
         }
-        store_->sync_config_sources(specs);
-        sources_ = store_->list_sources();
+        sync.sources = store_->list_sources();
+        return sync;
     }
 
     // Hands the synchronised sources to the scheduler; io thread (or before the loop runs).
-    void schedule_sources() {
+    void schedule_sources(const SourceSync& sync) {
         std::set<fetch::SourceId> active;
-        for (const auto& source : sources_) {
+        for (const auto& source : sync.sources) {
             if (source.spec.kind != store::SourceKind::feed || !source.active())
                 continue;
             active.insert(source.id);
             contexts_[source.id] = context_of(source);
-            const bool insecure = insecure_urls_.count(source.spec.url) > 0;
+            const bool insecure = sync.insecure.count(source.id) > 0;
             auto settings = scheduler_settings(source, !insecure);
             if (poller_.scheduler().contains(source.id)) {
                 poller_.scheduler().upsert(std::move(settings));
@@ -169,12 +220,14 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
         context.url = source.url;
         bodies_in_processing_.insert(source.id);
         auto self = shared_from_this();
+        // The job gets its own copy of the options: a reload replaces them on this thread while
+        // workers run.
         asio::post(workers_, [self, context = std::move(context), result = std::move(result),
-                              done = std::move(done)]() mutable {
+                              done = std::move(done), options = prepare_options_]() mutable {
             auto prepared = std::make_shared<PreparedFetch>();
             try {
-                *prepared = prepare_fetch(context, result, *self->rules(), self->corpus().get(),
-                                          PrepareOptions{self->settings_.fetch.max_body_size});
+                *prepared =
+                    prepare_fetch(context, result, *self->rules(), self->corpus().get(), options);
             } catch (const std::exception& e) {
                 fetch::ProcessReport report;
                 report.error = std::string("cannot process the feed: ") + e.what();
@@ -425,21 +478,35 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
             cycle_observer_(report);
     }
 
+    // Fetch settings at once (io thread); the sources after the writer synchronised them with
+    // the store, back on the io thread.
     void reload(const config::Settings& settings) {
+        apply_fetch_settings(settings);
         auto self = shared_from_this();
         asio::post(writer_, [self, settings] {
             try {
-                self->sync_sources(settings);
-                asio::post(self->io_, [weak = self->weak_from_this(), settings] {
-                    if (auto self = weak.lock()) {
-                        self->settings_ = settings;
-                        self->schedule_sources();
-                    }
+                auto sync = std::make_shared<const SourceSync>(self->sync_sources(settings));
+                asio::post(self->io_, [weak = self->weak_from_this(), sync] {
+                    if (auto self = weak.lock())
+                        self->schedule_sources(*sync);
                 });
             } catch (const Error& e) {
                 spdlog::error("reload: cannot update the sources: {}", e.what());
             }
         });
+    }
+
+    // Every fetch setting applies without a restart: the poller takes the new options for what
+    // it schedules and starts from now on, the workers the new body limit for the next bodies.
+    void apply_fetch_settings(const config::Settings& settings) {
+        const auto changed = changed_fetch_keys(fetch_settings_, settings.fetch);
+        if (changed.empty())
+            return;
+        poller_.set_options(poller_options(settings));
+        prepare_options_.max_bytes = settings.fetch.max_body_size;
+        fetch_settings_ = settings.fetch;
+        spdlog::info("reload: fetch settings applied ({}); transfers already running keep theirs",
+                     fmt::join(changed, ", "));
     }
 
     void with_store(std::function<void(store::Store&)> job,
@@ -470,9 +537,11 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
 
     asio::io_context& io_;
     const Clock& clock_;
-    config::Settings settings_;            // io thread
-    std::unique_ptr<store::Store> store_;  // writer only (after construction)
-    mutable std::mutex mutex_;             // guards rules_, corpus_, bozo_logged_, cycle_, totals_
+    config::FetchSettings fetch_settings_;  // io thread: the ones in force
+    PrepareOptions prepare_options_;        // io thread; each worker job gets a copy
+    SourceSync first_sync_;                 // from the constructor, for the first schedule
+    std::unique_ptr<store::Store> store_;   // writer only (after construction)
+    mutable std::mutex mutex_;              // guards rules_, corpus_, bozo_logged_, cycle_, totals_
     std::shared_ptr<const match::RuleSet> rules_;
     std::shared_ptr<const store::CorpusModel> corpus_;
     std::set<store::SourceId> bozo_logged_;
@@ -482,8 +551,6 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
     bool in_poll_all_now_ = false;                            // io thread
     std::function<void(const CycleReport&)> cycle_observer_;  // io thread
     service::Metrics* metrics_ = nullptr;                     // set before polling starts
-    std::vector<store::Source> sources_;                      // writer (or before the loop)
-    std::set<std::string> insecure_urls_;                     // writer (or before the loop)
     std::map<store::SourceId, SourceContext> contexts_;       // io thread
     std::set<store::SourceId> bodies_in_processing_;          // io thread
     asio::thread_pool workers_;
@@ -496,7 +563,8 @@ PollRuntime::PollRuntime(asio::io_context& io, const Clock& clock, const config:
                          std::shared_ptr<const match::RuleSet> rules)
     : impl_(std::make_shared<Impl>(io, clock, settings, std::move(store), std::move(rules))) {
     impl_->install_handlers();
-    impl_->schedule_sources();
+    impl_->schedule_sources(impl_->first_sync_);
+    impl_->first_sync_ = {};
 }
 
 PollRuntime::~PollRuntime() {

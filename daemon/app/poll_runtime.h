@@ -68,7 +68,9 @@ class PollRuntime {
     // the workers and the writer; `stopped` runs on the io thread.
     void stop(std::function<void()> stopped);
 
-    // Applies a reloaded configuration: sources added, changed or removed keep their state.
+    // Applies a reloaded configuration (io thread): sources added, changed or removed keep their
+    // state; every fetch.* setting applies at once, to what is scheduled and started from now on
+    // (transfers already running keep their limits).
     void reload(const config::Settings& settings);
     // The rules to use for the next fetched bodies.
     void set_rules(std::shared_ptr<const match::RuleSet> rules);

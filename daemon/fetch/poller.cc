@@ -62,6 +62,15 @@ class Poller::Impl : public std::enable_shared_from_this<Poller::Impl> {
     void set_fetch_handler(FetchHandler handler) { handler_ = std::move(handler); }
     void set_state_observer(StateObserver observer) { observer_ = std::move(observer); }
 
+    void set_options(PollerOptions options) {
+        scheduler_.set_options(options.scheduler);
+        client_.set_options(options.client);
+        options_ = std::move(options);
+        options_.scheduler = scheduler_.options();  // the seed the scheduler kept
+        pump();  // higher caps or shorter intervals may let work start now
+    }
+    const PollerOptions& options() const noexcept { return options_; }
+
     void start() {
         started_ = true;
         pump();
@@ -365,6 +374,14 @@ void Poller::set_fetch_handler(FetchHandler handler) {
 
 void Poller::set_state_observer(StateObserver observer) {
     impl_->set_state_observer(std::move(observer));
+}
+
+void Poller::set_options(PollerOptions options) {
+    impl_->set_options(std::move(options));
+}
+
+const PollerOptions& Poller::options() const noexcept {
+    return impl_->options();
 }
 
 void Poller::start() {

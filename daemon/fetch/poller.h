@@ -87,6 +87,11 @@ class Poller {
     void set_fetch_handler(FetchHandler handler);
     void set_state_observer(StateObserver observer);
 
+    // A reloaded configuration, applied at once: the scheduler's (Scheduler::set_options), the
+    // client's for transfers started from now on (running ones keep theirs), the stop grace.
+    void set_options(PollerOptions options);
+    const PollerOptions& options() const noexcept;
+
     // Polls continuously, each source when it is due.
     void start();
     // Looks at the schedule again now (after sources changed or a test moved its clock).

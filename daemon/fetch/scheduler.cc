@@ -223,6 +223,27 @@ struct Scheduler::Impl {
         health.last_new_items_at = now;
     }
 
+    // After a shorter interval (a reload, or a source's own setting): an idle source whose next
+    // poll was planned with the old one moves to when the new one would have planned it, counted
+    // from its last attempt. Polls are only brought forward, so a longer interval takes effect
+    // from the next poll and nothing planned is pushed away.
+    void pull_forward(SourceId id, Entry& e, UtcTime now) {
+        auto& schedule = e.state.schedule;
+        if (e.phase != Phase::idle || !schedulable(e) || !schedule.next_poll_at ||
+            !e.state.health.last_attempt_at)
+            return;
+        const int failures = e.state.health.consecutive_failures;
+        UtcTime planned =
+            *e.state.health.last_attempt_at +
+            (failures > 0 ? backoff_delay(e, failures)
+                          : regular_delay(e, schedule.freshness, schedule.ttl_minutes));
+        if (failures > 0 && schedule.retry_after_until)
+            planned = std::max(planned, *schedule.retry_after_until);
+        planned = std::max(planned, now);
+        if (planned < *schedule.next_poll_at)
+            reschedule(id, e, planned);
+    }
+
     void drop(SourceId id) {
         auto it = entries.find(id);
         if (it == entries.end())
@@ -244,6 +265,7 @@ void Scheduler::upsert(SourceSettings settings, std::optional<SourceState> resto
     auto it = s.entries.find(id);
     if (it != s.entries.end()) {
         Entry& e = it->second;
+        const bool new_interval = e.settings.interval != settings.interval;
         s.dequeue(id, e);
         if (e.settings.url != settings.url) {
             // What the old address said about itself does not hold for the new one.
@@ -258,6 +280,8 @@ void Scheduler::upsert(SourceSettings settings, std::optional<SourceState> resto
         if (!e.state.schedule.next_poll_at)
             e.state.schedule.next_poll_at = now;
         s.enqueue(id, e);
+        if (new_interval)
+            s.pull_forward(id, e, now);
         return;
     }
 
@@ -279,6 +303,29 @@ void Scheduler::upsert(SourceSettings settings, std::optional<SourceState> resto
     }
     auto [inserted, fresh] = s.entries.emplace(id, std::move(e));
     s.enqueue(id, inserted->second);
+}
+
+void Scheduler::set_options(SchedulerOptions options) {
+    Impl& s = *impl_;
+    options.seed = s.options.seed;  // the jitter generator goes on; reseeding would gain nothing
+    const auto& old = s.options;
+    // Only a change of what delays are made of moves planned polls: recomputing with fresh
+    // jitter on every reload would nudge sources forward for nothing.
+    const bool new_delays =
+        old.default_interval != options.default_interval ||
+        old.min_interval != options.min_interval || old.max_interval != options.max_interval ||
+        old.max_backoff != options.max_backoff || old.interval_jitter != options.interval_jitter ||
+        old.backoff_jitter != options.backoff_jitter;
+    s.options = std::move(options);
+    if (!new_delays)
+        return;
+    const UtcTime now = s.clock.now();
+    for (auto& [id, e] : s.entries)
+        s.pull_forward(id, e, now);
+}
+
+const SchedulerOptions& Scheduler::options() const noexcept {
+    return impl_->options;
 }
 
 void Scheduler::remove(SourceId id) {

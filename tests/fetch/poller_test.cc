@@ -249,6 +249,24 @@ TEST_F(PollerTest, FailuresBackOff) {
     EXPECT_EQ(handled_.count(1), 0u) << "error pages are not parsed";
 }
 
+// A reload (set_options) changes the limits of the transfers started afterwards only.
+TEST_F(PollerTest, ReloadedOptionsApplyToTheNextTransfers) {
+    ScriptedServer server;
+    poller_.scheduler().upsert(source(1, server.url("/chain/2?code=302")));
+    EXPECT_EQ(cycle().updated, 1);
+    PollerOptions tighter = test_options();
+    tighter.client.max_redirects = 1;
+    tighter.client.user_agent = "chuhai-test/2 (+reloaded)";
+    poller_.set_options(tighter);
+    EXPECT_EQ(poller_.options().client.max_redirects, 1);
+    EXPECT_EQ(cycle().failed, 1);
+    EXPECT_EQ(observed_.at(1).health.last_error_kind, "too_many_redirects");
+    const auto requests = server.requests();
+    ASSERT_GE(requests.size(), 4u);
+    EXPECT_NE(requests.front().headers.at("user-agent"), "chuhai-test/2 (+reloaded)");
+    EXPECT_EQ(requests.back().headers.at("user-agent"), "chuhai-test/2 (+reloaded)");
+}
+
 struct UnusableBodyTest : PollerTest {
     ProcessReport report_for(SourceId, std::size_t) override {
         ProcessReport report;

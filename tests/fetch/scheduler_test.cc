@@ -324,6 +324,69 @@ TEST_F(SchedulerTest, TtlAndFreshnessOutliveA304AndARestart) {
     EXPECT_EQ(restarted.state(1).schedule.freshness, std::nullopt);
 }
 
+TEST_F(SchedulerTest, ReloadedOptionsApplyAtOnce) {
+    auto o = options();
+    o.interval_jitter = 0;
+    o.backoff_jitter = 0;
+    o.default_interval = 1h;
+    Scheduler s(clock, o);
+    s.upsert(source(1, "http://a.example/feed"));
+    EXPECT_EQ(poll(s, 1, answer(200)), 1h);
+    const UtcTime polled_1 = clock.now();
+    clock.advance(1min);
+    s.upsert(source(2, "http://b.example/feed"));
+    EXPECT_EQ(poll(s, 2, answer(500)), 1h) << "first backoff step: one interval";
+    const UtcTime polled_2 = clock.now();
+    clock.advance(5min);
+
+    // Only caps change: nothing planned moves.
+    auto caps = o;
+    caps.max_concurrent = 7;
+    s.set_options(caps);
+    EXPECT_EQ(s.options().max_concurrent, 7);
+    EXPECT_EQ(*s.state(1).schedule.next_poll_at, polled_1 + 1h);
+
+    // A shorter interval: planned polls move to where it would have put them.
+    auto shorter = caps;
+    shorter.default_interval = 20min;
+    s.set_options(shorter);
+    EXPECT_EQ(*s.state(1).schedule.next_poll_at, polled_1 + 20min);
+    EXPECT_EQ(*s.state(2).schedule.next_poll_at, polled_2 + 20min) << "the backoff too";
+    s.remove(2);
+    EXPECT_EQ(poll(s, 1, answer(200)), 20min);
+
+    // A longer one pushes nothing away; it holds from the next poll on.
+    auto longer = shorter;
+    longer.default_interval = 2h;
+    const UtcTime planned = *s.state(1).schedule.next_poll_at;
+    s.set_options(longer);
+    EXPECT_EQ(*s.state(1).schedule.next_poll_at, planned);
+    EXPECT_EQ(poll(s, 1, answer(200)), 2h);
+
+    // So does a source's own interval when the configuration shortens it.
+    auto own = source(1, "http://a.example/feed");
+    own.interval = 30min;
+    const UtcTime last = clock.now();
+    s.upsert(own);
+    EXPECT_EQ(*s.state(1).schedule.next_poll_at, last + 30min);
+}
+
+TEST_F(SchedulerTest, ReloadedCapsHoldForTheNextStarts) {
+    auto o = options();
+    o.first_poll_spread = 0s;
+    o.max_concurrent = 1;
+    Scheduler s(clock, o);
+    for (SourceId id = 1; id <= 4; ++id)
+        s.upsert(source(id, "http://host" + std::to_string(id) + ".example/feed"));
+    EXPECT_EQ(s.take_due().size(), 1u);
+    EXPECT_EQ(s.take_due().size(), 0u);
+    auto more = o;
+    more.max_concurrent = 3;
+    s.set_options(more);
+    EXPECT_EQ(s.take_due().size(), 2u);
+    EXPECT_EQ(s.in_flight(), 3);
+}
+
 TEST_F(SchedulerTest, BackoffDoublesWithJitterIsCappedAndNeverStops) {
     auto o = options();
     o.backoff_jitter = 0;
