@@ -249,6 +249,51 @@ TEST_F(PollerTest, FailuresBackOff) {
     EXPECT_EQ(handled_.count(1), 0u) << "error pages are not parsed";
 }
 
+// Servers that misbehave end bounded, each with its own failure recorded and backed off, while
+// sources elsewhere finish as if nothing happened.
+TEST_F(PollerTest, MisbehavingServersFailBoundedAndBackOffWithoutDelayingOthers) {
+    ScriptedServer server;
+    NginxServer nginx({fixture_path("fetch"), /*hosts=*/3});
+    const std::map<SourceId, std::pair<std::string, std::string>> bad = {
+        {1, {"/gzip-bomb?mb=1024", "too_large"}},
+        {2, {"/endless", "too_large"}},
+        {3, {"/reset", "reset"}},
+        {4, {"/reset-mid-body", "reset"}},
+        {5, {"/loop/a", "redirect_loop"}},
+    };
+    for (const auto& [id, script] : bad)
+        poller_.scheduler().upsert(source(id, server.url(script.first)));
+    for (SourceId id = 6; id <= 9; ++id)
+        poller_.scheduler().upsert(
+            source(id, nginx.url("every_encoding.atom?n=" + std::to_string(id), 2 + id % 2)));
+    const auto started = std::chrono::steady_clock::now();
+    std::map<SourceId, std::chrono::steady_clock::duration> finished;
+    poller_.set_state_observer([&](const PolledSource& src, const SourceState& state) {
+        finished[src.id] = std::chrono::steady_clock::now() - started;
+        observed_[src.id] = state;
+    });
+    const UtcTime cycle_start = clock_.now();
+    const CycleSummary summary = cycle();
+    EXPECT_EQ(summary.failed, 5);
+    EXPECT_EQ(summary.updated, 4);
+    for (const auto& [id, script] : bad) {
+        SCOPED_TRACE(script.first);
+        const SourceState& state = observed_.at(id);
+        EXPECT_EQ(state.health.last_error_kind, script.second) << state.health.last_error;
+        EXPECT_EQ(state.health.consecutive_failures, 1);
+        // Ended by its own guard (body limit, reset, loop), not by the 3 s total timeout.
+        EXPECT_LT(state.health.last_elapsed, 2500ms);
+        // Backed off: the first step is one interval (15 min) with jitter of at most 25%.
+        EXPECT_GE(*state.schedule.next_poll_at, cycle_start + 11min);
+        EXPECT_EQ(handled_.count(id), 0u) << "nothing of a failed transfer reaches the parser";
+    }
+    EXPECT_THAT(observed_.at(1).health.last_error, HasSubstr("after decoding"));
+    for (SourceId id = 6; id <= 9; ++id) {
+        EXPECT_TRUE(observed_.at(id).health.last_error_kind.empty()) << id;
+        EXPECT_LT(finished.at(id), 800ms) << "source " << id;
+    }
+}
+
 // A reload (set_options) changes the limits of the transfers started afterwards only.
 TEST_F(PollerTest, ReloadedOptionsApplyToTheNextTransfers) {
     ScriptedServer server;

@@ -85,15 +85,6 @@ def matched_rules(db, slug):
         con.close()
 
 
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def main():
     f = harness.Failures()
     with harness.scratch_dir() as tmp:
@@ -119,31 +110,31 @@ def main():
                 notify.wait_for(lambda m: "READY=1" in m, 10, "READY=1")
                 notify.wait_for(lambda m: "WATCHDOG=1" in m, 3, "WATCHDOG=1")
                 notify.wait_for(lambda m: m.startswith("STATUS=") and "sources" in m, 10, "a STATUS after a cycle")
-                wait_until(lambda: matched_rules(db, "a1"), 10, "the first item stored and matched")
+                harness.wait_until(lambda: matched_rules(db, "a1"), 10, "the first item stored and matched")
 
                 # A new rule, then SIGHUP: the next item is matched by it.
                 with open(os.path.join(rules, "topics", "zz-test.yaml"), "w") as out:
                     out.write(WATCH_RULE)
                 daemon.send_signal(signal.SIGHUP)
                 notify.wait_for(lambda m: "RELOADING=1" in m, 5, "RELOADING=1")
-                wait_until(lambda: "zebracorn-watch" in open(log.name).read() or "reloaded" in open(log.name).read(),
+                harness.wait_until(lambda: "zebracorn-watch" in open(log.name).read() or "reloaded" in open(log.name).read(),
                            5, "the rules reloaded")
                 time.sleep(0.5)  # the watcher's debounce
                 items.append({"title": "Zebracorn sighting reported", "slug": "z1", "text": "A zebracorn was seen."})
                 write_feed(feed, items)
-                wait_until(lambda: "zebracorn-watch" in matched_rules(db, "z1"), 15,
+                harness.wait_until(lambda: "zebracorn-watch" in matched_rules(db, "z1"), 15,
                            "the new rule to match the next item")
 
                 # A broken rule file is refused whole; the rules in force stay.
                 with open(os.path.join(rules, "topics", "zz-broken.yaml"), "w") as out:
                     out.write(BROKEN_RULE)
                 daemon.send_signal(signal.SIGHUP)
-                wait_until(lambda: "refused" in open(log.name).read(), 10, "the broken rules refused")
+                harness.wait_until(lambda: "refused" in open(log.name).read(), 10, "the broken rules refused")
                 log_text = open(log.name).read()
                 f.check("zz-broken.yaml:7:" in log_text, f"the refusal names FILE:LINE:COL:\n{log_text}")
                 items.append({"title": "Second zebracorn sighting", "slug": "z2", "text": "Another zebracorn."})
                 write_feed(feed, items)
-                wait_until(lambda: "zebracorn-watch" in matched_rules(db, "z2"), 15,
+                harness.wait_until(lambda: "zebracorn-watch" in matched_rules(db, "z2"), 15,
                            "the old rules to keep matching")
                 f.check(daemon.poll() is None, "the daemon keeps running after a bad edit")
 

@@ -6,14 +6,17 @@ skip.
 """
 
 import contextlib
+import json
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 BIN = os.environ.get("CHUHAI_BIN", "")
 SOURCE_DIR = os.environ.get("CHUHAI_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
@@ -45,6 +48,16 @@ def wait_for_port(port, timeout=10.0):
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
+def wait_until(predicate, timeout, what):
+    """Polls `predicate` every 0.1 s; raises AssertionError naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
 @contextlib.contextmanager
 def scratch_dir(prefix="chuhai-it-"):
     path = tempfile.mkdtemp(prefix=prefix)
@@ -72,6 +85,56 @@ class Nginx(NginxServer):
             return f.read()
 
 
+class Scripted:
+    """tests/servers/scripted_http_server.py on 127.0.0.1 (HTTPS with tls=True): a feed server that
+    misbehaves as each request's path says (see the script's docstring). `root` is served under
+    /file/."""
+
+    def __init__(self, root=None, tls=False):
+        argv = ["/usr/bin/python3", os.path.join(SOURCE_DIR, "tests", "servers", "scripted_http_server.py")]
+        if root:
+            argv += ["--root", root]
+        if tls:
+            argv.append("--tls")
+        self.scheme = "https" if tls else "http"
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if not line.startswith("PORT "):
+            self.close()
+            raise RuntimeError(f"the scripted server did not start: {line!r}")
+        self.port = int(line.split()[1])
+
+    def url(self, path, host="127.0.0.1"):
+        return f"{self.scheme}://{host}:{self.port}{path}"
+
+    def requests(self):
+        """Every request seen so far, oldest first: dicts with method, path and headers."""
+        context = ssl._create_unverified_context() if self.scheme == "https" else None
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                             urllib.request.HTTPSHandler(context=context))
+        with opener.open(self.url("/requests"), timeout=10) as response:
+            return json.load(response)
+
+    def count(self, path):
+        return sum(1 for r in self.requests() if r["path"] == path)
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def run_chuhai(*args, timeout=120, check=None, env=None):
     """Runs the real binary; returns CompletedProcess with text stdout/stderr.
 
@@ -91,7 +154,8 @@ def run_chuhai(*args, timeout=120, check=None, env=None):
 
 
 def write_config(path, database, rules, sources, extra=""):
-    """Writes a config with the given sources: a list of dicts with url, name, tags."""
+    """Writes a config with the given sources: a list of dicts with url and optionally name, tags,
+    timezone, interval and insecure_skip_tls_verify."""
     lines = [f"database: {database}", f"rules: {rules}", "sources:"]
     for s in sources:
         lines.append(f"  - url: {s['url']}")
@@ -99,8 +163,9 @@ def write_config(path, database, rules, sources, extra=""):
             lines.append(f"    name: \"{s['name']}\"")
         if "tags" in s:
             lines.append(f"    tags: [{', '.join(s['tags'])}]")
-        if "timezone" in s:
-            lines.append(f"    timezone: {s['timezone']}")
+        for key in ("timezone", "interval", "insecure_skip_tls_verify"):
+            if key in s:
+                lines.append(f"    {key}: {s[key]}")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n" + extra)
     return path
