@@ -30,6 +30,13 @@ struct PollerOptions {
     SchedulerOptions scheduler;
     // On stop(): transfers still running after this long are aborted.
     std::chrono::milliseconds stop_grace{10'000};
+    // Backpressure from the pipeline: no transfer starts while this many bodies are out with the
+    // fetch handler (not yet reported through ProcessDone), or while their bytes reach
+    // max_processing_bytes. The network is faster than parsing and storing; without this limit a
+    // cycle would hold nearly every body of every source in memory at once. One body is always
+    // allowed out, however large, so a big feed cannot stall polling.
+    std::size_t max_processing = 16;
+    std::size_t max_processing_bytes = 32u << 20;
 };
 
 // The source a fetch was for, as it is after the fetch (a 301/308 already moved `url`).

@@ -12,6 +12,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "tests/servers/test_servers.h"
 #include "tests/support/test_support.h"
@@ -310,6 +311,47 @@ TEST_F(PollerTest, ReloadedOptionsApplyToTheNextTransfers) {
     ASSERT_GE(requests.size(), 4u);
     EXPECT_NE(requests.front().headers.at("user-agent"), "chuhai-test/2 (+reloaded)");
     EXPECT_EQ(requests.back().headers.at("user-agent"), "chuhai-test/2 (+reloaded)");
+}
+
+// A pipeline slower than the network: no new transfer starts while the pipeline holds its
+// limit of bodies, so a cycle never keeps every body in memory at once.
+TEST_F(PollerTest, ASlowPipelineHoldsABoundedNumberOfBodies) {
+    PollerOptions options = test_options();
+    options.max_processing = 3;
+    poller_.set_options(options);
+    NginxServer nginx({fixture_path("fetch")});
+    std::vector<ProcessDone> held;  // bodies the "pipeline" has not reported on
+    std::size_t handed = 0;
+    std::size_t most_held = 0;
+    poller_.set_fetch_handler([&](const PolledSource&, FetchResult, ProcessDone done) {
+        held.push_back(std::move(done));
+        ++handed;
+        most_held = std::max(most_held, held.size());
+    });
+    for (SourceId id = 1; id <= 10; ++id)
+        poller_.scheduler().upsert(
+            source(id, nginx.url("every_encoding.atom?n=" + std::to_string(id))));
+    std::optional<CycleSummary> summary;
+    poller_.poll_all_now([&](const CycleSummary& s) { summary = s; });
+    run_until([&] { return held.size() >= 3; });
+    io_.restart();
+    io_.run_for(500ms);
+    // The limit, plus what was already in flight when it was reached (2 per host).
+    EXPECT_GE(held.size(), 3u);
+    EXPECT_LE(held.size(), 3u + 2u);
+    EXPECT_EQ(nginx.access_log(held.size()).size(), held.size()) << "nothing more was asked for";
+
+    while (!summary) {
+        const std::size_t before = handed;
+        for (auto& done : std::exchange(held, {}))
+            done(ProcessReport{});
+        run_until([&] { return summary.has_value() || handed > before; });
+        if (!summary && handed == before)
+            break;
+    }
+    ASSERT_TRUE(summary);
+    EXPECT_EQ(summary->updated, 10);
+    EXPECT_LE(most_held, 3u + 2u);
 }
 
 struct UnusableBodyTest : PollerTest {
