@@ -87,8 +87,12 @@ nlohmann::json evidence_json(const match::RuleHit& hit, const match::MatchResult
 
 }  // namespace
 
-match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,
-                               std::optional<double> corpus_similarity) {
+namespace {
+
+// A feed entry and a stored item carry the same text fields under the same names.
+template <typename Entry>
+match::Document document_of(const Entry& entry, const SourceContext& source,
+                            std::optional<double> corpus_similarity) {
     match::Document document;
     document.title = entry.title;
     document.summary = entry.summary;
@@ -100,6 +104,13 @@ match::Document match_document(const feed::FeedEntry& entry, const SourceContext
     document.source_tags = source.tags;
     document.corpus_similarity = corpus_similarity;
     return document;
+}
+
+}  // namespace
+
+match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,
+                               std::optional<double> corpus_similarity) {
+    return document_of(entry, source, corpus_similarity);
 }
 
 std::vector<store::MatchInput> match_inputs(const match::MatchResult& verdict) {
@@ -123,10 +134,41 @@ store::FetchRecord record_without_body(const SourceContext& source,
     return base_record(source, result);
 }
 
+std::uint64_t seen_item_digest(store::SourceId source, const store::ItemInput& item) {
+    // The store's own key when the item has none (store::ItemInput::key).
+    const std::string& key = !item.key.empty()             ? item.key
+                             : !item.canonical_url.empty() ? item.canonical_url
+                                                           : item.content_hash;
+    std::string identity = std::to_string(source);
+    identity.push_back('\0');
+    identity += key;
+    identity.push_back('\0');
+    identity += item.title;
+    return SeenItems::digest(identity, item.content_hash);
+}
+
+std::uint64_t seen_url_digest(std::string_view canonical_url) {
+    return SeenItems::digest("url", canonical_url);
+}
+
+bool looks_stored(const SeenItems& seen, store::SourceId source, const store::ItemInput& item) {
+    return seen.contains(seen_item_digest(source, item)) ||
+           (!item.canonical_url.empty() && seen.contains(seen_url_digest(item.canonical_url)));
+}
+
+void remember_stored(SeenItems& seen, const PreparedFetch& prepared) {
+    for (const auto& item : prepared.items) {
+        seen.insert(seen_item_digest(prepared.record.source, item));
+        if (!item.canonical_url.empty())
+            seen.insert(seen_url_digest(item.canonical_url));
+    }
+}
+
 PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResult& result,
                             const match::RuleSet& rules, const store::CorpusModel* corpus,
                             const PrepareOptions& options) {
     PreparedFetch prepared;
+    prepared.source = source;
     prepared.record = base_record(source, result);
 
     feed::ParseOptions parse_options;
@@ -156,8 +198,17 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
 
     prepared.items.reserve(document.entries.size());
     prepared.verdicts.reserve(document.entries.size());
+    prepared.rules_skipped.reserve(document.entries.size());
     for (const auto& entry : document.entries) {
         store::ItemInput item = item_input(entry);
+        // Stored as it is: the store will call it a duplicate and keep no verdict, and compute no
+        // similarity for it.
+        if (options.seen != nullptr && looks_stored(*options.seen, source.id, item)) {
+            prepared.verdicts.emplace_back();
+            prepared.rules_skipped.push_back(true);
+            prepared.items.push_back(std::move(item));
+            continue;
+        }
         std::optional<double> similarity;
         if (corpus != nullptr && !corpus->empty()) {
             item.corpus = corpus->nearest(similarity_text(entry));
@@ -167,29 +218,88 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
                 similarity = 0.0;
         }
         prepared.verdicts.push_back(rules.evaluate(match_document(entry, source, similarity)));
+        prepared.rules_skipped.push_back(false);
         prepared.items.push_back(std::move(item));
     }
     return prepared;
 }
 
-WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared) {
+namespace {
+
+// The rule engine's view of a stored item, for the rare item whose rules were skipped on the
+// worker but which the store found new or revised after all.
+match::Document match_document(const store::ItemInput& item, const SourceContext& source,
+                               const std::optional<store::CorpusSimilarity>& corpus) {
+    return document_of(item, source, corpus ? std::optional<double>(corpus->score) : std::nullopt);
+}
+
+// The counts of an ingested fetch, and its matches recorded for new and revised items.
+WriteOutcome record_outcome(store::Store& store, const PreparedFetch& prepared,
+                            const store::IngestResult& ingested, const match::RuleSet* rules) {
     WriteOutcome outcome;
-    const store::IngestResult ingested = store.ingest(prepared.record, prepared.items);
     outcome.items_seen = static_cast<int>(prepared.items.size());
     outcome.items_new = ingested.added;
     outcome.duplicates = ingested.duplicates;
     outcome.revised = ingested.revised;
     for (std::size_t i = 0; i < ingested.items.size() && i < prepared.verdicts.size(); ++i) {
         const auto& item = ingested.items[i];
-        if (item.outcome == store::ItemOutcome::duplicate)
+        const bool skipped = i < prepared.rules_skipped.size() && prepared.rules_skipped[i];
+        if (item.outcome == store::ItemOutcome::duplicate) {
+            outcome.rules_skipped += skipped ? 1 : 0;
             continue;
-        const auto inputs = match_inputs(prepared.verdicts[i]);
+        }
+        const match::MatchResult* verdict = &prepared.verdicts[i];
+        match::MatchResult late;
+        if (skipped) {
+            if (rules == nullptr)
+                continue;
+            late = rules->evaluate(match_document(prepared.items[i], prepared.source, item.corpus));
+            verdict = &late;
+        }
+        const auto inputs = match_inputs(*verdict);
         if (inputs.empty())
             continue;
         store.record_matches(item.item, inputs);
         ++outcome.matched;
+        outcome.matched_topics.insert(outcome.matched_topics.end(), verdict->topics.begin(),
+                                      verdict->topics.end());
     }
     return outcome;
+}
+
+}  // namespace
+
+WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared,
+                            const match::RuleSet* rules) {
+    return record_outcome(store, prepared, store.ingest(prepared.record, prepared.items), rules);
+}
+
+std::vector<BatchWriteResult> write_prepared_batch(store::Store& store,
+                                                   std::span<const PreparedFetch* const> batch,
+                                                   const match::RuleSet* rules) {
+    std::vector<BatchWriteResult> results(batch.size());
+    std::vector<store::IngestResult> ingested;
+    if (batch.size() > 1) {
+        std::vector<store::FetchBatch> fetches;
+        fetches.reserve(batch.size());
+        for (const PreparedFetch* prepared : batch)
+            fetches.push_back({prepared->record, prepared->items});
+        try {
+            ingested = store.ingest_batch(fetches);
+        } catch (const Error&) {
+            ingested.clear();  // one of them was refused: each on its own below
+        }
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        try {
+            results[i].outcome = i < ingested.size()
+                                     ? record_outcome(store, *batch[i], ingested[i], rules)
+                                     : write_prepared(store, *batch[i], rules);
+        } catch (const Error& e) {
+            results[i].error = e.what();
+        }
+    }
+    return results;
 }
 
 }  // namespace chuhai::app

@@ -118,7 +118,7 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
         : io_(io),
           clock_(clock),
           fetch_settings_(settings.fetch),
-          prepare_options_{settings.fetch.max_body_size},
+          prepare_options_{settings.fetch.max_body_size, &seen_},
           store_(std::move(store)),
           rules_(std::move(rules)),
           workers_(static_cast<std::size_t>(worker_count())),
@@ -235,23 +235,56 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
                 return;
             }
             self->log_bozo_once(context, *prepared);
-            asio::post(self->writer_, [self, prepared, done = std::move(done)] {
-                fetch::ProcessReport report;
-                report.ttl_minutes = prepared->ttl_minutes;
-                if (!prepared->error.empty())
-                    report.error = "not a feed: " + prepared->error;
-                try {
-                    const WriteOutcome outcome = write_prepared(*self->store_, *prepared);
-                    report.items_seen = outcome.items_seen;
-                    report.items_new = outcome.items_new;
-                    self->count(outcome);
-                    self->count_matches(*prepared);
-                } catch (const Error& e) {
-                    report.error = e.what();
-                }
-                done(std::move(report));
-            });
+            self->queue_write(std::move(prepared), std::move(done));
         });
+    }
+
+    // A prepared fetch waits for the writer, which takes every one waiting at once and writes
+    // them in one transaction: one commit per batch instead of one per fetch. Any thread.
+    void queue_write(std::shared_ptr<const PreparedFetch> prepared, fetch::ProcessDone done) {
+        bool post_drain = false;
+        {
+            std::lock_guard lock(write_mutex_);
+            pending_writes_.push_back({std::move(prepared), std::move(done)});
+            post_drain = !drain_posted_;
+            drain_posted_ = true;
+        }
+        if (post_drain)
+            asio::post(writer_, [self = shared_from_this()] { self->drain_writes(); });
+    }
+
+    // On the writer.
+    void drain_writes() {
+        std::vector<PendingWrite> batch;
+        {
+            std::lock_guard lock(write_mutex_);
+            batch.swap(pending_writes_);
+            drain_posted_ = false;  // what arrives from now on posts the next drain
+        }
+        std::vector<const PreparedFetch*> fetches;
+        fetches.reserve(batch.size());
+        for (const auto& pending : batch)
+            fetches.push_back(pending.prepared.get());
+        const auto rules = this->rules();
+        const auto results = write_prepared_batch(*store_, fetches, rules.get());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const PreparedFetch& prepared = *batch[i].prepared;
+            fetch::ProcessReport report;
+            report.ttl_minutes = prepared.ttl_minutes;
+            if (!prepared.error.empty())
+                report.error = "not a feed: " + prepared.error;
+            if (results[i].error.empty()) {
+                // Committed: the next sight of these items needs no rules.
+                remember_stored(seen_, prepared);
+                report.items_seen = results[i].outcome.items_seen;
+                report.items_new = results[i].outcome.items_new;
+                count(results[i].outcome);
+                count_matches(results[i].outcome);
+            } else {
+                report.error = results[i].error;
+            }
+            batch[i].done(std::move(report));
+        }
     }
 
     // After every poll: persist the schedule and health, record attempts that brought no body,
@@ -367,18 +400,14 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
         totals_.items_matched += r.items_matched;
     }
 
-    void count_matches(const PreparedFetch& prepared) {
+    // The matches recorded (of new and revised items), by topic.
+    void count_matches(const WriteOutcome& outcome) {
         if (metrics_ == nullptr)
             return;
-        for (const auto& verdict : prepared.verdicts) {
-            if (!verdict.matched)
-                continue;
-            for (const auto& topic : verdict.topics) {
-                metrics_
-                    ->counter(service::metric::kMatches,
-                              {{std::string(service::label::kTopic), topic}})
-                    .inc();
-            }
+        for (const auto& topic : outcome.matched_topics) {
+            metrics_
+                ->counter(service::metric::kMatches, {{std::string(service::label::kTopic), topic}})
+                .inc();
         }
     }
 
@@ -538,10 +567,11 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
     asio::io_context& io_;
     const Clock& clock_;
     config::FetchSettings fetch_settings_;  // io thread: the ones in force
-    PrepareOptions prepare_options_;        // io thread; each worker job gets a copy
-    SourceSync first_sync_;                 // from the constructor, for the first schedule
-    std::unique_ptr<store::Store> store_;   // writer only (after construction)
-    mutable std::mutex mutex_;              // guards rules_, corpus_, bozo_logged_, cycle_, totals_
+    SeenItems seen_;  // items the writer committed; workers skip their rules (pipeline.h)
+    PrepareOptions prepare_options_;       // io thread; each worker job gets a copy
+    SourceSync first_sync_;                // from the constructor, for the first schedule
+    std::unique_ptr<store::Store> store_;  // writer only (after construction)
+    mutable std::mutex mutex_;             // guards rules_, corpus_, bozo_logged_, cycle_, totals_
     std::shared_ptr<const match::RuleSet> rules_;
     std::shared_ptr<const store::CorpusModel> corpus_;
     std::set<store::SourceId> bozo_logged_;
@@ -553,6 +583,13 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
     service::Metrics* metrics_ = nullptr;                     // set before polling starts
     std::map<store::SourceId, SourceContext> contexts_;       // io thread
     std::set<store::SourceId> bodies_in_processing_;          // io thread
+    struct PendingWrite {
+        std::shared_ptr<const PreparedFetch> prepared;
+        fetch::ProcessDone done;
+    };
+    std::mutex write_mutex_;  // guards pending_writes_, drain_posted_
+    std::vector<PendingWrite> pending_writes_;
+    bool drain_posted_ = false;
     asio::thread_pool workers_;
     asio::strand<asio::thread_pool::executor_type> writer_;
     fetch::Poller poller_;
