@@ -274,27 +274,45 @@ WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared,
     return record_outcome(store, prepared, store.ingest(prepared.record, prepared.items), rules);
 }
 
+std::vector<IngestAttempt> ingest_together(store::Store& store,
+                                           std::span<const store::FetchBatch> fetches) {
+    std::vector<IngestAttempt> attempts(fetches.size());
+    if (fetches.size() > 1) {
+        try {
+            auto results = store.ingest_batch(fetches);
+            for (std::size_t i = 0; i < results.size() && i < attempts.size(); ++i)
+                attempts[i].result = std::move(results[i]);
+            return attempts;
+        } catch (const Error&) {
+            // One of them was refused: each on its own below.
+        }
+    }
+    for (std::size_t i = 0; i < fetches.size(); ++i) {
+        try {
+            attempts[i].result = store.ingest(fetches[i].fetch, fetches[i].items);
+        } catch (const Error& e) {
+            attempts[i].error = e.what();
+        }
+    }
+    return attempts;
+}
+
 std::vector<BatchWriteResult> write_prepared_batch(store::Store& store,
                                                    std::span<const PreparedFetch* const> batch,
                                                    const match::RuleSet* rules) {
+    std::vector<store::FetchBatch> fetches;
+    fetches.reserve(batch.size());
+    for (const PreparedFetch* prepared : batch)
+        fetches.push_back({prepared->record, prepared->items});
+    const auto attempts = ingest_together(store, fetches);
     std::vector<BatchWriteResult> results(batch.size());
-    std::vector<store::IngestResult> ingested;
-    if (batch.size() > 1) {
-        std::vector<store::FetchBatch> fetches;
-        fetches.reserve(batch.size());
-        for (const PreparedFetch* prepared : batch)
-            fetches.push_back({prepared->record, prepared->items});
-        try {
-            ingested = store.ingest_batch(fetches);
-        } catch (const Error&) {
-            ingested.clear();  // one of them was refused: each on its own below
-        }
-    }
     for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!attempts[i].result) {
+            results[i].error = attempts[i].error;
+            continue;
+        }
         try {
-            results[i].outcome = i < ingested.size()
-                                     ? record_outcome(store, *batch[i], ingested[i], rules)
-                                     : write_prepared(store, *batch[i], rules);
+            results[i].outcome = record_outcome(store, *batch[i], *attempts[i].result, rules);
         } catch (const Error& e) {
             results[i].error = e.what();
         }

@@ -92,6 +92,17 @@ struct WriteOutcome {
 WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared,
                             const match::RuleSet* rules = nullptr);
 
+// What ingesting one fetch of a batch gave: the store's result, or why it refused the fetch.
+struct IngestAttempt {
+    std::optional<store::IngestResult> result;
+    std::string error;
+};
+
+// Ingests the fetches in one transaction; when the store refuses the batch, each in its own, so
+// that one refused fetch fails alone. One attempt per fetch, same order.
+std::vector<IngestAttempt> ingest_together(store::Store& store,
+                                           std::span<const store::FetchBatch> fetches);
+
 // The outcome of one fetch of a batch: what write_prepared() returns, or why it failed.
 struct BatchWriteResult {
     WriteOutcome outcome;

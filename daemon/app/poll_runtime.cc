@@ -239,13 +239,34 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
         });
     }
 
+    // What waits for the writer (queue_for_writer).
+    struct PendingWrite {
+        std::shared_ptr<const PreparedFetch> prepared;
+        fetch::ProcessDone done;
+    };
+    struct PendingState {
+        fetch::PolledSource polled;
+        fetch::SourceState state;
+        SourceContext context;  // as it was when the poll started (its URL)
+        bool had_body = false;
+    };
+
     // A prepared fetch waits for the writer, which takes every one waiting at once and writes
     // them in one transaction: one commit per batch instead of one per fetch. Any thread.
     void queue_write(std::shared_ptr<const PreparedFetch> prepared, fetch::ProcessDone done) {
+        queue_for_writer([&] {
+            pending_writes_.push_back({std::move(prepared), std::move(done)});
+        });
+    }
+
+    // Adds to what waits for the writer (`add` runs under write_mutex_), and posts a drain unless
+    // one is posted and has not started yet.
+    template <typename Add>
+    void queue_for_writer(Add add) {
         bool post_drain = false;
         {
             std::lock_guard lock(write_mutex_);
-            pending_writes_.push_back({std::move(prepared), std::move(done)});
+            add();
             post_drain = !drain_posted_;
             drain_posted_ = true;
         }
@@ -253,14 +274,23 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
             asio::post(writer_, [self = shared_from_this()] { self->drain_writes(); });
     }
 
-    // On the writer.
+    // On the writer: the prepared fetches, then the states of polls that ended, all that waits.
     void drain_writes() {
         std::vector<PendingWrite> batch;
+        std::vector<PendingState> states;
         {
             std::lock_guard lock(write_mutex_);
             batch.swap(pending_writes_);
+            states.swap(pending_states_);
             drain_posted_ = false;  // what arrives from now on posts the next drain
         }
+        if (!batch.empty())
+            write_batch(batch);
+        if (!states.empty())
+            write_states(states);
+    }
+
+    void write_batch(std::vector<PendingWrite>& batch) {
         std::vector<const PreparedFetch*> fetches;
         fetches.reserve(batch.size());
         for (const auto& pending : batch)
@@ -300,27 +330,45 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
         const SourceContext context = found->second;
         if (!source.verdict.new_url.empty())
             found->second.url = source.verdict.new_url;
-        const fetch::PolledSource polled = source;
-        auto self = shared_from_this();
-        asio::post(writer_, [self, polled, state, had_body, context] {
+        queue_for_writer([&] { pending_states_.push_back({source, state, context, had_body}); });
+    }
+
+    // On the writer: the states of the polls that ended since it last ran. A poll that brought
+    // no body (a 304, an error) is one fetch record carrying its schedule, and these go into one
+    // transaction together; a processed body's fetch is stored already, so only its schedule is
+    // saved.
+    void write_states(const std::vector<PendingState>& states) {
+        std::vector<store::FetchBatch> records;
+        for (const auto& pending : states) {
+            if (!pending.had_body)
+                records.push_back({record_from_state(pending.context, pending.state), {}});
+        }
+        const auto attempts = ingest_together(*store_, records);
+        std::size_t next_record = 0;
+        for (const auto& pending : states) {
+            const fetch::PolledSource& polled = pending.polled;
             try {
-                if (!had_body)
-                    self->store_->ingest(record_from_state(context, state), {});
-                self->store_->save_schedule(polled.id, schedule_of(state));
+                if (pending.had_body) {
+                    store_->save_schedule(polled.id, schedule_of(pending.state));
+                } else if (const auto& attempt = attempts[next_record]; !attempt.result) {
+                    spdlog::error("{}: cannot save the source's state: {}", polled.name,
+                                  attempt.error);
+                }
                 if (!polled.verdict.new_url.empty() &&
-                    !self->store_->rename_source_url(polled.id, polled.verdict.new_url)) {
+                    !store_->rename_source_url(polled.id, polled.verdict.new_url)) {
                     spdlog::warn("{}: moved to {}, which is already another source's URL",
                                  polled.name, polled.verdict.new_url);
                 }
                 if (polled.verdict.gone) {
-                    self->store_->disable_source(polled.id, state.schedule.disabled_reason.empty()
-                                                                ? "410 Gone"
-                                                                : state.schedule.disabled_reason);
+                    const auto& reason = pending.state.schedule.disabled_reason;
+                    store_->disable_source(polled.id, reason.empty() ? "410 Gone" : reason);
                 }
             } catch (const Error& e) {
                 spdlog::error("{}: cannot save the source's state: {}", polled.name, e.what());
             }
-        });
+            if (!pending.had_body)
+                ++next_record;
+        }
     }
 
     void log_bozo_once(const SourceContext& context, const PreparedFetch& prepared) {
@@ -583,12 +631,9 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
     service::Metrics* metrics_ = nullptr;                     // set before polling starts
     std::map<store::SourceId, SourceContext> contexts_;       // io thread
     std::set<store::SourceId> bodies_in_processing_;          // io thread
-    struct PendingWrite {
-        std::shared_ptr<const PreparedFetch> prepared;
-        fetch::ProcessDone done;
-    };
-    std::mutex write_mutex_;  // guards pending_writes_, drain_posted_
+    std::mutex write_mutex_;  // guards pending_writes_, pending_states_, drain_posted_
     std::vector<PendingWrite> pending_writes_;
+    std::vector<PendingState> pending_states_;
     bool drain_posted_ = false;
     asio::thread_pool workers_;
     asio::strand<asio::thread_pool::executor_type> writer_;

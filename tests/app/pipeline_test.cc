@@ -167,5 +167,38 @@ TEST_F(PipelineTest, ARefusedFetchFailsAloneInItsBatch) {
     EXPECT_EQ(store_->list_items({}).size(), 2u);
 }
 
+// The records of polls that brought no body go in together too, each failing alone.
+TEST_F(PipelineTest, RecordsWithoutBodyAreIngestedTogetherEachFailingAlone) {
+    store::FetchRecord not_modified;
+    not_modified.source = first_.id;
+    not_modified.requested_url = first_.url;
+    not_modified.http_status = 304;
+    not_modified.outcome = store::FetchOutcome::not_modified;
+    not_modified.schedule.ttl_minutes = 60;
+    store::FetchRecord failed = not_modified;
+    failed.source = second_.id;
+    failed.http_status = 500;
+    failed.outcome = store::FetchOutcome::failed;
+    failed.error = "HTTP 500";
+    store::FetchRecord orphan = not_modified;
+    orphan.source = 9999;
+
+    const store::FetchBatch together[] = {{not_modified, {}}, {failed, {}}};
+    const auto both = ingest_together(*store_, together);
+    ASSERT_EQ(both.size(), 2u);
+    EXPECT_TRUE(both[0].result && both[1].result);
+    EXPECT_EQ(store_->find_source(first_.id)->schedule.ttl_minutes, 60)
+        << "the schedule came along";
+    EXPECT_EQ(store_->find_source(second_.id)->health.consecutive_failures, 1);
+
+    const store::FetchBatch with_orphan[] = {{failed, {}}, {orphan, {}}};
+    const auto attempts = ingest_together(*store_, with_orphan);
+    ASSERT_EQ(attempts.size(), 2u);
+    EXPECT_TRUE(attempts[0].result.has_value()) << attempts[0].error;
+    EXPECT_FALSE(attempts[1].result.has_value());
+    EXPECT_NE(attempts[1].error, "");
+    EXPECT_EQ(store_->find_source(second_.id)->health.consecutive_failures, 2);
+}
+
 }  // namespace
 }  // namespace chuhai::app
