@@ -8,7 +8,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <mutex>
@@ -122,13 +121,21 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
           store_(std::move(store)),
           rules_(std::move(rules)),
           workers_(static_cast<std::size_t>(worker_count())),
-          writer_(asio::make_strand(workers_)),
+          writer_pool_(1),
+          writer_(writer_pool_.get_executor()),
           poller_(io, clock, poller_options(settings)) {
         corpus_ = store_->corpus_model();
         first_sync_ = sync_sources(settings);
     }
 
-    ~Impl() { workers_.join(); }  // already joined by ~PollRuntime; harmless again
+    ~Impl() { join(); }  // already joined by ~PollRuntime; harmless again
+
+    // Waits for what the workers and the writer hold: the workers first, since their jobs end by
+    // queueing writes.
+    void join() {
+        workers_.join();
+        writer_pool_.join();
+    }
 
     void install_handlers() {
         std::weak_ptr<Impl> weak = weak_from_this();
@@ -636,7 +643,10 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
     std::vector<PendingState> pending_states_;
     bool drain_posted_ = false;
     asio::thread_pool workers_;
-    asio::strand<asio::thread_pool::executor_type> writer_;
+    // The writer has a thread of its own: it is the one stage that cannot run in parallel, so it
+    // must not wait in the workers' queue behind the parsing of other bodies.
+    asio::thread_pool writer_pool_;
+    asio::thread_pool::executor_type writer_;
     fetch::Poller poller_;
 };
 
@@ -653,7 +663,7 @@ PollRuntime::~PollRuntime() {
     // Work queued on the pool holds the Impl; finish it here, on this thread, so the last
     // reference is never dropped (and the pool never joined) from inside the pool. Handlers
     // queued on the io_context hold only weak references.
-    impl_->workers_.join();
+    impl_->join();
 }
 
 void PollRuntime::poll_all_now(std::function<void(const CycleReport&)> done) {
