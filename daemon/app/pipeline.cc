@@ -37,29 +37,31 @@ store::FetchRecord base_record(const SourceContext& source, const fetch::FetchRe
     return record;
 }
 
-store::ItemInput item_input(const feed::FeedEntry& entry) {
+// The entry's text moves into the item (a feed's text is copied once less per entry); the hashes
+// are taken first.
+store::ItemInput item_input(feed::FeedEntry&& entry) {
     store::ItemInput item;
-    item.key = entry.key;
-    item.canonical_url = entry.link;
-    item.link = entry.link;
-    item.title = entry.title;
-    item.author = entry.author;
-    item.published = entry.published;
-    item.updated = entry.updated;
-    item.summary = entry.summary;
-    item.content = entry.content;
-    item.content_html = entry.content_html;
-    item.categories = entry.categories;
     item.content_hash = feed::to_hex(feed::content_hash(entry));
     item.fingerprint = feed::entry_simhash(entry);
+    item.key = std::move(entry.key);
+    item.canonical_url = entry.link;
+    item.link = std::move(entry.link);
+    item.title = std::move(entry.title);
+    item.author = std::move(entry.author);
+    item.published = entry.published;
+    item.updated = entry.updated;
+    item.summary = std::move(entry.summary);
+    item.content = std::move(entry.content);
+    item.content_html = std::move(entry.content_html);
+    item.categories = std::move(entry.categories);
     return item;
 }
 
 // The text the corpus model compares: what a reader sees first.
-std::string similarity_text(const feed::FeedEntry& entry) {
-    std::string text = entry.title;
+std::string similarity_text(const store::ItemInput& item) {
+    std::string text = item.title;
     text += '\n';
-    text += entry.summary.empty() ? entry.content : entry.summary;
+    text += item.summary.empty() ? item.content : item.summary;
     return text;
 }
 
@@ -199,8 +201,8 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
     prepared.items.reserve(document.entries.size());
     prepared.verdicts.reserve(document.entries.size());
     prepared.rules_skipped.reserve(document.entries.size());
-    for (const auto& entry : document.entries) {
-        store::ItemInput item = item_input(entry);
+    for (auto& entry : document.entries) {
+        store::ItemInput item = item_input(std::move(entry));
         // Stored as it is: the store will call it a duplicate and keep no verdict, and compute no
         // similarity for it.
         if (options.seen != nullptr && looks_stored(*options.seen, source.id, item)) {
@@ -211,13 +213,13 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
         }
         std::optional<double> similarity;
         if (corpus != nullptr && !corpus->empty()) {
-            item.corpus = corpus->nearest(similarity_text(entry));
+            item.corpus = corpus->nearest(similarity_text(item));
             if (item.corpus)
                 similarity = item.corpus->score;
             else
                 similarity = 0.0;
         }
-        prepared.verdicts.push_back(rules.evaluate(match_document(entry, source, similarity)));
+        prepared.verdicts.push_back(rules.evaluate(document_of(item, source, similarity)));
         prepared.rules_skipped.push_back(false);
         prepared.items.push_back(std::move(item));
     }
