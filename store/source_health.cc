@@ -5,7 +5,8 @@
 
 namespace chuhai::store {
 
-std::optional<std::chrono::seconds> usual_silence(std::span<const UtcTime> arrivals_newest_first) {
+std::optional<std::chrono::seconds> usual_silence(std::span<const UtcTime> arrivals_newest_first,
+                                                  const SilenceRule& rule) {
     using std::chrono::seconds;
     if (arrivals_newest_first.size() < kMinArrivalsForSilence)
         return std::nullopt;
@@ -19,7 +20,9 @@ std::optional<std::chrono::seconds> usual_silence(std::span<const UtcTime> arriv
     const seconds longest = gaps.back();
     // A feed that posts on weekdays only has a weekend-long gap in its history; a silence is
     // "longer than usual" only beyond what the history already shows.
-    return std::max({median * 4, longest * 3 / 2, seconds(std::chrono::hours(1))});
+    const auto typical = std::chrono::duration_cast<seconds>(std::chrono::duration<double>(median) *
+                                                             std::max(0.0, rule.factor));
+    return std::max({typical, longest * 3 / 2, rule.floor});
 }
 
 }  // namespace chuhai::store

@@ -147,6 +147,7 @@ constexpr std::string_view kSourceColumns = R"sql(
     s.last_attempt, s.last_success, s.last_status, s.last_error, s.consecutive_failures,
     s.last_bytes, s.last_duration_ms, s.last_items_seen, s.last_items_new, s.etag,
     s.last_modified, s.next_poll, s.mean_update_gap_seconds, s.updates_observed, s.retry_after_until,
+    s.freshness_seconds, s.ttl_minutes,
     (SELECT json_group_array(url) FROM
         (SELECT url FROM source_aliases WHERE source_id = s.id ORDER BY renamed_at, url))
 )sql";
@@ -184,7 +185,11 @@ Source read_source_row(const Statement& row) {
     source.schedule.mean_update_gap = std::chrono::seconds(row.column_int64(25));
     source.schedule.updates_observed = row.column_int(26);
     source.schedule.retry_after_until = optional_time(row, 27);
-    source.former_urls = from_json_array(row.column_text(28));
+    if (!row.is_null(28))
+        source.schedule.freshness = std::chrono::seconds(row.column_int64(28));
+    if (!row.is_null(29))
+        source.schedule.ttl_minutes = row.column_int(29);
+    source.former_urls = from_json_array(row.column_text(30));
     return source;
 }
 
@@ -500,7 +505,7 @@ std::vector<Source> SqliteStore::list_sources(bool include_removed) {
         SourceHealth& health = source.health;
         if (!times.empty())
             health.last_new_item = times.front();
-        health.usual_silence = usual_silence(times);
+        health.usual_silence = usual_silence(times, options_.silence);
         // Silent means fetches keep succeeding but nothing new arrives; a failing source is
         // reported as failing instead.
         health.silent = health.usual_silence && health.last_success && source.active() &&
@@ -580,12 +585,14 @@ void SqliteStore::remove_source(SourceId id) {
 void SqliteStore::save_schedule(SourceId id, const SourceSchedule& schedule) {
     auto update = db_->cached(
         "UPDATE sources SET next_poll = ?2, mean_update_gap_seconds = ?3, updates_observed = ?4, "
-        "retry_after_until = ?5 WHERE id = ?1");
+        "retry_after_until = ?5, freshness_seconds = ?6, ttl_minutes = ?7 WHERE id = ?1");
     update->bind(1, id)
         .bind(2, to_db(schedule.next_poll))
         .bind(3, static_cast<std::int64_t>(schedule.mean_update_gap.count()))
         .bind(4, schedule.updates_observed)
-        .bind(5, to_db(schedule.retry_after_until));
+        .bind(5, to_db(schedule.retry_after_until))
+        .bind(6, to_db(schedule.freshness))
+        .bind(7, schedule.ttl_minutes);
     update->run();
     require_changed("source", id);
 }
@@ -736,7 +743,9 @@ IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
                 next_poll = ?12,
                 mean_update_gap_seconds = ?13,
                 updates_observed = ?14,
-                retry_after_until = ?15
+                retry_after_until = ?15,
+                freshness_seconds = ?16,
+                ttl_minutes = ?17
             WHERE id = ?1)sql");
         health->bind(1, fetch.source)
             .bind(2, to_db(fetch.started))
@@ -752,7 +761,9 @@ IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
             .bind(12, to_db(fetch.schedule.next_poll))
             .bind(13, static_cast<std::int64_t>(fetch.schedule.mean_update_gap.count()))
             .bind(14, fetch.schedule.updates_observed)
-            .bind(15, to_db(fetch.schedule.retry_after_until));
+            .bind(15, to_db(fetch.schedule.retry_after_until))
+            .bind(16, to_db(fetch.schedule.freshness))
+            .bind(17, fetch.schedule.ttl_minutes);
         health->run();
     }
     {

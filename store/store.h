@@ -69,6 +69,10 @@ struct SourceSchedule {
     int updates_observed = 0;
     // A Retry-After the source's host sent; re-applied to the whole host after a restart.
     std::optional<UtcTime> retry_after_until;
+    // The freshness lifetime the source's last response declared (max-age or Expires) and the
+    // RSS <ttl> of its last feed: they keep lengthening its interval after 304s and restarts.
+    std::optional<std::chrono::seconds> freshness{};
+    std::optional<int> ttl_minutes{};
 };
 
 struct SourceHealth {
@@ -90,12 +94,20 @@ struct SourceHealth {
     bool silent = false;
 };
 
+// How long a quiet spell must last, relative to a source's own history, to count as "silent for
+// longer than usual" (configuration: fetch.silence.factor and fetch.silence.floor).
+struct SilenceRule {
+    double factor = 4.0;                                // times the median gap between arrivals
+    std::chrono::seconds floor{std::chrono::hours(1)};  // never less than this
+};
+
 // The "silent for longer than usual" threshold, learnt from a source's own history: the times
 // its fetches brought something new, newest first. Nullopt until there are at least
 // kMinArrivalsForSilence of them. A source is silent when its latest arrival is older than the
-// threshold: four times its median gap, or one and a half times its longest recent gap,
-// whichever is longer, and never less than an hour.
-std::optional<std::chrono::seconds> usual_silence(std::span<const UtcTime> arrivals_newest_first);
+// threshold: `factor` times its median gap, or one and a half times its longest recent gap,
+// whichever is longer, and never less than `floor`.
+std::optional<std::chrono::seconds> usual_silence(std::span<const UtcTime> arrivals_newest_first,
+                                                  const SilenceRule& rule = {});
 inline constexpr std::size_t kMinArrivalsForSilence = 5;
 
 struct Source {
@@ -425,6 +437,8 @@ struct StoreOptions {
     int fetches_kept_per_source = 50;
     // The clock for first-seen times and retention; the system clock when null.
     const Clock* clock = nullptr;
+    // What list_sources() calls silent.
+    SilenceRule silence{};
 };
 
 class Store {

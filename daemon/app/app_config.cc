@@ -50,6 +50,13 @@ fetch::ClientOptions client_options(const config::FetchSettings& f) {
     return options;
 }
 
+std::unique_ptr<store::Store> open_configured_store(const config::Settings& settings) {
+    store::StoreOptions options;
+    options.silence.factor = settings.fetch.silence_factor;
+    options.silence.floor = settings.fetch.silence_floor;
+    return store::open_store(settings.database, options);
+}
+
 std::filesystem::path default_rules_dir() {
     // A binary run from its build tree uses the rules of its own source tree; an installed one,
     // on a machine without that tree, the rules installed with it.

@@ -3,10 +3,12 @@
 // /etc/chuhai/chuhai.yaml), and logging set to --log-level or the file's log_level.
 
 #include <filesystem>
+#include <memory>
 
 #include "app/command_line.h"
 #include "config/settings.h"
 #include "fetch/http_client.h"
+#include "store/store.h"
 
 namespace chuhai::app {
 
@@ -25,6 +27,8 @@ void apply_log_level(const CommonOptions& common, const std::string& configured 
 // The HTTP client's options from the fetch settings: User-Agent with the contact URL, timeouts,
 // body size cap, redirects. The daemon and `chuhai feed parse URL` fetch alike.
 fetch::ClientOptions client_options(const config::FetchSettings& fetch);
+// Opens the configured database with the store options the configuration sets (the silence rule).
+std::unique_ptr<store::Store> open_configured_store(const config::Settings& settings);
 
 // The default rule pack: the source tree's rules/ when it exists (a binary run from its build
 // tree), else the folder the rules were installed to.

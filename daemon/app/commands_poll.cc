@@ -35,7 +35,7 @@ namespace {
 // One poll of every enabled source, on a private event loop.
 CycleReport poll_once(const config::Settings& settings) {
     auto rules = match::RuleSet::load(settings.rules);
-    auto store = store::open_store(settings.database);
+    auto store = open_configured_store(settings);
     boost::asio::io_context io;
     SystemClock clock;
     CycleReport report;
@@ -141,7 +141,7 @@ int run_demo(const CommonOptions& common, const std::string& rules_dir, const st
     std::cout << "first poll:  " << summary_line(poll_once(settings)) << "\n";
     std::cout << "second poll: " << summary_line(poll_once(settings)) << "\n\n";
 
-    auto store = store::open_store(settings.database);
+    auto store = open_configured_store(settings);
     digest::DigestInputs inputs;
     inputs.channel = "demo";
     inputs.generated = clock.now();

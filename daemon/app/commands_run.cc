@@ -44,15 +44,15 @@ constexpr std::chrono::seconds kStopMargin{5};
 // The daemon's database, opened and given a quick check (every page read, no index compared
 // with its table: seconds for gigabytes). A damaged file stops the start with the first
 // problems; `chuhai db check` lists them all.
-std::unique_ptr<store::Store> open_checked_store(const std::filesystem::path& path) {
-    auto store = store::open_store(path);
+std::unique_ptr<store::Store> open_checked_store(const config::Settings& settings) {
+    auto store = open_configured_store(settings);
     const auto problems = store->check_integrity(store::Store::IntegrityCheck::quick);
     if (!problems.empty()) {
         std::string message = "the database is damaged: " + problems.front();
         if (problems.size() > 1)
             message += " (and " + std::to_string(problems.size() - 1) + " more problems)";
         message += "; 'chuhai db check' lists them";
-        throw Error(ErrorKind::store, message, path.string());
+        throw Error(ErrorKind::store, message, settings.database.string());
     }
     return store;
 }
@@ -63,7 +63,7 @@ class Daemon {
         : common_(common),
           settings_(std::move(settings)),
           rules_(match::RuleSet::load(settings_.rules)),
-          runtime_(io_, clock_, settings_, open_checked_store(settings_.database), rules_),
+          runtime_(io_, clock_, settings_, open_checked_store(settings_), rules_),
           notifier_(io_),
           signals_(io_, SIGINT, SIGTERM, SIGHUP),
           retention_timer_(io_),
@@ -163,6 +163,7 @@ class Daemon {
                 if (!switch_rules_folder(fresh.rules))
                     fresh.rules = settings_.rules;
             }
+            warn_about_restart_only_settings(fresh);
             runtime_.reload(fresh);
             settings_ = std::move(fresh);
             spdlog::info("reload: configuration reloaded from {}", settings_.config_file.string());
@@ -208,6 +209,20 @@ class Daemon {
                      settings_.rules.string(), dir.string(), loaded.rules->rule_count(),
                      loaded.rules->version());
         return true;
+    }
+
+    // Settings fixed when the daemon started; a reload keeps the running value and says so.
+    void warn_about_restart_only_settings(const config::Settings& fresh) const {
+        if (fresh.metrics.enabled != settings_.metrics.enabled ||
+            fresh.metrics.listen != settings_.metrics.listen) {
+            spdlog::warn("reload: metrics settings take effect after a restart");
+        }
+        if (fresh.fetch.silence_factor != settings_.fetch.silence_factor ||
+            fresh.fetch.silence_floor != settings_.fetch.silence_floor) {
+            spdlog::warn(
+                "reload: fetch.silence takes effect after a restart (`chuhai sources` reads it "
+                "at once)");
+        }
     }
 
     void count_rule_reload(std::string_view outcome) {

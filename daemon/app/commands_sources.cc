@@ -48,7 +48,7 @@ struct SourcesSession {
     std::unique_ptr<store::Store> store;
 
     explicit SourcesSession(const CommonOptions& common)
-        : settings(load_app_config(common)), store(store::open_store(settings.database)) {
+        : settings(load_app_config(common)), store(open_configured_store(settings)) {
         store->sync_config_sources(config_source_specs(settings));
     }
 

@@ -66,7 +66,7 @@ std::unique_ptr<store::Store> open_store_from_options(const StoreCommandOptions&
         apply_log_level(common);
         return store::open_store(options.db_path);
     }
-    return store::open_store(load_app_config(common).database);
+    return open_configured_store(load_app_config(common));
 }
 
 namespace {

@@ -37,29 +37,31 @@ store::FetchRecord base_record(const SourceContext& source, const fetch::FetchRe
     return record;
 }
 
-store::ItemInput item_input(const feed::FeedEntry& entry) {
+// The entry's text moves into the item (a feed's text is copied once less per entry); the hashes
+// are taken first.
+store::ItemInput item_input(feed::FeedEntry&& entry) {
     store::ItemInput item;
-    item.key = entry.key;
-    item.canonical_url = entry.link;
-    item.link = entry.link;
-    item.title = entry.title;
-    item.author = entry.author;
-    item.published = entry.published;
-    item.updated = entry.updated;
-    item.summary = entry.summary;
-    item.content = entry.content;
-    item.content_html = entry.content_html;
-    item.categories = entry.categories;
     item.content_hash = feed::to_hex(feed::content_hash(entry));
     item.fingerprint = feed::entry_simhash(entry);
+    item.key = std::move(entry.key);
+    item.canonical_url = entry.link;
+    item.link = std::move(entry.link);
+    item.title = std::move(entry.title);
+    item.author = std::move(entry.author);
+    item.published = entry.published;
+    item.updated = entry.updated;
+    item.summary = std::move(entry.summary);
+    item.content = std::move(entry.content);
+    item.content_html = std::move(entry.content_html);
+    item.categories = std::move(entry.categories);
     return item;
 }
 
 // The text the corpus model compares: what a reader sees first.
-std::string similarity_text(const feed::FeedEntry& entry) {
-    std::string text = entry.title;
+std::string similarity_text(const store::ItemInput& item) {
+    std::string text = item.title;
     text += '\n';
-    text += entry.summary.empty() ? entry.content : entry.summary;
+    text += item.summary.empty() ? item.content : item.summary;
     return text;
 }
 
@@ -87,8 +89,12 @@ nlohmann::json evidence_json(const match::RuleHit& hit, const match::MatchResult
 
 }  // namespace
 
-match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,
-                               std::optional<double> corpus_similarity) {
+namespace {
+
+// A feed entry and a stored item carry the same text fields under the same names.
+template <typename Entry>
+match::Document document_of(const Entry& entry, const SourceContext& source,
+                            std::optional<double> corpus_similarity) {
     match::Document document;
     document.title = entry.title;
     document.summary = entry.summary;
@@ -100,6 +106,13 @@ match::Document match_document(const feed::FeedEntry& entry, const SourceContext
     document.source_tags = source.tags;
     document.corpus_similarity = corpus_similarity;
     return document;
+}
+
+}  // namespace
+
+match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,
+                               std::optional<double> corpus_similarity) {
+    return document_of(entry, source, corpus_similarity);
 }
 
 std::vector<store::MatchInput> match_inputs(const match::MatchResult& verdict) {
@@ -118,10 +131,46 @@ std::vector<store::MatchInput> match_inputs(const match::MatchResult& verdict) {
     return inputs;
 }
 
+store::FetchRecord record_without_body(const SourceContext& source,
+                                       const fetch::FetchResult& result) {
+    return base_record(source, result);
+}
+
+std::uint64_t seen_item_digest(store::SourceId source, const store::ItemInput& item) {
+    // The store's own key when the item has none (store::ItemInput::key).
+    const std::string& key = !item.key.empty()             ? item.key
+                             : !item.canonical_url.empty() ? item.canonical_url
+                                                           : item.content_hash;
+    std::string identity = std::to_string(source);
+    identity.push_back('\0');
+    identity += key;
+    identity.push_back('\0');
+    identity += item.title;
+    return SeenItems::digest(identity, item.content_hash);
+}
+
+std::uint64_t seen_url_digest(std::string_view canonical_url) {
+    return SeenItems::digest("url", canonical_url);
+}
+
+bool looks_stored(const SeenItems& seen, store::SourceId source, const store::ItemInput& item) {
+    return seen.contains(seen_item_digest(source, item)) ||
+           (!item.canonical_url.empty() && seen.contains(seen_url_digest(item.canonical_url)));
+}
+
+void remember_stored(SeenItems& seen, const PreparedFetch& prepared) {
+    for (const auto& item : prepared.items) {
+        seen.insert(seen_item_digest(prepared.record.source, item));
+        if (!item.canonical_url.empty())
+            seen.insert(seen_url_digest(item.canonical_url));
+    }
+}
+
 PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResult& result,
                             const match::RuleSet& rules, const store::CorpusModel* corpus,
                             const PrepareOptions& options) {
     PreparedFetch prepared;
+    prepared.source = source;
     prepared.record = base_record(source, result);
 
     feed::ParseOptions parse_options;
@@ -151,43 +200,127 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
 
     prepared.items.reserve(document.entries.size());
     prepared.verdicts.reserve(document.entries.size());
-    for (const auto& entry : document.entries) {
-        store::ItemInput item = item_input(entry);
+    prepared.rules_skipped.reserve(document.entries.size());
+    for (auto& entry : document.entries) {
+        store::ItemInput item = item_input(std::move(entry));
+        // Stored as it is: the store will call it a duplicate and keep no verdict, and compute no
+        // similarity for it.
+        if (options.seen != nullptr && looks_stored(*options.seen, source.id, item)) {
+            prepared.verdicts.emplace_back();
+            prepared.rules_skipped.push_back(true);
+            prepared.items.push_back(std::move(item));
+            continue;
+        }
         std::optional<double> similarity;
         if (corpus != nullptr && !corpus->empty()) {
-            item.corpus = corpus->nearest(similarity_text(entry));
+            item.corpus = corpus->nearest(similarity_text(item));
             item.corpus_computed = true;
             if (item.corpus)
                 similarity = item.corpus->score;
             else
                 similarity = 0.0;
         }
-        prepared.verdicts.push_back(rules.evaluate(match_document(entry, source, similarity)));
+        prepared.verdicts.push_back(rules.evaluate(document_of(item, source, similarity)));
+        prepared.rules_skipped.push_back(false);
         prepared.items.push_back(std::move(item));
     }
     return prepared;
 }
 
-WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared) {
+namespace {
+
+// The rule engine's view of a stored item, for the rare item whose rules were skipped on the
+// worker but which the store found new or revised after all.
+match::Document match_document(const store::ItemInput& item, const SourceContext& source,
+                               const std::optional<store::CorpusSimilarity>& corpus) {
+    return document_of(item, source, corpus ? std::optional<double>(corpus->score) : std::nullopt);
+}
+
+// The counts of an ingested fetch, and its matches recorded for new and revised items.
+WriteOutcome record_outcome(store::Store& store, const PreparedFetch& prepared,
+                            const store::IngestResult& ingested, const match::RuleSet* rules) {
     WriteOutcome outcome;
-    const store::IngestResult ingested = store.ingest(prepared.record, prepared.items);
     outcome.items_seen = static_cast<int>(prepared.items.size());
     outcome.items_new = ingested.added;
     outcome.duplicates = ingested.duplicates;
     outcome.revised = ingested.revised;
     for (std::size_t i = 0; i < ingested.items.size() && i < prepared.verdicts.size(); ++i) {
         const auto& item = ingested.items[i];
-        if (item.outcome == store::ItemOutcome::duplicate)
+        const bool skipped = i < prepared.rules_skipped.size() && prepared.rules_skipped[i];
+        if (item.outcome == store::ItemOutcome::duplicate) {
+            outcome.rules_skipped += skipped ? 1 : 0;
             continue;
-        const auto inputs = match_inputs(prepared.verdicts[i]);
+        }
+        const match::MatchResult* verdict = &prepared.verdicts[i];
+        match::MatchResult late;
+        if (skipped) {
+            if (rules == nullptr)
+                continue;
+            late = rules->evaluate(match_document(prepared.items[i], prepared.source, item.corpus));
+            verdict = &late;
+        }
+        const auto inputs = match_inputs(*verdict);
         if (inputs.empty())
             continue;
         store.record_matches(item.item, inputs);
         ++outcome.matched;
-        for (const auto& topic : prepared.verdicts[i].topics)
+        for (const auto& topic : verdict->topics)
             ++outcome.matched_topics[topic];
     }
     return outcome;
+}
+
+}  // namespace
+
+WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared,
+                            const match::RuleSet* rules) {
+    return record_outcome(store, prepared, store.ingest(prepared.record, prepared.items), rules);
+}
+
+std::vector<IngestAttempt> ingest_together(store::Store& store,
+                                           std::span<const store::FetchBatch> fetches) {
+    std::vector<IngestAttempt> attempts(fetches.size());
+    if (fetches.size() > 1) {
+        try {
+            auto results = store.ingest_batch(fetches);
+            for (std::size_t i = 0; i < results.size() && i < attempts.size(); ++i)
+                attempts[i].result = std::move(results[i]);
+            return attempts;
+        } catch (const Error&) {
+            // One of them was refused: each on its own below.
+        }
+    }
+    for (std::size_t i = 0; i < fetches.size(); ++i) {
+        try {
+            attempts[i].result = store.ingest(fetches[i].fetch, fetches[i].items);
+        } catch (const Error& e) {
+            attempts[i].error = e.what();
+        }
+    }
+    return attempts;
+}
+
+std::vector<BatchWriteResult> write_prepared_batch(store::Store& store,
+                                                   std::span<const PreparedFetch* const> batch,
+                                                   const match::RuleSet* rules) {
+    std::vector<store::FetchBatch> fetches;
+    fetches.reserve(batch.size());
+    for (const PreparedFetch* prepared : batch)
+        fetches.push_back({prepared->record, prepared->items});
+    const auto attempts = ingest_together(store, fetches);
+    std::vector<BatchWriteResult> results(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!attempts[i].result) {
+            results[i].error = attempts[i].error;
+            continue;
+        }
+        try {
+            results[i].outcome = record_outcome(store, *batch[i], *attempts[i].result, rules);
+        } catch (const Error& e) {
+            results[i].error = e.what();
+        }
+    }
+    return results;
 }
 
 }  // namespace chuhai::app

@@ -9,7 +9,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <mutex>
@@ -58,10 +57,47 @@ fetch::PollerOptions poller_options(const config::Settings& settings) {
     s.host_defaults = {f.per_host.max_concurrent, f.per_host.min_gap};
     for (const auto& [host, limits] : f.hosts)
         s.hosts[host] = {limits.max_concurrent, limits.min_gap};
-    s.silence.factor = f.silence_factor;
-    s.silence.floor = f.silence_floor;
     options.stop_grace = f.stop_grace;
     return options;
+}
+
+// The fetch settings that differ between two configurations, by their key names.
+std::vector<std::string> changed_fetch_keys(const config::FetchSettings& a,
+                                            const config::FetchSettings& b) {
+    std::vector<std::string> keys;
+    auto check = [&keys](bool differ, const char* key) {
+        if (differ)
+            keys.emplace_back(key);
+    };
+    check(a.interval != b.interval, "interval");
+    check(a.min_interval != b.min_interval, "min_interval");
+    check(a.max_interval != b.max_interval, "max_interval");
+    check(a.first_poll_spread != b.first_poll_spread, "first_poll_spread");
+    check(a.jitter != b.jitter, "jitter");
+    check(a.backoff_jitter != b.backoff_jitter, "backoff_jitter");
+    check(a.max_backoff != b.max_backoff, "max_backoff");
+    check(a.max_retry_after != b.max_retry_after, "max_retry_after");
+    check(a.max_concurrent != b.max_concurrent, "max_concurrent");
+    check(a.per_host.max_concurrent != b.per_host.max_concurrent ||
+              a.per_host.min_gap != b.per_host.min_gap,
+          "per_host");
+    bool hosts_differ = a.hosts.size() != b.hosts.size();
+    for (auto i = a.hosts.begin(), j = b.hosts.begin(); !hosts_differ && i != a.hosts.end();
+         ++i, ++j) {
+        hosts_differ = i->first != j->first ||
+                       i->second.max_concurrent != j->second.max_concurrent ||
+                       i->second.min_gap != j->second.min_gap;
+    }
+    check(hosts_differ, "hosts");
+    check(a.connect_timeout != b.connect_timeout, "connect_timeout");
+    check(a.timeout != b.timeout, "timeout");
+    check(a.low_speed_limit != b.low_speed_limit, "low_speed_limit");
+    check(a.low_speed_time != b.low_speed_time, "low_speed_time");
+    check(a.max_body_size != b.max_body_size, "max_body_size");
+    check(a.max_redirects != b.max_redirects, "max_redirects");
+    check(a.stop_grace != b.stop_grace, "stop_grace");
+    check(a.contact_url != b.contact_url, "contact_url");
+    return keys;
 }
 
 int worker_count() {
@@ -77,17 +113,26 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
          std::unique_ptr<store::Store> store, std::shared_ptr<const match::RuleSet> rules)
         : io_(io),
           clock_(clock),
-          settings_(settings),
+          fetch_settings_(settings.fetch),
+          prepare_options_{settings.fetch.max_body_size, &seen_},
           store_(std::move(store)),
           rules_(std::move(rules)),
           workers_(static_cast<std::size_t>(worker_count())),
-          writer_(asio::make_strand(workers_)),
+          writer_pool_(1),
+          writer_(writer_pool_.get_executor()),
           poller_(io, clock, poller_options(settings)) {
         corpus_ = store_->corpus_model();
-        sync_sources(settings);
+        first_sync_ = sync_sources(settings);
     }
 
-    ~Impl() { workers_.join(); }  // already joined by ~PollRuntime; harmless again
+    ~Impl() { join(); }  // already joined by ~PollRuntime; harmless again
+
+    // Waits for what the workers and the writer hold: the workers first, since their jobs end by
+    // queueing writes.
+    void join() {
+        workers_.join();
+        writer_pool_.join();
+    }
 
     void install_handlers() {
         std::weak_ptr<Impl> weak = weak_from_this();
@@ -103,34 +148,44 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
             });
     }
 
-    // Config sources into the store, then every active feed source into the scheduler with the
-    // state it had when chuhai last ran. Runs on the calling thread before any work is queued, or
-    // on the writer (reload).
-    void sync_sources(const config::Settings& settings) {
-        insecure_urls_.clear();
-        for (const auto& source : settings.sources) {
-            if (source.insecure_skip_tls_verify)
-                insecure_urls_.insert(source.url);
+    // The store's sources after a synchronisation with the configuration, handed from the
+    // writer to the io thread by value.
+    struct SourceSync {
+        std::vector<store::Source> sources;
+        // Sources whose configuration turns TLS verification off. By id, not URL: the opt-out
+        // stays with the source when a 301/308 moves it.
+        std::set<store::SourceId> insecure;
+    };
+
+    // Config sources into the store, and the sources as the store now has them, with the state
+    // they had when chuhai last ran. Runs on the calling thread before any work is queued, or on
+    // the writer (reload).
+    SourceSync sync_sources(const config::Settings& settings) {
+        const auto ids = store_->sync_config_sources(config_source_specs(settings));
+        SourceSync sync;
+        for (std::size_t i = 0; i < ids.size() && i < settings.sources.size(); ++i) {
+            if (settings.sources[i].insecure_skip_tls_verify)
+                sync.insecure.insert(ids[i]);
         }
-        store_->sync_config_sources(config_source_specs(settings));
-        sources_ = store_->list_sources();
+        sync.sources = store_->list_sources();
         // Sources added from the command line carry their credentials in the database only.
-        for (const auto& source : sources_) {
+        for (const auto& source : sync.sources) {
             register_url_secrets(source.spec.url);
             for (const auto& url : source.former_urls)
                 register_url_secrets(url);
         }
+        return sync;
     }
 
     // Hands the synchronised sources to the scheduler; io thread (or before the loop runs).
-    void schedule_sources() {
+    void schedule_sources(const SourceSync& sync) {
         std::set<fetch::SourceId> active;
-        for (const auto& source : sources_) {
+        for (const auto& source : sync.sources) {
             if (source.spec.kind != store::SourceKind::feed || !source.active())
                 continue;
             active.insert(source.id);
             contexts_[source.id] = context_of(source);
-            const bool insecure = insecure_urls_.count(source.spec.url) > 0;
+            const bool insecure = sync.insecure.count(source.id) > 0;
             auto settings = scheduler_settings(source, !insecure);
             if (poller_.scheduler().contains(source.id)) {
                 poller_.scheduler().upsert(std::move(settings));
@@ -148,16 +203,16 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
                 contexts_.erase(id);
             }
         }
-        count_conditions();
+        count_conditions(sync.sources);
         poller_.wake();
     }
 
     // chuhai_sources{state}: every feed source the store knows (removed ones aside), judged by
     // its stored health; the scheduler's state of the polled ones, which is newer, wins.
-    void count_conditions() {
+    void count_conditions(const std::vector<store::Source>& sources) {
         conditions_.clear();
         condition_counts_ = {};
-        for (const auto& source : sources_) {
+        for (const auto& source : sources) {
             if (source.spec.kind != store::SourceKind::feed || source.removed)
                 continue;
             const auto condition = poller_.scheduler().contains(source.id)
@@ -214,12 +269,14 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
         context.url = source.url;
         bodies_in_processing_.insert(source.id);
         auto self = shared_from_this();
+        // The job gets its own copy of the options: a reload replaces them on this thread while
+        // workers run.
         asio::post(workers_, [self, context = std::move(context), result = std::move(result),
-                              done = std::move(done)]() mutable {
+                              done = std::move(done), options = prepare_options_]() mutable {
             auto prepared = std::make_shared<PreparedFetch>();
             try {
-                *prepared = prepare_fetch(context, result, *self->rules(), self->corpus().get(),
-                                          PrepareOptions{self->settings_.fetch.max_body_size});
+                *prepared =
+                    prepare_fetch(context, result, *self->rules(), self->corpus().get(), options);
             } catch (const std::exception& e) {
                 fetch::ProcessReport report;
                 report.error = std::string("cannot process the feed: ") + e.what();
@@ -227,22 +284,85 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
                 return;
             }
             self->log_bozo_once(context, *prepared);
-            asio::post(self->writer_, [self, prepared, done = std::move(done)] {
-                fetch::ProcessReport report;
-                report.ttl_minutes = prepared->ttl_minutes;
-                if (!prepared->error.empty())
-                    report.error = "not a feed: " + prepared->error;
-                try {
-                    const WriteOutcome outcome = write_prepared(*self->store_, *prepared);
-                    report.items_seen = outcome.items_seen;
-                    report.items_new = outcome.items_new;
-                    self->count(outcome);
-                } catch (const Error& e) {
-                    report.error = e.what();
-                }
-                done(std::move(report));
-            });
+            self->queue_write(std::move(prepared), std::move(done));
         });
+    }
+
+    // What waits for the writer (queue_for_writer).
+    struct PendingWrite {
+        std::shared_ptr<const PreparedFetch> prepared;
+        fetch::ProcessDone done;
+    };
+    struct PendingState {
+        fetch::PolledSource polled;
+        fetch::SourceState state;
+        SourceContext context;  // as it was when the poll started (its URL)
+        bool had_body = false;
+    };
+
+    // A prepared fetch waits for the writer, which takes every one waiting at once and writes
+    // them in one transaction: one commit per batch instead of one per fetch. Any thread.
+    void queue_write(std::shared_ptr<const PreparedFetch> prepared, fetch::ProcessDone done) {
+        queue_for_writer([&] {
+            pending_writes_.push_back({std::move(prepared), std::move(done)});
+        });
+    }
+
+    // Adds to what waits for the writer (`add` runs under write_mutex_), and posts a drain unless
+    // one is posted and has not started yet.
+    template <typename Add>
+    void queue_for_writer(Add add) {
+        bool post_drain = false;
+        {
+            std::lock_guard lock(write_mutex_);
+            add();
+            post_drain = !drain_posted_;
+            drain_posted_ = true;
+        }
+        if (post_drain)
+            asio::post(writer_, [self = shared_from_this()] { self->drain_writes(); });
+    }
+
+    // On the writer: the prepared fetches, then the states of polls that ended, all that waits.
+    void drain_writes() {
+        std::vector<PendingWrite> batch;
+        std::vector<PendingState> states;
+        {
+            std::lock_guard lock(write_mutex_);
+            batch.swap(pending_writes_);
+            states.swap(pending_states_);
+            drain_posted_ = false;  // what arrives from now on posts the next drain
+        }
+        if (!batch.empty())
+            write_batch(batch);
+        if (!states.empty())
+            write_states(states);
+    }
+
+    void write_batch(std::vector<PendingWrite>& batch) {
+        std::vector<const PreparedFetch*> fetches;
+        fetches.reserve(batch.size());
+        for (const auto& pending : batch)
+            fetches.push_back(pending.prepared.get());
+        const auto rules = this->rules();
+        const auto results = write_prepared_batch(*store_, fetches, rules.get());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const PreparedFetch& prepared = *batch[i].prepared;
+            fetch::ProcessReport report;
+            report.ttl_minutes = prepared.ttl_minutes;
+            if (!prepared.error.empty())
+                report.error = "not a feed: " + prepared.error;
+            if (results[i].error.empty()) {
+                // Committed: the next sight of these items needs no rules.
+                remember_stored(seen_, prepared);
+                report.items_seen = results[i].outcome.items_seen;
+                report.items_new = results[i].outcome.items_new;
+                count(results[i].outcome);
+            } else {
+                report.error = results[i].error;
+            }
+            batch[i].done(std::move(report));
+        }
     }
 
     // After every poll: persist the schedule and health, record attempts that brought no body,
@@ -259,27 +379,45 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
         const SourceContext context = found->second;
         if (!source.verdict.new_url.empty())
             found->second.url = source.verdict.new_url;
-        const fetch::PolledSource polled = source;
-        auto self = shared_from_this();
-        asio::post(writer_, [self, polled, state, had_body, context] {
+        queue_for_writer([&] { pending_states_.push_back({source, state, context, had_body}); });
+    }
+
+    // On the writer: the states of the polls that ended since it last ran. A poll that brought
+    // no body (a 304, an error) is one fetch record carrying its schedule, and these go into one
+    // transaction together; a processed body's fetch is stored already, so only its schedule is
+    // saved.
+    void write_states(const std::vector<PendingState>& states) {
+        std::vector<store::FetchBatch> records;
+        for (const auto& pending : states) {
+            if (!pending.had_body)
+                records.push_back({record_from_state(pending.context, pending.state), {}});
+        }
+        const auto attempts = ingest_together(*store_, records);
+        std::size_t next_record = 0;
+        for (const auto& pending : states) {
+            const fetch::PolledSource& polled = pending.polled;
             try {
-                if (!had_body)
-                    self->store_->ingest(record_from_state(context, state), {});
-                self->store_->save_schedule(polled.id, schedule_of(state));
+                if (pending.had_body) {
+                    store_->save_schedule(polled.id, schedule_of(pending.state));
+                } else if (const auto& attempt = attempts[next_record]; !attempt.result) {
+                    spdlog::error("{}: cannot save the source's state: {}", polled.name,
+                                  attempt.error);
+                }
                 if (!polled.verdict.new_url.empty() &&
-                    !self->store_->rename_source_url(polled.id, polled.verdict.new_url)) {
+                    !store_->rename_source_url(polled.id, polled.verdict.new_url)) {
                     spdlog::warn("{}: moved to {}, which is already another source's URL",
                                  polled.name, polled.verdict.new_url);
                 }
                 if (polled.verdict.gone) {
-                    self->store_->disable_source(polled.id, state.schedule.disabled_reason.empty()
-                                                                ? "410 Gone"
-                                                                : state.schedule.disabled_reason);
+                    const auto& reason = pending.state.schedule.disabled_reason;
+                    store_->disable_source(polled.id, reason.empty() ? "410 Gone" : reason);
                 }
             } catch (const Error& e) {
                 spdlog::error("{}: cannot save the source's state: {}", polled.name, e.what());
             }
-        });
+            if (!pending.had_body)
+                ++next_record;
+        }
     }
 
     void log_bozo_once(const SourceContext& context, const PreparedFetch& prepared) {
@@ -459,21 +597,35 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
             cycle_observer_(report);
     }
 
+    // Fetch settings at once (io thread); the sources after the writer synchronised them with
+    // the store, back on the io thread.
     void reload(const config::Settings& settings) {
+        apply_fetch_settings(settings);
         auto self = shared_from_this();
         asio::post(writer_, [self, settings] {
             try {
-                self->sync_sources(settings);
-                asio::post(self->io_, [weak = self->weak_from_this(), settings] {
-                    if (auto self = weak.lock()) {
-                        self->settings_ = settings;
-                        self->schedule_sources();
-                    }
+                auto sync = std::make_shared<const SourceSync>(self->sync_sources(settings));
+                asio::post(self->io_, [weak = self->weak_from_this(), sync] {
+                    if (auto self = weak.lock())
+                        self->schedule_sources(*sync);
                 });
             } catch (const Error& e) {
                 spdlog::error("reload: cannot update the sources: {}", e.what());
             }
         });
+    }
+
+    // Every fetch setting applies without a restart: the poller takes the new options for what
+    // it schedules and starts from now on, the workers the new body limit for the next bodies.
+    void apply_fetch_settings(const config::Settings& settings) {
+        const auto changed = changed_fetch_keys(fetch_settings_, settings.fetch);
+        if (changed.empty())
+            return;
+        poller_.set_options(poller_options(settings));
+        prepare_options_.max_bytes = settings.fetch.max_body_size;
+        fetch_settings_ = settings.fetch;
+        spdlog::info("reload: fetch settings applied ({}); transfers already running keep theirs",
+                     fmt::join(changed, ", "));
     }
 
     void with_store(std::function<void(store::Store&)> job,
@@ -504,7 +656,10 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
 
     asio::io_context& io_;
     const Clock& clock_;
-    config::Settings settings_;            // io thread
+    config::FetchSettings fetch_settings_;  // io thread: the ones in force
+    SeenItems seen_;  // items the writer committed; workers skip their rules (pipeline.h)
+    PrepareOptions prepare_options_;       // io thread; each worker job gets a copy
+    SourceSync first_sync_;                // from the constructor, for the first schedule
     std::unique_ptr<store::Store> store_;  // writer only (after construction)
     mutable std::mutex mutex_;             // guards rules_, corpus_, bozo_logged_, cycle_, totals_
     std::shared_ptr<const match::RuleSet> rules_;
@@ -513,17 +668,22 @@ class PollRuntime::Impl : public std::enable_shared_from_this<PollRuntime::Impl>
     CycleReport cycle_;
     CycleReport totals_;
     std::chrono::steady_clock::time_point cycle_started_ = std::chrono::steady_clock::now();
-    bool in_poll_all_now_ = false;                            // io thread
-    std::function<void(const CycleReport&)> cycle_observer_;  // io thread
-    service::Metrics* metrics_ = nullptr;                     // set before polling starts
-    std::vector<store::Source> sources_;                      // writer (or before the loop)
-    std::set<std::string> insecure_urls_;                     // writer (or before the loop)
-    std::map<store::SourceId, SourceContext> contexts_;       // io thread
-    std::set<store::SourceId> bodies_in_processing_;          // io thread
-    std::map<store::SourceId, SourceCondition> conditions_;   // io thread
+    bool in_poll_all_now_ = false;                                      // io thread
+    std::function<void(const CycleReport&)> cycle_observer_;            // io thread
+    service::Metrics* metrics_ = nullptr;                               // set before polling starts
+    std::map<store::SourceId, SourceContext> contexts_;                 // io thread
+    std::set<store::SourceId> bodies_in_processing_;                    // io thread
+    std::map<store::SourceId, SourceCondition> conditions_;             // io thread
     std::array<int, std::size(kSourceConditions)> condition_counts_{};  // io thread
+    std::mutex write_mutex_;  // guards pending_writes_, pending_states_, drain_posted_
+    std::vector<PendingWrite> pending_writes_;
+    std::vector<PendingState> pending_states_;
+    bool drain_posted_ = false;
     asio::thread_pool workers_;
-    asio::strand<asio::thread_pool::executor_type> writer_;
+    // The writer has a thread of its own: it is the one stage that cannot run in parallel, so it
+    // must not wait in the workers' queue behind the parsing of other bodies.
+    asio::thread_pool writer_pool_;
+    asio::thread_pool::executor_type writer_;
     fetch::Poller poller_;
 };
 
@@ -532,14 +692,15 @@ PollRuntime::PollRuntime(asio::io_context& io, const Clock& clock, const config:
                          std::shared_ptr<const match::RuleSet> rules)
     : impl_(std::make_shared<Impl>(io, clock, settings, std::move(store), std::move(rules))) {
     impl_->install_handlers();
-    impl_->schedule_sources();
+    impl_->schedule_sources(impl_->first_sync_);
+    impl_->first_sync_ = {};
 }
 
 PollRuntime::~PollRuntime() {
     // Work queued on the pool holds the Impl; finish it here, on this thread, so the last
     // reference is never dropped (and the pool never joined) from inside the pool. Handlers
     // queued on the io_context hold only weak references.
-    impl_->workers_.join();
+    impl_->join();
 }
 
 void PollRuntime::poll_all_now(std::function<void(const CycleReport&)> done) {

@@ -2,8 +2,9 @@
 // The polling half of chuhai, wired together (docs/architecture.md, "Threads"):
 //   - the Poller (fetch stage) on the caller's io_context: timers, libcurl, signals;
 //   - a worker pool that parses, normalises and matches each fetched body (pipeline.h);
-//   - the store writer: a strand on the pool that owns the Store and writes each fetch in one
-//     transaction, and persists each source's schedule and health after every poll.
+//   - the store writer: a thread of its own that owns the Store, writes the fetched bodies in
+//     batches (one transaction each) and persists each source's schedule and health after every
+//     poll.
 // `chuhai once`, `chuhai run` and `chuhai demo` all poll through this class.
 
 #include <functional>
@@ -46,7 +47,7 @@ std::string summary_line(const CycleReport& report);
 
 class PollRuntime {
   public:
-    // Takes the store; from now on it is used only on the writer strand. Throws Error(store)
+    // Takes the store; from now on it is used only on the writer thread. Throws Error(store)
     // when the sources cannot be synchronised.
     PollRuntime(boost::asio::io_context& io, const Clock& clock, const config::Settings& settings,
                 std::unique_ptr<store::Store> store, std::shared_ptr<const match::RuleSet> rules);
@@ -68,7 +69,9 @@ class PollRuntime {
     // the workers and the writer; `stopped` runs on the io thread.
     void stop(std::function<void()> stopped);
 
-    // Applies a reloaded configuration: sources added, changed or removed keep their state.
+    // Applies a reloaded configuration (io thread): sources added, changed or removed keep their
+    // state; every fetch.* setting applies at once, to what is scheduled and started from now on
+    // (transfers already running keep their limits).
     void reload(const config::Settings& settings);
     // The rules to use for the next fetched bodies.
     void set_rules(std::shared_ptr<const match::RuleSet> rules);

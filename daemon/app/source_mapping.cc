@@ -96,6 +96,8 @@ fetch::SourceState restore_state(const store::Source& source) {
     state.schedule.mean_update_gap = s.mean_update_gap;
     state.schedule.updates_observed = s.updates_observed;
     state.schedule.retry_after_until = s.retry_after_until;
+    state.schedule.freshness = s.freshness;
+    state.schedule.ttl_minutes = s.ttl_minutes;
     state.schedule.disabled_reason = source.disabled_reason;
     return state;
 }
@@ -106,6 +108,8 @@ store::SourceSchedule schedule_of(const fetch::SourceState& state) {
     schedule.mean_update_gap = state.schedule.mean_update_gap;
     schedule.updates_observed = state.schedule.updates_observed;
     schedule.retry_after_until = state.schedule.retry_after_until;
+    schedule.freshness = state.schedule.freshness;
+    schedule.ttl_minutes = state.schedule.ttl_minutes;
     return schedule;
 }
 

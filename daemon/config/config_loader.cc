@@ -132,6 +132,10 @@ void read_fetch(const YAML::Node& node, const std::filesystem::path& file, Fetch
         silence.optional_double("factor", fetch.silence_factor);
         silence.optional_duration("floor", fetch.silence_floor);
         silence.reject_unknown_keys();
+        if (!(fetch.silence_factor >= 1 && fetch.silence_factor <= 1000)) {
+            throw Error(ErrorKind::config, "silence factor must be between 1 and 1000",
+                        silence.where());
+        }
     });
     reader.optional_string("contact_url", fetch.contact_url);
     reader.reject_unknown_keys();

@@ -49,10 +49,12 @@ struct FetchSettings {
     Seconds low_speed_time{30};
     std::size_t max_body_size = 20u << 20;  // after decompression; also the parser's limit
     int max_redirects = 5;
-    Seconds stop_grace{10};       // on shutdown, transfers still running after this are aborted
-    double silence_factor = 4.0;  // "silent": no news for factor x its usual gap ...
-    Seconds silence_floor{24 * 3600};  // ... and at least this long
-    std::string contact_url;           // put into the User-Agent
+    Seconds stop_grace{10};  // on shutdown, transfers still running after this are aborted
+    // "Silent for longer than usual" (store::SilenceRule): no news for factor x the median gap
+    // between its arrivals (or 1.5 x its longest recent gap), and at least the floor.
+    double silence_factor = 4.0;
+    Seconds silence_floor{3600};
+    std::string contact_url;  // put into the User-Agent
 };
 
 struct StoreSettings {

@@ -133,6 +133,9 @@ constexpr const char* kAccept =
 // One fetch() call, across all its redirect hops. Owned by HttpClient::Impl::transfers_ while
 // its easy handle is in the multi handle; libcurl's callbacks see it through their user pointer.
 struct Transfer {
+    // The options in force when the fetch started: a reload (set_options) applies to the next
+    // fetches and never changes the limits of one already running.
+    std::shared_ptr<const ClientOptions> options;
     FetchRequest request;
     HttpClient::Completion done;
     detail::HeaderList headers;  // declared before `easy`, so it outlives the handle using it
@@ -143,7 +146,7 @@ struct Transfer {
     FetchResult result;
     bool permanent_chain = true;
     SteadyClock::time_point started;
-    std::size_t max_body = 0;
+    std::size_t max_body = 0;  // copies of options->max_*, read by the callbacks on every call
     std::size_t max_header = 0;
     std::uint64_t hop_decoded = 0;
     bool body_too_large = false;
@@ -182,7 +185,7 @@ enum class Direction { in, out };
 class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
   public:
     Impl(asio::io_context& io, ClientOptions options)
-        : io_(io), options_(std::move(options)), timer_(io) {
+        : io_(io), options_(std::make_shared<const ClientOptions>(std::move(options))), timer_(io) {
         detail::ensure_curl_initialised();
         multi_.reset(curl_multi_init());
         if (!multi_)
@@ -215,12 +218,13 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
 
     void start(FetchRequest request, Completion done) {
         auto transfer = std::make_unique<Transfer>();
+        transfer->options = options_;
         transfer->request = std::move(request);
         transfer->done = std::move(done);
         transfer->started = SteadyClock::now();
         transfer->current_url = transfer->request.url;
-        transfer->max_body = options_.max_body_bytes;
-        transfer->max_header = options_.max_header_bytes;
+        transfer->max_body = options_->max_body_bytes;
+        transfer->max_header = options_->max_header_bytes;
         ++stats_.transfers_started;
 
         const std::string& url = transfer->request.url;
@@ -233,8 +237,9 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
             return;
         }
         if (!transfer->request.verify_tls) {
-            spdlog::warn("{}: TLS certificate verification is OFF for {} (tls_verify: false)",
-                         transfer->request.source_name, url);
+            spdlog::warn(
+                "{}: TLS certificate verification is OFF for {} (insecure_skip_tls_verify: true)",
+                transfer->request.source_name, url);
         }
         try {
             configure(*transfer);
@@ -264,7 +269,10 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
         return copy;
     }
 
-    const ClientOptions& options() const noexcept { return options_; }
+    std::shared_ptr<const ClientOptions> options() const noexcept { return options_; }
+    void set_options(ClientOptions options) {
+        options_ = std::make_shared<const ClientOptions>(std::move(options));
+    }
 
   private:
     template <typename Value>
@@ -282,6 +290,7 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
         if (!t.easy)
             throw Error(ErrorKind::internal, "curl_easy_init failed");
         CURL* easy = t.easy.get();
+        const ClientOptions& options = *t.options;
         set(easy, CURLOPT_PRIVATE, static_cast<void*>(&t));
         set(easy, CURLOPT_NOSIGNAL, 1L);
         set(easy, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -289,16 +298,16 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
         // Redirects are followed here, hop by hop, to see each status (301/308 move the source)
         // and to tell a loop from a long chain.
         set(easy, CURLOPT_FOLLOWLOCATION, 0L);
-        set(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
-        if (options_.accept_compressed)
+        set(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
+        if (options.accept_compressed)
             set(easy, CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl decodes
-        set(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-        set(easy, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
+        set(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+        set(easy, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
         set(easy, CURLOPT_LOW_SPEED_TIME,
-            std::max(1L, static_cast<long>(options_.low_speed_time.count())));
+            std::max(1L, static_cast<long>(options.low_speed_time.count())));
         // Refuses a declared Content-Length over the limit before any body arrives; the write
         // callback enforces the limit on the decoded bytes.
-        set(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_body_bytes));
+        set(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_body_bytes));
         // 64 KiB reads instead of 16 KiB: a quarter of the wake-ups for large feeds, at 48 KiB
         // more per running transfer.
         set(easy, CURLOPT_BUFFERSIZE, 64L << 10);
@@ -335,11 +344,11 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
     void launch(std::unique_ptr<Transfer> t) {
         const auto spent =
             std::chrono::duration_cast<milliseconds>(SteadyClock::now() - t->started);
-        const milliseconds remaining = options_.total_timeout - spent;
+        const milliseconds remaining = t->options->total_timeout - spent;
         if (remaining <= milliseconds{0}) {
             std::string message =
                 fmt::format("no time left for redirect hop {} (total timeout {} ms)",
-                            t->result.redirects.size(), options_.total_timeout.count());
+                            t->result.redirects.size(), t->options->total_timeout.count());
             complete(std::move(t), FetchError::timeout, std::move(message));
             return;
         }
@@ -556,18 +565,16 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
             r.body.clear();
             if (t->body_too_large) {
                 complete(std::move(t), FetchError::too_large,
-                         fmt::format("body larger than {} bytes after decoding",
-                                     options_.max_body_bytes));
+                         fmt::format("body larger than {} bytes after decoding", t->max_body));
             } else if (t->head_too_large) {
-                complete(
-                    std::move(t), FetchError::too_large,
-                    fmt::format("response head larger than {} bytes", options_.max_header_bytes));
+                complete(std::move(t), FetchError::too_large,
+                         fmt::format("response head larger than {} bytes", t->max_header));
             } else if (t->out_of_memory) {
                 complete(std::move(t), FetchError::internal, "out of memory");
             } else if (code == CURLE_FILESIZE_EXCEEDED) {
-                complete(std::move(t), FetchError::too_large,
-                         fmt::format("declared Content-Length over the limit of {} bytes",
-                                     options_.max_body_bytes));
+                complete(
+                    std::move(t), FetchError::too_large,
+                    fmt::format("declared Content-Length over the limit of {} bytes", t->max_body));
             } else {
                 const std::string detail =
                     t->error_buffer[0] != '\0' ? t->error_buffer : curl_easy_strerror(code);
@@ -625,9 +632,10 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
                      fmt::format("redirect loop: {}{}", chain, target));
             return;
         }
-        if (static_cast<int>(r.redirects.size()) > options_.max_redirects) {
+        const int max_redirects = t->options->max_redirects;
+        if (static_cast<int>(r.redirects.size()) > max_redirects) {
             complete(std::move(t), FetchError::too_many_redirects,
-                     fmt::format("more than {} redirects", options_.max_redirects));
+                     fmt::format("more than {} redirects", max_redirects));
             return;
         }
         t->visited.push_back(target);
@@ -659,7 +667,7 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
     }
 
     asio::io_context& io_;
-    ClientOptions options_;
+    std::shared_ptr<const ClientOptions> options_;  // for fetches started from now on
     detail::MultiHandle multi_;
     asio::steady_timer timer_;
     std::unordered_map<curl_socket_t, std::unique_ptr<SocketWatch>> sockets_;
@@ -691,8 +699,12 @@ HttpClientStats HttpClient::stats() const noexcept {
     return impl_->stats();
 }
 
-const ClientOptions& HttpClient::options() const noexcept {
-    return impl_->options();
+ClientOptions HttpClient::options() const {
+    return *impl_->options();
+}
+
+void HttpClient::set_options(ClientOptions options) {
+    impl_->set_options(std::move(options));
 }
 
 FetchResult fetch_once(FetchRequest request, ClientOptions options) {

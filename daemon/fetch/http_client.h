@@ -3,9 +3,9 @@
 // readiness (async_wait on curl's sockets) and one steady timer, so any number of transfers share
 // one thread and an idle client costs no CPU. See docs/fetching.md for the HTTP behaviour.
 //
-// Threading: construct, call fetch() and cancel_all(), and destroy the client on the thread that
-// runs the io_context (or before it runs). Completions run on that thread, never inside a libcurl
-// callback, so they may call fetch() again.
+// Threading: construct, call fetch(), cancel_all() and set_options(), and destroy the client on the
+// thread that runs the io_context (or before it runs). Completions run on that thread, never inside
+// a libcurl callback, so they may call fetch() again.
 
 #include <chrono>
 #include <cstddef>
@@ -73,7 +73,10 @@ class HttpClient {
 
     std::size_t active() const noexcept;
     HttpClientStats stats() const noexcept;
-    const ClientOptions& options() const noexcept;
+    // The options for fetches started from now on. set_options() (a reload) leaves the ones
+    // already running with the options they started with.
+    ClientOptions options() const;
+    void set_options(ClientOptions options);
 
   private:
     class Impl;

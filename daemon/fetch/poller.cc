@@ -62,6 +62,15 @@ class Poller::Impl : public std::enable_shared_from_this<Poller::Impl> {
     void set_fetch_handler(FetchHandler handler) { handler_ = std::move(handler); }
     void set_state_observer(StateObserver observer) { observer_ = std::move(observer); }
 
+    void set_options(PollerOptions options) {
+        scheduler_.set_options(options.scheduler);
+        client_.set_options(options.client);
+        options_ = std::move(options);
+        options_.scheduler = scheduler_.options();  // the seed the scheduler kept
+        pump();  // higher caps or shorter intervals may let work start now
+    }
+    const PollerOptions& options() const noexcept { return options_; }
+
     void start() {
         started_ = true;
         pump();
@@ -139,11 +148,22 @@ class Poller::Impl : public std::enable_shared_from_this<Poller::Impl> {
         FetchError error = FetchError::none;
         long status = 0;
         std::uint64_t bytes = 0;
+        std::size_t body_bytes_out = 0;  // counted in body_bytes_out_ while with the handler
+        bool body_out = false;           // counted in bodies_out_ while with the handler
     };
+
+    // The pipeline holds as many bodies as it may: start nothing until it reports on one.
+    bool pipeline_full() const {
+        return bodies_out_ > 0 &&
+               (bodies_out_ >= std::max<std::size_t>(1, options_.max_processing) ||
+                body_bytes_out_ >= options_.max_processing_bytes);
+    }
 
     void pump() {
         if (stopping_ || (!started_ && !cycle_))
             return;
+        if (pipeline_full())
+            return;  // on_processed() pumps again; no timer needed meanwhile
         for (const SourceId id : scheduler_.take_due())
             start_fetch(id);
         arm_wake_timer();
@@ -194,6 +214,12 @@ class Poller::Impl : public std::enable_shared_from_this<Poller::Impl> {
         log_fetch(fetched.source, result);
         const bool has_body = result.ok();
         PolledSource source = fetched.source;
+        if (has_body && handler_) {
+            fetched.body_out = true;
+            fetched.body_bytes_out = result.body.size();
+            ++bodies_out_;
+            body_bytes_out_ += fetched.body_bytes_out;
+        }
         fetched_[id] = std::move(fetched);
 
         if (has_body && handler_) {
@@ -230,10 +256,15 @@ class Poller::Impl : public std::enable_shared_from_this<Poller::Impl> {
         if (node.empty())
             return;  // reported twice, or the source was dropped
         const Fetched& fetched = node.mapped();
+        if (fetched.body_out) {
+            --bodies_out_;
+            body_bytes_out_ -= fetched.body_bytes_out;
+        }
         try {
             scheduler_.on_processed(id, report);
         } catch (const Error& e) {
             spdlog::error("{}: {}", fetched.source.name, e.what());
+            pump();
             return;
         }
         if (!report.error.empty() && fetched.status >= 200 && fetched.status < 300)
@@ -340,6 +371,8 @@ class Poller::Impl : public std::enable_shared_from_this<Poller::Impl> {
     std::unordered_map<SourceId, Fetched> fetched_;
     std::optional<Cycle> cycle_;
     std::size_t outstanding_ = 0;  // fetches started whose completion has not run yet
+    std::size_t bodies_out_ = 0;   // bodies with the fetch handler, not yet reported
+    std::size_t body_bytes_out_ = 0;
     bool started_ = false;
     bool stopping_ = false;
     bool stop_reported_ = false;
@@ -365,6 +398,14 @@ void Poller::set_fetch_handler(FetchHandler handler) {
 
 void Poller::set_state_observer(StateObserver observer) {
     impl_->set_state_observer(std::move(observer));
+}
+
+void Poller::set_options(PollerOptions options) {
+    impl_->set_options(std::move(options));
+}
+
+const PollerOptions& Poller::options() const noexcept {
+    return impl_->options();
 }
 
 void Poller::start() {

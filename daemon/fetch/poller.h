@@ -30,6 +30,13 @@ struct PollerOptions {
     SchedulerOptions scheduler;
     // On stop(): transfers still running after this long are aborted.
     std::chrono::milliseconds stop_grace{10'000};
+    // Backpressure from the pipeline: no transfer starts while this many bodies are out with the
+    // fetch handler (not yet reported through ProcessDone), or while their bytes reach
+    // max_processing_bytes. The network is faster than parsing and storing; without this limit a
+    // cycle would hold nearly every body of every source in memory at once. One body is always
+    // allowed out, however large, so a big feed cannot stall polling.
+    std::size_t max_processing = 16;
+    std::size_t max_processing_bytes = 32u << 20;
 };
 
 // The source a fetch was for, as it is after the fetch (a 301/308 already moved `url`).
@@ -86,6 +93,11 @@ class Poller {
 
     void set_fetch_handler(FetchHandler handler);
     void set_state_observer(StateObserver observer);
+
+    // A reloaded configuration, applied at once: the scheduler's (Scheduler::set_options), the
+    // client's for transfers started from now on (running ones keep theirs), the stop grace.
+    void set_options(PollerOptions options);
+    const PollerOptions& options() const noexcept;
 
     // Polls continuously, each source when it is due.
     void start();

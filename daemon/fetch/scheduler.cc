@@ -223,6 +223,27 @@ struct Scheduler::Impl {
         health.last_new_items_at = now;
     }
 
+    // After a shorter interval (a reload, or a source's own setting): an idle source whose next
+    // poll was planned with the old one moves to when the new one would have planned it, counted
+    // from its last attempt. Polls are only brought forward, so a longer interval takes effect
+    // from the next poll and nothing planned is pushed away.
+    void pull_forward(SourceId id, Entry& e, UtcTime now) {
+        auto& schedule = e.state.schedule;
+        if (e.phase != Phase::idle || !schedulable(e) || !schedule.next_poll_at ||
+            !e.state.health.last_attempt_at)
+            return;
+        const int failures = e.state.health.consecutive_failures;
+        UtcTime planned =
+            *e.state.health.last_attempt_at +
+            (failures > 0 ? backoff_delay(e, failures)
+                          : regular_delay(e, schedule.freshness, schedule.ttl_minutes));
+        if (failures > 0 && schedule.retry_after_until)
+            planned = std::max(planned, *schedule.retry_after_until);
+        planned = std::max(planned, now);
+        if (planned < *schedule.next_poll_at)
+            reschedule(id, e, planned);
+    }
+
     void drop(SourceId id) {
         auto it = entries.find(id);
         if (it == entries.end())
@@ -244,10 +265,14 @@ void Scheduler::upsert(SourceSettings settings, std::optional<SourceState> resto
     auto it = s.entries.find(id);
     if (it != s.entries.end()) {
         Entry& e = it->second;
+        const bool new_interval = e.settings.interval != settings.interval;
         s.dequeue(id, e);
         if (e.settings.url != settings.url) {
+            // What the old address said about itself does not hold for the new one.
             e.state.schedule.etag.clear();
             e.state.schedule.last_modified.clear();
+            e.state.schedule.freshness.reset();
+            e.state.schedule.ttl_minutes.reset();
             e.host = host_of(settings.url);
         }
         e.settings = std::move(settings);
@@ -255,6 +280,8 @@ void Scheduler::upsert(SourceSettings settings, std::optional<SourceState> resto
         if (!e.state.schedule.next_poll_at)
             e.state.schedule.next_poll_at = now;
         s.enqueue(id, e);
+        if (new_interval)
+            s.pull_forward(id, e, now);
         return;
     }
 
@@ -276,6 +303,29 @@ void Scheduler::upsert(SourceSettings settings, std::optional<SourceState> resto
     }
     auto [inserted, fresh] = s.entries.emplace(id, std::move(e));
     s.enqueue(id, inserted->second);
+}
+
+void Scheduler::set_options(SchedulerOptions options) {
+    Impl& s = *impl_;
+    options.seed = s.options.seed;  // the jitter generator goes on; reseeding would gain nothing
+    const auto& old = s.options;
+    // Only a change of what delays are made of moves planned polls: recomputing with fresh
+    // jitter on every reload would nudge sources forward for nothing.
+    const bool new_delays =
+        old.default_interval != options.default_interval ||
+        old.min_interval != options.min_interval || old.max_interval != options.max_interval ||
+        old.max_backoff != options.max_backoff || old.interval_jitter != options.interval_jitter ||
+        old.backoff_jitter != options.backoff_jitter;
+    s.options = std::move(options);
+    if (!new_delays)
+        return;
+    const UtcTime now = s.clock.now();
+    for (auto& [id, e] : s.entries)
+        s.pull_forward(id, e, now);
+}
+
+const SchedulerOptions& Scheduler::options() const noexcept {
+    return impl_->options;
 }
 
 void Scheduler::remove(SourceId id) {
@@ -327,10 +377,6 @@ bool Scheduler::busy(SourceId id) const {
 
 std::chrono::seconds Scheduler::adapted_interval(SourceId id) const {
     return impl_->adapted_interval(impl_->entry(id));
-}
-
-bool Scheduler::silent(SourceId id) const {
-    return is_silent(impl_->entry(id).state, impl_->clock.now(), impl_->options.silence);
 }
 
 std::vector<SourceId> Scheduler::take_due() {
@@ -462,7 +508,11 @@ FetchVerdict Scheduler::on_fetched(SourceId id, const FetchResult& result) {
             schedule.etag = result.etag;
         if (!result.last_modified.empty())
             schedule.last_modified = result.last_modified;
-        schedule.next_poll_at = now + s.regular_delay(e, result.freshness, std::nullopt);
+        // A 304 that repeats a caching header updates the lifetime; one that says nothing leaves
+        // the lifetime of the representation it confirms, and its <ttl>, in force.
+        if (result.freshness)
+            schedule.freshness = result.freshness;
+        schedule.next_poll_at = now + s.regular_delay(e, schedule.freshness, schedule.ttl_minutes);
     } else if (result.ok()) {
         // Judged when the pipeline reports whether the body was a usable feed.
         e.awaiting_body = true;
@@ -499,8 +549,13 @@ void Scheduler::on_processed(SourceId id, const ProcessReport& report) {
             health.last_items_new = std::max(0, report.items_new);
             if (report.items_new > 0)
                 s.record_update(e, now);
+            // A new representation brings its own freshness and <ttl>; silence clears them.
+            e.state.schedule.freshness = e.pending_freshness;
+            e.state.schedule.ttl_minutes = report.ttl_minutes;
+            if (e.state.schedule.ttl_minutes && *e.state.schedule.ttl_minutes <= 0)
+                e.state.schedule.ttl_minutes.reset();
             e.state.schedule.next_poll_at =
-                now + s.regular_delay(e, e.pending_freshness, report.ttl_minutes);
+                now + s.regular_delay(e, e.state.schedule.freshness, e.state.schedule.ttl_minutes);
         }
         e.pending_etag.clear();
         e.pending_last_modified.clear();

@@ -39,8 +39,7 @@ struct SchedulerOptions {
     int max_concurrent = 50;                                       // transfers in flight overall
     HostPolicy host_defaults;
     std::map<std::string, HostPolicy> hosts;  // overrides by host_of() name
-    SilenceRule silence;
-    std::uint64_t seed = 0;  // jitter generator seed; 0 picks a random one
+    std::uint64_t seed = 0;                   // jitter generator seed; 0 picks a random one
 };
 
 // What the pipeline reports after handling a fetched body (or at once when there was none).
@@ -74,8 +73,15 @@ class Scheduler {
     Scheduler& operator=(const Scheduler&) = delete;
 
     // Adds a source, or updates the settings of a known one (a reload), which keeps its state.
-    // `restored` is the persisted state of a new source. A changed URL forgets the validators.
+    // `restored` is the persisted state of a new source. A changed URL forgets the validators and
+    // the freshness; a shorter interval brings a planned poll forward as set_options() does.
     void upsert(SourceSettings settings, std::optional<SourceState> restored = std::nullopt);
+    // A reloaded configuration. Caps and per-host limits hold from the next take_due(); intervals,
+    // jitter, backoff and the Retry-After cap from each source's next scheduling, except that an
+    // idle source planned later than the new interval (or backoff) allows, counted from its last
+    // attempt, is brought forward to then. The jitter generator keeps its seed.
+    void set_options(SchedulerOptions options);
+    const SchedulerOptions& options() const noexcept;
     // Forgets the source; one in flight is forgotten when its fetch completes.
     void remove(SourceId id);
     // Clears a 410 disablement (the user re-enabled the source): it is due at once.
@@ -89,7 +95,6 @@ class Scheduler {
     bool busy(SourceId id) const;  // in flight or being processed
     // The delay a success would schedule now, before jitter, freshness and <ttl>.
     std::chrono::seconds adapted_interval(SourceId id) const;
-    bool silent(SourceId id) const;
 
     // Due sources that may start now within the global and per-host limits, earliest first;
     // they are marked in flight and their host's request clock starts.

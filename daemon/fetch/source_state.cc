@@ -5,15 +5,6 @@
 
 namespace chuhai::fetch {
 
-bool is_silent(const SourceState& state, UtcTime now, const SilenceRule& rule) {
-    const auto& schedule = state.schedule;
-    if (schedule.updates_observed < rule.min_updates || !state.health.last_new_items_at)
-        return false;
-    const auto usual =
-        std::chrono::duration_cast<std::chrono::seconds>(schedule.mean_update_gap * rule.factor);
-    return now - *state.health.last_new_items_at > std::max(usual, rule.floor);
-}
-
 std::string host_of(std::string_view url) {
     const auto scheme_end = url.find("://");
     if (scheme_end == std::string_view::npos)

@@ -50,12 +50,19 @@ struct SourceSchedule {
     std::string last_modified;  //
     std::optional<UtcTime> next_poll_at;
     // Exponentially weighted mean of the time between polls that found new items, and how many
-    // such gaps were observed: the source's own update rhythm, for the adaptive interval and the
-    // "silent for longer than usual" flag.
+    // such gaps were observed: the source's own update rhythm, for the adaptive interval. ("Silent
+    // for longer than usual" is the store's judgement, from its record of arrivals.)
     std::chrono::seconds mean_update_gap{0};
     int updates_observed = 0;
     // A Retry-After (429/503) this source received; re-applied to its whole host after a restart.
     std::optional<UtcTime> retry_after_until;
+    // What the source last said about its own freshness: the lifetime its last response declared
+    // (Cache-Control: max-age, else Expires minus Date) and the RSS <ttl> of its last accepted
+    // body. Both lengthen the regular delay. A 304 that repeats no caching header keeps them (the
+    // cached representation is fresh for its lifetime again, RFC 9111 4.3.4), so they hold across
+    // polls and restarts; a new 2xx replaces them, a new URL forgets them.
+    std::optional<std::chrono::seconds> freshness;
+    std::optional<int> ttl_minutes;
     // Set by 410 Gone: the source is not polled while this is non-empty (see Scheduler::reenable).
     std::string disabled_reason;
 };
@@ -64,16 +71,6 @@ struct SourceState {
     SourceHealth health;
     SourceSchedule schedule;
 };
-
-// "Silent for longer than usual": at least `min_updates` update gaps observed, and no new items for
-// longer than max(factor x the mean gap, floor).
-struct SilenceRule {
-    int min_updates = 3;
-    double factor = 4.0;
-    std::chrono::seconds floor{std::chrono::hours{24}};
-};
-
-bool is_silent(const SourceState& state, UtcTime now, const SilenceRule& rule = {});
 
 // The key for per-host limits and Retry-After: the lower-case host name of an http(s) URL,
 // without user info or port; empty when the URL has none.

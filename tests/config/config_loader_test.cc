@@ -96,6 +96,8 @@ TEST(ConfigLoader, DefaultsWhenOptionalKeysAreAbsent) {
     EXPECT_EQ(s.fetch.interval, 15min);
     EXPECT_EQ(s.fetch.per_host.max_concurrent, 2);
     EXPECT_EQ(s.fetch.max_body_size, 20u << 20);
+    EXPECT_DOUBLE_EQ(s.fetch.silence_factor, 4.0);
+    EXPECT_EQ(s.fetch.silence_floor, 1h);
     EXPECT_EQ(s.store.unmatched_text_retention, std::chrono::seconds{90 * 86400});
     EXPECT_FALSE(s.metrics.enabled);
     EXPECT_TRUE(s.sources.empty());
@@ -138,6 +140,9 @@ TEST(ConfigLoader, WrongTypesAndValues) {
               std::string::npos);
     EXPECT_NE(error_of("database: db\nrules: r\nlog_level: loud\n").message().find("log_level"),
               std::string::npos);
+    const Error silence = error_of("database: db\nrules: r\nfetch:\n  silence: {factor: 0.5}\n");
+    EXPECT_NE(silence.message().find("silence factor"), std::string::npos) << silence.message();
+    EXPECT_EQ(silence.where(), "/etc/chuhai/chuhai.yaml:4:12");
 }
 
 TEST(ConfigLoader, AScalarWhereAListIsRequiredIsAnError) {

@@ -529,6 +529,21 @@ TEST_F(ClientTest, CompletionsMayStartNewFetches) {
     EXPECT_EQ(chain, 5);
 }
 
+TEST_F(ClientTest, NewOptionsLeaveRunningTransfersAlone) {
+    ScriptedServer server;
+    std::optional<FetchResult> running;
+    client_.fetch(get(server.url("/chain/3?code=302")), [&](FetchResult r) { running = r; });
+    ClientOptions strict = test_options();
+    strict.max_redirects = 1;
+    client_.set_options(strict);
+    EXPECT_EQ(client_.options().max_redirects, 1);
+    run_until([&] { return running.has_value(); });
+    ASSERT_TRUE(running);
+    EXPECT_TRUE(running->ok()) << "started under the old limit of 5: " << running->error_message;
+    const FetchResult next = fetch(get(server.url("/chain/3?code=302")));
+    EXPECT_EQ(next.error, FetchError::too_many_redirects) << next.error_message;
+}
+
 TEST(FetchOnce, FetchesSynchronously) {
     ScopedEnv no_proxy("no_proxy", "*");
     ScriptedServer server;

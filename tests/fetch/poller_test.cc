@@ -12,6 +12,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "tests/servers/test_servers.h"
 #include "tests/support/test_support.h"
@@ -247,6 +248,110 @@ TEST_F(PollerTest, FailuresBackOff) {
     EXPECT_EQ(state.health.last_status, 500);
     EXPECT_GE(*state.schedule.next_poll_at, clock_.now() + 11min);
     EXPECT_EQ(handled_.count(1), 0u) << "error pages are not parsed";
+}
+
+// Servers that misbehave end bounded, each with its own failure recorded and backed off, while
+// sources elsewhere finish as if nothing happened.
+TEST_F(PollerTest, MisbehavingServersFailBoundedAndBackOffWithoutDelayingOthers) {
+    ScriptedServer server;
+    NginxServer nginx({fixture_path("fetch"), /*hosts=*/3});
+    const std::map<SourceId, std::pair<std::string, std::string>> bad = {
+        {1, {"/gzip-bomb?mb=1024", "too_large"}},
+        {2, {"/endless", "too_large"}},
+        {3, {"/reset", "reset"}},
+        {4, {"/reset-mid-body", "reset"}},
+        {5, {"/loop/a", "redirect_loop"}},
+    };
+    for (const auto& [id, script] : bad)
+        poller_.scheduler().upsert(source(id, server.url(script.first)));
+    for (SourceId id = 6; id <= 9; ++id)
+        poller_.scheduler().upsert(
+            source(id, nginx.url("every_encoding.atom?n=" + std::to_string(id), 2 + id % 2)));
+    const auto started = std::chrono::steady_clock::now();
+    std::map<SourceId, std::chrono::steady_clock::duration> finished;
+    poller_.set_state_observer([&](const PolledSource& src, const SourceState& state) {
+        finished[src.id] = std::chrono::steady_clock::now() - started;
+        observed_[src.id] = state;
+    });
+    const UtcTime cycle_start = clock_.now();
+    const CycleSummary summary = cycle();
+    EXPECT_EQ(summary.failed, 5);
+    EXPECT_EQ(summary.updated, 4);
+    for (const auto& [id, script] : bad) {
+        SCOPED_TRACE(script.first);
+        const SourceState& state = observed_.at(id);
+        EXPECT_EQ(state.health.last_error_kind, script.second) << state.health.last_error;
+        EXPECT_EQ(state.health.consecutive_failures, 1);
+        // Ended by its own guard (body limit, reset, loop), not by the 3 s total timeout.
+        EXPECT_LT(state.health.last_elapsed, 2500ms);
+        // Backed off: the first step is one interval (15 min) with jitter of at most 25%.
+        EXPECT_GE(*state.schedule.next_poll_at, cycle_start + 11min);
+        EXPECT_EQ(handled_.count(id), 0u) << "nothing of a failed transfer reaches the parser";
+    }
+    EXPECT_THAT(observed_.at(1).health.last_error, HasSubstr("after decoding"));
+    for (SourceId id = 6; id <= 9; ++id) {
+        EXPECT_TRUE(observed_.at(id).health.last_error_kind.empty()) << id;
+        EXPECT_LT(finished.at(id), 800ms) << "source " << id;
+    }
+}
+
+// A reload (set_options) changes the limits of the transfers started afterwards only.
+TEST_F(PollerTest, ReloadedOptionsApplyToTheNextTransfers) {
+    ScriptedServer server;
+    poller_.scheduler().upsert(source(1, server.url("/chain/2?code=302")));
+    EXPECT_EQ(cycle().updated, 1);
+    PollerOptions tighter = test_options();
+    tighter.client.max_redirects = 1;
+    tighter.client.user_agent = "chuhai-test/2 (+reloaded)";
+    poller_.set_options(tighter);
+    EXPECT_EQ(poller_.options().client.max_redirects, 1);
+    EXPECT_EQ(cycle().failed, 1);
+    EXPECT_EQ(observed_.at(1).health.last_error_kind, "too_many_redirects");
+    const auto requests = server.requests();
+    ASSERT_GE(requests.size(), 4u);
+    EXPECT_NE(requests.front().headers.at("user-agent"), "chuhai-test/2 (+reloaded)");
+    EXPECT_EQ(requests.back().headers.at("user-agent"), "chuhai-test/2 (+reloaded)");
+}
+
+// A pipeline slower than the network: no new transfer starts while the pipeline holds its
+// limit of bodies, so a cycle never keeps every body in memory at once.
+TEST_F(PollerTest, ASlowPipelineHoldsABoundedNumberOfBodies) {
+    PollerOptions options = test_options();
+    options.max_processing = 3;
+    poller_.set_options(options);
+    NginxServer nginx({fixture_path("fetch")});
+    std::vector<ProcessDone> held;  // bodies the "pipeline" has not reported on
+    std::size_t handed = 0;
+    std::size_t most_held = 0;
+    poller_.set_fetch_handler([&](const PolledSource&, FetchResult, ProcessDone done) {
+        held.push_back(std::move(done));
+        ++handed;
+        most_held = std::max(most_held, held.size());
+    });
+    for (SourceId id = 1; id <= 10; ++id)
+        poller_.scheduler().upsert(
+            source(id, nginx.url("every_encoding.atom?n=" + std::to_string(id))));
+    std::optional<CycleSummary> summary;
+    poller_.poll_all_now([&](const CycleSummary& s) { summary = s; });
+    run_until([&] { return held.size() >= 3; });
+    io_.restart();
+    io_.run_for(500ms);
+    // The limit, plus what was already in flight when it was reached (2 per host).
+    EXPECT_GE(held.size(), 3u);
+    EXPECT_LE(held.size(), 3u + 2u);
+    EXPECT_EQ(nginx.access_log(held.size()).size(), held.size()) << "nothing more was asked for";
+
+    while (!summary) {
+        const std::size_t before = handed;
+        for (auto& done : std::exchange(held, {}))
+            done(ProcessReport{});
+        run_until([&] { return summary.has_value() || handed > before; });
+        if (!summary && handed == before)
+            break;
+    }
+    ASSERT_TRUE(summary);
+    EXPECT_EQ(summary->updated, 10);
+    EXPECT_LE(most_held, 3u + 2u);
 }
 
 struct UnusableBodyTest : PollerTest {

@@ -283,6 +283,110 @@ TEST_F(SchedulerTest, ServerFreshnessAndTtlDelayTheNextPoll) {
     EXPECT_EQ(poll(s, 1, answer(200), ttl), 90min);
 }
 
+TEST_F(SchedulerTest, TtlAndFreshnessOutliveA304AndARestart) {
+    auto o = options();
+    o.interval_jitter = 0;
+    Scheduler s(clock, o);
+    s.upsert(source(1, "http://example.org/feed"));
+
+    ProcessReport ttl_hour = items(5, 5);
+    ttl_hour.ttl_minutes = 60;
+    EXPECT_EQ(poll(s, 1, answer(200), ttl_hour), 60min);
+    EXPECT_EQ(poll(s, 1, answer(304)), 60min) << "a 304 confirms the feed and its <ttl>";
+    EXPECT_EQ(poll(s, 1, answer(304)), 60min);
+
+    // The state as the store keeps it, in a new process.
+    Scheduler restarted(clock, o);
+    restarted.upsert(source(1, "http://example.org/feed"), s.state(1));
+    EXPECT_EQ(poll(restarted, 1, answer(304)), 60min);
+
+    // max-age of the last 200 holds until a response says otherwise.
+    auto cached_2h = answer(200);
+    cached_2h.freshness = 2h;
+    EXPECT_EQ(poll(restarted, 1, cached_2h, items(5, 0)), 2h) << "the new body has no <ttl>";
+    EXPECT_EQ(restarted.state(1).schedule.ttl_minutes, std::nullopt);
+    EXPECT_EQ(poll(restarted, 1, answer(304)), 2h);
+    auto cached_30m = answer(304);
+    cached_30m.freshness = 30min;
+    EXPECT_EQ(poll(restarted, 1, cached_30m), 30min) << "a 304 with a caching header updates it";
+    EXPECT_EQ(poll(restarted, 1, answer(304)), 30min);
+    EXPECT_EQ(poll(restarted, 1, answer(200), items(5, 0)), 15min) << "a silent 200 clears it";
+
+    // A failure says nothing about freshness: kept for after the recovery.
+    EXPECT_EQ(poll(restarted, 1, answer(200), ttl_hour), 60min);
+    poll(restarted, 1, answer(500));
+    EXPECT_EQ(poll(restarted, 1, answer(304)), 60min);
+
+    // A new address forgets what the old one said.
+    auto moved = source(1, "http://example.org/moved");
+    restarted.upsert(moved);
+    EXPECT_EQ(restarted.state(1).schedule.ttl_minutes, std::nullopt);
+    EXPECT_EQ(restarted.state(1).schedule.freshness, std::nullopt);
+}
+
+TEST_F(SchedulerTest, ReloadedOptionsApplyAtOnce) {
+    auto o = options();
+    o.interval_jitter = 0;
+    o.backoff_jitter = 0;
+    o.default_interval = 1h;
+    Scheduler s(clock, o);
+    s.upsert(source(1, "http://a.example/feed"));
+    EXPECT_EQ(poll(s, 1, answer(200)), 1h);
+    const UtcTime polled_1 = clock.now();
+    clock.advance(1min);
+    s.upsert(source(2, "http://b.example/feed"));
+    EXPECT_EQ(poll(s, 2, answer(500)), 1h) << "first backoff step: one interval";
+    const UtcTime polled_2 = clock.now();
+    clock.advance(5min);
+
+    // Only caps change: nothing planned moves.
+    auto caps = o;
+    caps.max_concurrent = 7;
+    s.set_options(caps);
+    EXPECT_EQ(s.options().max_concurrent, 7);
+    EXPECT_EQ(*s.state(1).schedule.next_poll_at, polled_1 + 1h);
+
+    // A shorter interval: planned polls move to where it would have put them.
+    auto shorter = caps;
+    shorter.default_interval = 20min;
+    s.set_options(shorter);
+    EXPECT_EQ(*s.state(1).schedule.next_poll_at, polled_1 + 20min);
+    EXPECT_EQ(*s.state(2).schedule.next_poll_at, polled_2 + 20min) << "the backoff too";
+    s.remove(2);
+    EXPECT_EQ(poll(s, 1, answer(200)), 20min);
+
+    // A longer one pushes nothing away; it holds from the next poll on.
+    auto longer = shorter;
+    longer.default_interval = 2h;
+    const UtcTime planned = *s.state(1).schedule.next_poll_at;
+    s.set_options(longer);
+    EXPECT_EQ(*s.state(1).schedule.next_poll_at, planned);
+    EXPECT_EQ(poll(s, 1, answer(200)), 2h);
+
+    // So does a source's own interval when the configuration shortens it.
+    auto own = source(1, "http://a.example/feed");
+    own.interval = 30min;
+    const UtcTime last = clock.now();
+    s.upsert(own);
+    EXPECT_EQ(*s.state(1).schedule.next_poll_at, last + 30min);
+}
+
+TEST_F(SchedulerTest, ReloadedCapsHoldForTheNextStarts) {
+    auto o = options();
+    o.first_poll_spread = 0s;
+    o.max_concurrent = 1;
+    Scheduler s(clock, o);
+    for (SourceId id = 1; id <= 4; ++id)
+        s.upsert(source(id, "http://host" + std::to_string(id) + ".example/feed"));
+    EXPECT_EQ(s.take_due().size(), 1u);
+    EXPECT_EQ(s.take_due().size(), 0u);
+    auto more = o;
+    more.max_concurrent = 3;
+    s.set_options(more);
+    EXPECT_EQ(s.take_due().size(), 2u);
+    EXPECT_EQ(s.in_flight(), 3);
+}
+
 TEST_F(SchedulerTest, BackoffDoublesWithJitterIsCappedAndNeverStops) {
     auto o = options();
     o.backoff_jitter = 0;
@@ -443,25 +547,6 @@ TEST_F(SchedulerTest, IntervalAdaptsToTheSourcesRhythm) {
     EXPECT_EQ(busy.adapted_interval(2), 7min + 30s) << "half the configured interval at most";
 }
 
-TEST_F(SchedulerTest, SilentForLongerThanUsual) {
-    auto o = options();
-    o.interval_jitter = 0;
-    auto src = source(1, "http://example.org/feed");
-    src.interval = 1h;
-    Scheduler s(clock, o);
-    s.upsert(src);
-    for (int i = 0; i < 6; ++i)
-        poll(s, 1, answer(200), items(10, 1));  // one new item an hour
-    EXPECT_FALSE(s.silent(1));
-    clock.advance(23h);
-    EXPECT_FALSE(s.silent(1)) << "the floor is a day";
-    clock.advance(2h);
-    EXPECT_TRUE(s.silent(1));
-    EXPECT_TRUE(is_silent(s.state(1), clock.now()));
-    poll(s, 1, answer(200), items(10, 1));
-    EXPECT_FALSE(s.silent(1));
-}
-
 TEST_F(SchedulerTest, StateSurvivesARestart) {
     Scheduler before(clock, options());
     before.upsert(source(1, "http://a.example/feed"));
@@ -573,14 +658,6 @@ TEST_F(SchedulerTest, ProtocolMisuseIsAnInternalError) {
     EXPECT_THROW(s.on_fetched(1, answer(200)), Error);
     EXPECT_THROW(s.on_processed(1, {}), Error);
     EXPECT_THROW((void)s.settings(99), Error);
-}
-
-TEST(HostOf, NormalisesTheHostName) {
-    EXPECT_EQ(host_of("https://User:pw@Example.COM:8443/path?q#f"), "example.com");
-    EXPECT_EQ(host_of("http://example.com./feed"), "example.com");
-    EXPECT_EQ(host_of("http://[::1]:8080/feed"), "[::1]");
-    EXPECT_EQ(host_of("http://127.0.0.5:9/x"), "127.0.0.5");
-    EXPECT_EQ(host_of("no scheme"), "");
 }
 
 }  // namespace

@@ -6,14 +6,17 @@ skip.
 """
 
 import contextlib
+import json
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 BIN = os.environ.get("CHUHAI_BIN", "")
 SOURCE_DIR = os.environ.get("CHUHAI_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
@@ -45,6 +48,16 @@ def wait_for_port(port, timeout=10.0):
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
+def wait_until(predicate, timeout, what):
+    """Polls `predicate` every 0.1 s; raises AssertionError naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
 @contextlib.contextmanager
 def scratch_dir(prefix="chuhai-it-"):
     path = tempfile.mkdtemp(prefix=prefix)
@@ -73,14 +86,18 @@ class Nginx(NginxServer):
 
 
 class ScriptedServer:
-    """tests/servers/scripted_http_server.py as a child process: 404, 410, 500, redirects and
-    inline feeds by URL (see its docstring), and the log of the requests it saw. It exits when
-    this object closes its stdin, so a test that dies takes it along."""
+    """tests/servers/scripted_http_server.py on 127.0.0.1 as a child process (HTTPS with
+    tls=True): 404, 410, 500, redirects, hangs and inline feeds by URL (see its docstring), `root`
+    served under /file/, and the log of the requests it saw. It exits when this object closes its
+    stdin, so a test that dies takes it along."""
 
-    def __init__(self, root=None):
-        command = [sys.executable, os.path.join(SOURCE_DIR, "tests", "servers", "scripted_http_server.py")]
+    def __init__(self, root=None, tls=False):
+        command = ["/usr/bin/python3", os.path.join(SOURCE_DIR, "tests", "servers", "scripted_http_server.py")]
         if root:
             command += ["--root", root]
+        if tls:
+            command.append("--tls")
+        self.scheme = "https" if tls else "http"
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         if not line.startswith("PORT "):
@@ -88,21 +105,24 @@ class ScriptedServer:
             raise RuntimeError(f"the scripted server did not start: {line!r}")
         self.port = int(line.split()[1])
 
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path, host="127.0.0.1"):
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def request_log(self):
         """Every request so far, in order: dicts with method, path (with the query string) and
         headers (names in lower case)."""
-        import json
-        import urllib.request
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        context = ssl._create_unverified_context() if self.scheme == "https" else None
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                             urllib.request.HTTPSHandler(context=context))
         with opener.open(self.url("/requests"), timeout=10) as response:
             return json.load(response)
 
     def requests(self):
         """The paths (with query strings) requested so far, in order."""
         return [r["path"] for r in self.request_log()]
+
+    def count(self, path):
+        return self.requests().count(path)
 
     def close(self):
         if self.process.poll() is None:
@@ -112,6 +132,7 @@ class ScriptedServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.process.stdout.close()
 
     def __enter__(self):
         return self
@@ -178,8 +199,8 @@ class Daemon:
 
 
 def write_config(path, database, rules, sources, extra=""):
-    """Writes a config with the given sources: a list of dicts with url, name, tags, and
-    optionally timezone, interval and enabled."""
+    """Writes a config with the given sources: a list of dicts with url and optionally name, tags,
+    timezone, interval, enabled and insecure_skip_tls_verify."""
     lines = [f"database: {database}", f"rules: {rules}", "sources:" if sources else "sources: []"]
     for s in sources:
         lines.append(f"  - url: {s['url']}")
@@ -187,7 +208,7 @@ def write_config(path, database, rules, sources, extra=""):
             lines.append(f"    name: \"{s['name']}\"")
         if "tags" in s:
             lines.append(f"    tags: [{', '.join(s['tags'])}]")
-        for key in ("timezone", "interval", "enabled"):
+        for key in ("timezone", "interval", "enabled", "insecure_skip_tls_verify"):
             if key in s:
                 lines.append(f"    {key}: {s[key]}")
     with open(path, "w") as f:

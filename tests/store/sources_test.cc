@@ -133,6 +133,8 @@ TEST_F(StoreTest, FetchAttemptsRecordHealthAndSchedulesSurviveARestart) {
     failed.schedule.mean_update_gap = minutes(15);
     failed.schedule.updates_observed = 3;
     failed.schedule.retry_after_until = clock_.now() + minutes(2);
+    failed.schedule.freshness = minutes(45);
+    failed.schedule.ttl_minutes = 90;
     store().ingest(failed, {});
     clock_.advance(minutes(2));
     failed.started = clock_.now();
@@ -152,6 +154,8 @@ TEST_F(StoreTest, FetchAttemptsRecordHealthAndSchedulesSurviveARestart) {
     EXPECT_EQ(source->schedule.mean_update_gap, minutes(15));
     EXPECT_EQ(source->schedule.updates_observed, 3);
     EXPECT_EQ(source->schedule.retry_after_until, at("2025-06-24T08:17:00Z"));
+    EXPECT_EQ(source->schedule.freshness, minutes(45));
+    EXPECT_EQ(source->schedule.ttl_minutes, 90);
 
     // A 304 is a success: failures reset, validators refreshed where given.
     clock_.advance(minutes(2));
@@ -182,13 +186,21 @@ TEST_F(StoreTest, FetchAttemptsRecordHealthAndSchedulesSurviveARestart) {
     EXPECT_EQ(source->health.last_items_seen, 1);
     EXPECT_EQ(source->health.last_items_new, 1);
 
-    store().save_schedule(id,
-                          SourceSchedule{clock_.now() + hours(1), minutes(60), 4, std::nullopt});
+    store().save_schedule(
+        id, SourceSchedule{clock_.now() + hours(1), minutes(60), 4, std::nullopt, hours(2), 30});
     reopen();
     EXPECT_EQ(store().find_source(id)->schedule.next_poll, clock_.now() + hours(1));
     EXPECT_EQ(store().find_source(id)->schedule.mean_update_gap, minutes(60));
     EXPECT_EQ(store().find_source(id)->schedule.updates_observed, 4);
     EXPECT_FALSE(store().find_source(id)->schedule.retry_after_until);
+    EXPECT_EQ(store().find_source(id)->schedule.freshness, hours(2));
+    EXPECT_EQ(store().find_source(id)->schedule.ttl_minutes, 30);
+
+    // A source that said nothing about its freshness keeps saying nothing.
+    store().save_schedule(id, SourceSchedule{clock_.now() + hours(1), minutes(60), 4, std::nullopt,
+                                             std::nullopt, std::nullopt});
+    EXPECT_FALSE(store().find_source(id)->schedule.freshness);
+    EXPECT_FALSE(store().find_source(id)->schedule.ttl_minutes);
 }
 
 TEST_F(StoreTest, ItemsForAFetchWithoutBodyAreAProgrammingError) {
@@ -234,6 +246,11 @@ TEST(UsualSilence, IsLongerThanBothTheTypicalAndTheLongestRecentGap) {
     for (int i = 0; i < 10; ++i)
         busy.push_back(at("2025-06-24T20:00:00Z") - minutes(i));
     EXPECT_EQ(*usual_silence(busy), hours(1));
+
+    // The configured rule: fetch.silence.factor and .floor.
+    EXPECT_EQ(*usual_silence(arrivals, SilenceRule{10.0, hours(1)}), hours(10));
+    EXPECT_EQ(*usual_silence(arrivals, SilenceRule{4.0, hours(24)}), hours(24));
+    EXPECT_EQ(*usual_silence(busy, SilenceRule{2.5, minutes(5)}), minutes(5));
 }
 
 TEST_F(StoreTest, ASourceQuietForLongerThanItsHistoryIsSilent) {
@@ -256,6 +273,13 @@ TEST_F(StoreTest, ASourceQuietForLongerThanItsHistoryIsSilent) {
     }
     health = store().list_sources().front().health;
     EXPECT_TRUE(health.silent);
+
+    // A stricter rule from the configuration: the same history is not silent yet.
+    reopen(SilenceRule{4.0, hours(24)});
+    health = store().list_sources().front().health;
+    EXPECT_EQ(health.usual_silence, hours(24));
+    EXPECT_FALSE(health.silent);
+    reopen();
 
     // A failing source is failing, not silent.
     FetchRecord failed = fetch_of(id);

@@ -38,10 +38,11 @@ class StoreTest : public ::testing::Test {
   protected:
     StoreTest() : clock_(at("2025-06-24T08:00:00Z")) { reopen(); }
 
-    void reopen() {
+    void reopen(SilenceRule silence = {}) {
         store_.reset();
         StoreOptions options;
         options.clock = &clock_;
+        options.silence = silence;
         options.busy_timeout = std::chrono::milliseconds(500);
         store_ = open_sqlite_store(db_path(), options);
     }
