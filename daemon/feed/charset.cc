@@ -284,17 +284,29 @@ std::string sniff_wide_encoding(std::string_view b) {
     return {};
 }
 
-// text/xml, text/xml-external-parsed-entity, text/*+xml.
-bool is_text_xml(std::string_view content_type) {
+// The media type of a Content-Type value, lower-cased, without parameters or blanks.
+std::string media_type(std::string_view content_type) {
     std::string type;
     for (const char c : content_type.substr(0, content_type.find(';'))) {
         if (c != ' ' && c != '\t')
             type.push_back(lower(c));
     }
+    return type;
+}
+
+// text/xml, text/xml-external-parsed-entity, text/*+xml.
+bool is_text_xml(std::string_view content_type) {
+    const std::string type = media_type(content_type);
     if (type.rfind("text/", 0) != 0)
         return false;
     return type == "text/xml" || type == "text/xml-external-parsed-entity" ||
            (type.size() > 4 && type.substr(type.size() - 4) == "+xml");
+}
+
+bool is_known_charset(const std::string& charset) {
+    UErrorCode status = U_ZERO_ERROR;
+    const ConverterPtr converter(ucnv_open(charset.c_str(), &status));
+    return U_SUCCESS(status) && converter != nullptr;
 }
 
 std::string detect_with_icu(std::string_view bytes) {
@@ -380,6 +392,20 @@ std::string canonical_charset(std::string_view label) {
     if (name == "shift_jis" || name == "shift-jis")
         return "shift_jis";
     return name;
+}
+
+bool is_xml_media_type(std::string_view content_type) {
+    const std::string type = media_type(content_type);
+    const std::size_t slash = type.find('/');
+    if (slash == std::string::npos)
+        return false;
+    const std::string_view major = std::string_view(type).substr(0, slash);
+    const std::string_view minor = std::string_view(type).substr(slash + 1);
+    if (major != "application" && major != "text")
+        return false;
+    return minor == "xml" || minor == "xml-external-parsed-entity" ||
+           (major == "application" && minor == "xml-dtd") ||
+           (minor.size() > 4 && minor.substr(minor.size() - 4) == "+xml");
 }
 
 std::string charset_from_content_type(std::string_view content_type) {
@@ -485,6 +511,94 @@ bool is_valid_utf8(std::string_view bytes) {
     return check_utf8(s, 0, bytes.size(), bytes.size()) != std::string_view::npos;
 }
 
+namespace {
+
+// The byte windows-1252 encodes `code_point` as (Latin-1 for U+0000-U+00FF, which includes
+// the C1 controls feedparser's Latin-1 pass accepts), or -1.
+int windows_1252_byte(char32_t code_point) {
+    if (code_point <= 0xFF)
+        return static_cast<int>(code_point);
+    static constexpr std::pair<char32_t, unsigned char> kExtensions[] = {
+        {0x20AC, 0x80}, {0x201A, 0x82}, {0x0192, 0x83}, {0x201E, 0x84}, {0x2026, 0x85},
+        {0x2020, 0x86}, {0x2021, 0x87}, {0x02C6, 0x88}, {0x2030, 0x89}, {0x0160, 0x8A},
+        {0x2039, 0x8B}, {0x0152, 0x8C}, {0x017D, 0x8E}, {0x2018, 0x91}, {0x2019, 0x92},
+        {0x201C, 0x93}, {0x201D, 0x94}, {0x2022, 0x95}, {0x2013, 0x96}, {0x2014, 0x97},
+        {0x02DC, 0x98}, {0x2122, 0x99}, {0x0161, 0x9A}, {0x203A, 0x9B}, {0x0153, 0x9C},
+        {0x017E, 0x9E}, {0x0178, 0x9F}};
+    for (const auto& [from, byte] : kExtensions)
+        if (from == code_point)
+            return byte;
+    return -1;
+}
+
+}  // namespace
+
+bool undo_double_encoding(std::string& text, std::size_t from) {
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    std::size_t i = from;
+#if defined(__SSE2__)
+    while (i + 16 <= n &&
+           _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))) == 0)
+        i += 16;
+#endif
+    while (i < n && s[i] < 0x80)
+        ++i;
+    if (i == n)
+        return false;
+    // Re-encode as windows-1252 while checking, byte by byte, that the result is UTF-8: the
+    // first byte that cannot continue a sequence ends it (for ordinary text, the first
+    // accented letter or curly quote).
+    std::string bytes(text, from, i - from);
+    bytes.reserve(n - from);
+    std::size_t pending = 0;  // continuation bytes the sequence being rebuilt still needs
+    unsigned char low = 0x80, high = 0xBF;
+    bool non_ascii = false;
+    while (i < n) {
+        const std::size_t length = utf8_sequence_length(s, i, n);
+        if (length == 0)
+            return false;
+        char32_t code_point = s[i];
+        if (length > 1) {
+            code_point = s[i] & (0xFF >> (length + 1));
+            for (std::size_t k = 1; k < length; ++k)
+                code_point = (code_point << 6) | (s[i + k] & 0x3F);
+        }
+        i += length;
+        const int mapped = windows_1252_byte(code_point);
+        if (mapped < 0)
+            return false;
+        const auto byte = static_cast<unsigned char>(mapped);
+        if (pending > 0) {
+            if (byte < low || byte > high)
+                return false;
+            low = 0x80;
+            high = 0xBF;
+            --pending;
+        } else if (byte >= 0x80) {
+            if (byte >= 0xC2 && byte <= 0xDF) {
+                pending = 1;
+            } else if (byte >= 0xE0 && byte <= 0xEF) {
+                pending = 2;
+                low = byte == 0xE0 ? 0xA0 : 0x80;
+                high = byte == 0xED ? 0x9F : 0xBF;
+            } else if (byte >= 0xF0 && byte <= 0xF4) {
+                pending = 3;
+                low = byte == 0xF0 ? 0x90 : 0x80;
+                high = byte == 0xF4 ? 0x8F : 0xBF;
+            } else {
+                return false;
+            }
+            non_ascii = true;
+        }
+        bytes.push_back(static_cast<char>(byte));
+    }
+    if (pending > 0 || !non_ascii)
+        return false;
+    text.replace(from, std::string::npos, bytes);
+    return true;
+}
+
 std::size_t repair_utf8(std::string_view bytes, std::string& out) {
     const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
     const std::size_t n = bytes.size();
@@ -560,6 +674,7 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     // A declared UTF-16 that the bytes contradict (ASCII-compatible markup) is a mislabel.
     if (is_utf16_or_32(charset) && wide.empty() && result.source != "bom") {
         result.note = "declared " + charset + " but the bytes are ASCII-compatible";
+        result.problem = result.note;
         charset.clear();
     }
     if (charset == "utf-16" || charset == "utf-32")
@@ -575,6 +690,8 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     if (!charset.empty() && charset != "utf-8" && !is_utf16_or_32(charset) &&
         result.source != "bom" && has_non_ascii(body) && is_utf8()) {
         result.note = "declared " + charset + " but the bytes are valid UTF-8";
+        if (!is_known_charset(charset))
+            result.problem = "unknown charset '" + charset + "'";
         charset = "utf-8";
         result.source = "detected";
     }
@@ -588,8 +705,19 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
             if (charset.empty() || is_utf16_or_32(charset))
                 charset = "windows-1252";
             result.source = "detected";
+            if (result.problem.empty())
+                result.problem =
+                    "no charset declared and the bytes are not UTF-8; read as " + charset;
         }
     }
+    // RFC 3023: text/* without a charset is US-ASCII, whatever the document declares.
+    if (result.problem.empty() && result.source != "bom" &&
+        media_type(content_type).rfind("text/", 0) == 0 &&
+        charset_from_content_type(content_type).empty() && has_non_ascii(body))
+        result.problem = "served as " + media_type(content_type) +
+                         " without a charset (US-ASCII, RFC 3023) but the bytes are not ASCII; "
+                         "read as " +
+                         charset;
     if (charset == "utf-8") {
         result.encoding = "utf-8";
         bool valid;
@@ -612,6 +740,7 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     }
     // A label nobody knows: fall back to what the bytes look like.
     result.note = "unknown charset '" + charset + "'";
+    result.problem = result.note;
     result.utf8.clear();
     if (is_valid_utf8(body)) {
         result.encoding = "utf-8";

@@ -202,6 +202,10 @@ class NamespaceResolver {
         return {from_root(prefix), local};
     }
 
+    // The first prefix an element the reader looked at used without declaring it (the
+    // document is then not namespace-well-formed), or "".
+    std::string_view undeclared_prefix() const { return undeclared_prefix_; }
+
   private:
     // The namespace of `prefix` for the children of `parent`: declared by `parent` or an
     // ancestor below the root, else by the root, else guessed from the prefix.
@@ -217,7 +221,11 @@ class NamespaceResolver {
         for (const auto& [declared, ns] : root_declarations_)
             if (declared == prefix)
                 return ns;
-        return prefix.empty() ? Ns::none : ns_from_prefix(prefix);
+        if (prefix.empty())
+            return Ns::none;
+        if (undeclared_prefix_.empty())
+            undeclared_prefix_ = prefix;
+        return ns_from_prefix(prefix);
     }
 
     // The namespace `element` itself declares for `prefix`, if it does.
@@ -260,6 +268,7 @@ class NamespaceResolver {
     // Views of attribute values inside the parsed document, which outlives the resolver.
     mutable std::array<std::pair<std::string_view, Ns>, 4> recent_uris_{};
     mutable std::size_t next_recent_ = 0;
+    mutable std::string_view undeclared_prefix_;  // a view into the parsed document
 };
 
 std::string trimmed(std::string_view s) {
@@ -350,14 +359,28 @@ class XmlFeedReader {
         }
     }
 
+    // See NamespaceResolver::undeclared_prefix().
+    std::string_view undeclared_prefix() const { return namespaces_.undeclared_prefix(); }
+
   private:
     FeedDocument& doc() { return context_.document; }
 
+    // The base below `node`. An xml:base with a scheme other than http(s) (javascript:,
+    // data:) is ignored: links resolved against it would become scripts.
     std::string with_base(const pugi::xml_node& node, const std::string& parent_base) {
         const pugi::xml_attribute attribute = node.attribute("xml:base");
         if (!attribute)
             return parent_base;
-        return resolve_url(xml_.decode(attribute.value()), parent_base);
+        std::string base = resolve_url(xml_.decode(attribute.value()), parent_base);
+        return has_unsafe_scheme(base) ? parent_base : base;
+    }
+
+    static bool has_unsafe_scheme(std::string_view url) {
+        const std::size_t end = url.find_first_of(":/?#");
+        if (end == std::string_view::npos || url[end] != ':' || end == 0)
+            return false;  // relative: no scheme of its own
+        const std::string_view scheme = url.substr(0, end);
+        return !equals_ci(scheme, "http") && !equals_ci(scheme, "https");
     }
 
     std::string attribute_text(const pugi::xml_node& node, const char* name) {
@@ -662,7 +685,9 @@ class XmlFeedReader {
                         add_itunes_categories(entry, child);
                     break;
                 case Ns::media:
-                    if (is(name.local, "title") && media_title.empty())
+                    if (is(name.local, "category"))
+                        add_category(entry, plain_text(child));
+                    else if (is(name.local, "title") && media_title.empty())
                         media_title = html_text(child);
                     else if (is(name.local, "description") && media_description.empty())
                         media_description = xml_.markup(child);
@@ -796,7 +821,9 @@ class XmlFeedReader {
             if (!rel.empty() && !is(rel, "alternate") &&
                 !is(rel, "http://www.iana.org/assignments/relation/alternate"))
                 continue;
-            std::string href = attribute_text(child, "href");
+            // Early Atom writers put the URL in the element's text instead of href.
+            std::string href =
+                child.attribute("href") ? attribute_text(child, "href") : trimmed_text(child);
             if (href.empty())
                 continue;
             const std::string type = attribute_text(child, "type");
@@ -883,6 +910,8 @@ class XmlFeedReader {
                     entry.author = plain_text(child);
                 else if (is(name.local, "date") && published_text.empty())
                     published_text = trimmed_text(child);
+            } else if (name.ns == Ns::media && is(name.local, "category")) {
+                add_category(entry, plain_text(child));
             } else if (name.ns == Ns::media && is(name.local, "group") && !have_summary) {
                 for (const pugi::xml_node& inner : child.children())
                     if (inner.type() == pugi::node_element &&
@@ -1065,8 +1094,11 @@ void parse_xml(std::string& buffer, std::size_t start, Pristine&& pristine, Pars
     // root's offset.
     const char* buffer_start = root.name() - root.offset_debug();
     XmlText xml(buffer_start, kMaxNestingDepth);
+    xml.undo_double_encoding(context.document.encoding == "utf-8");
     XmlFeedReader reader(context, xml, root, declarations);
     reader.read(root);
+    if (const std::string_view prefix = reader.undeclared_prefix(); !prefix.empty())
+        context.bozo("namespace prefix '" + std::string(prefix) + "' used without a declaration");
     if (xml.problems().count > 0) {
         std::string reason = xml.problems().first;
         const std::string position = describe_position(parsed_text, xml.problems().first_offset);
@@ -1132,16 +1164,22 @@ FeedDocument parse_feed(std::string_view bytes, const ParseOptions& options) {
     // document is decoded again for its repair.
     DecodedText decoded = decode_to_utf8(bytes, options.content_type);
     document.encoding = decoded.encoding;
+    if (!decoded.problem.empty())
+        context.bozo(decoded.problem);
     if (decoded.replaced_invalid)
         context.bozo("bytes invalid in " + decoded.encoding + " replaced with U+FFFD");
     const std::string_view text = decoded.utf8;
     const std::size_t start = document_start(text, context);
-    if (text[start] == '{' || text[start] == '[')
+    if (text[start] == '{' || text[start] == '[') {
         detail::read_json_feed(text.substr(start), context);
-    else
+    } else {
+        // What feedparser calls NonXMLContentType: the server says this is no XML.
+        if (!options.content_type.empty() && !is_xml_media_type(options.content_type))
+            context.bozo("served as '" + options.content_type + "', not an XML media type");
         parse_xml(
             decoded.utf8, start, [&] { return decode_to_utf8(bytes, options.content_type).utf8; },
             context);
+    }
     assign_item_keys(document.entries);
     document.duplicate_entries = remove_duplicate_entries(document.entries);
     return document;

@@ -150,6 +150,70 @@ TEST(Charset, UnknownLabelFallsBackToTheBytes) {
         decode_to_utf8("<?xml version=\"1.0\" encoding=\"x-made-up\"?><t>\xe4\xb8\xad</t>");
     EXPECT_EQ(decoded.encoding, "utf-8");
     EXPECT_NE(decoded.utf8.find("\xe4\xb8\xad"), std::string::npos);
+    EXPECT_EQ(decoded.problem, "unknown charset 'x-made-up'");
+}
+
+// What the XML and HTTP specifications call an error is a problem (the parser's bozo); what
+// servers get wrong every day and chuhai recovers silently is not.
+TEST(Charset, ContradictionsWithTheDeclarationsAreProblems) {
+    // Undeclared bytes that are not UTF-8 (XML's default).
+    EXPECT_EQ(decode_to_utf8("<t>caf\xe9</t>")
+                  .problem.rfind("no charset declared and the bytes are not UTF-8; read as ", 0),
+              0u);
+    // text/* without a charset is US-ASCII (RFC 3023), whatever the declaration says.
+    const std::string utf8 = "<?xml version=\"1.0\" encoding=\"utf-8\"?><t>caf\xc3\xa9</t>";
+    const DecodedText text_xml = decode_to_utf8(utf8, "text/xml");
+    EXPECT_EQ(text_xml.encoding, "utf-8");
+    EXPECT_NE(text_xml.problem.find("served as text/xml without a charset"), std::string::npos)
+        << text_xml.problem;
+    EXPECT_NE(decode_to_utf8(utf8, "text/plain").problem, "");
+    // ... but ASCII bytes fit US-ASCII, and a charset or an XML media type settles it.
+    EXPECT_EQ(decode_to_utf8("<?xml version=\"1.0\"?><t>cafe</t>", "text/xml").problem, "");
+    EXPECT_EQ(decode_to_utf8(utf8, "text/xml; charset=utf-8").problem, "");
+    EXPECT_EQ(decode_to_utf8(utf8, "application/rss+xml").problem, "");
+    // A declared UTF-16 for ASCII-compatible bytes.
+    EXPECT_EQ(decode_to_utf8("<?xml version=\"1.0\" encoding=\"utf-16\"?><t>x</t>").problem,
+              "declared utf-16 but the bytes are ASCII-compatible");
+    // Recovered silently: a legacy label on valid UTF-8, a declared legacy charset.
+    EXPECT_EQ(
+        decode_to_utf8("<?xml version=\"1.0\" encoding=\"gb2312\"?><t>\xe4\xb8\xad</t>").problem,
+        "");
+    EXPECT_EQ(
+        decode_to_utf8("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><t>caf\xe9</t>").problem,
+        "");
+}
+
+TEST(Charset, XmlMediaTypesAreThoseOfRfc3023) {
+    for (const char* type :
+         {"application/xml", "text/xml", "application/rss+xml", "application/atom+xml; charset=x",
+          "TEXT/XML", "text/atom+xml", "application/xml-dtd", "text/xml-external-parsed-entity",
+          "application/xml-external-parsed-entity"})
+        EXPECT_TRUE(is_xml_media_type(type)) << type;
+    for (const char* type :
+         {"text/plain", "text/html", "application/json", "application/octet-stream", "", "xml",
+          "image/svg+xml", "text/xml-dtd"})
+        EXPECT_FALSE(is_xml_media_type(type)) << type;
+}
+
+// UTF-8 read as windows-1252 (or Latin-1) and encoded again, as feeds really send it.
+TEST(Charset, DoubleEncodedUtf8IsRestored) {
+    auto undone = [](std::string text, std::size_t from = 0) {
+        undo_double_encoding(text, from);
+        return text;
+    };
+    EXPECT_EQ(undone("\xc3\xa2\xe2\x82\xac\xc2\xa6"), "\xe2\x80\xa6");  // "â€¦" → "…"
+    EXPECT_EQ(undone("\xc3\xa2\xc2\x80\xc2\xa6"), "\xe2\x80\xa6");      // via U+0080
+    EXPECT_EQ(undone("caf\xc3\x83\xc2\xa9 ok"), "caf\xc3\xa9 ok");      // "cafÃ©" → "café"
+    EXPECT_EQ(undone("x caf\xc3\x83\xc2\xa9", 2), "x caf\xc3\xa9");     // only from `from`
+    // Text that is not double-encoded stays as it is.
+    for (const std::string text :
+         {"plain ASCII", "caf\xc3\xa9", "it\xe2\x80\x99s", "\xe4\xb8\xad\xe6\x96\x87",
+          "\xc3\x83 alone", "\xc3\x83\xc2\xa9 and caf\xc3\xa9", "\xc3\xa2\xe2\x82\xac",
+          "\xc2\xa9 2024", ""}) {
+        std::string copy = text;
+        EXPECT_FALSE(undo_double_encoding(copy)) << text;
+        EXPECT_EQ(copy, text);
+    }
 }
 
 // The Chinese corpus: GBK, GB2312-labelled GB18030, Big5, and UTF-8 that claims GB2312.

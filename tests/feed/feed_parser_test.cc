@@ -301,5 +301,93 @@ TEST(FeedParser, NestedItemsBecomeEntriesOfTheirOwn) {
     EXPECT_EQ(doc.entries[1].title, "inner");
 }
 
+// A prefix used without a declaration makes the document not namespace-well-formed (bozo),
+// and the well-known prefixes are still read as what they always mean.
+TEST(FeedParser, UndeclaredNamespacePrefixIsBozoAndStillRead) {
+    const FeedDocument doc = parse_fixture("rss_undeclared_namespace_prefix.xml");
+    EXPECT_TRUE(doc.bozo);
+    EXPECT_EQ(doc.bozo_reason, "namespace prefix 'dc' used without a declaration");
+    ASSERT_EQ(doc.entries.size(), 1u);
+    EXPECT_EQ(doc.entries[0].author, "Wang Fang");
+    EXPECT_EQ(rfc3339(doc.entries[0].published), "2025-03-18T01:30:00Z");
+}
+
+TEST(FeedParser, ContentTypeThatIsNoXmlMediaTypeIsBozo) {
+    const std::string bytes =
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>t</title>"
+        "</item></channel></rss>";
+    ParseOptions options;
+    options.content_type = "text/plain; charset=utf-8";
+    const FeedDocument plain = parse_feed(bytes, options);
+    EXPECT_TRUE(plain.bozo);
+    EXPECT_EQ(plain.bozo_reason, "served as 'text/plain; charset=utf-8', not an XML media type");
+    EXPECT_EQ(plain.entries.size(), 1u);
+    options.content_type = "application/rss+xml";
+    EXPECT_FALSE(parse_feed(bytes, options).bozo);
+    // JSON feeds are not XML: their media type is not held against them.
+    options.content_type = "application/feed+json";
+    EXPECT_FALSE(
+        parse_feed(R"({"version": "https://jsonfeed.org/version/1.1", "items": []})", options)
+            .bozo);
+}
+
+TEST(FeedParser, CharsetProblemsAreBozo) {
+    const FeedDocument bogus = parse_feed(
+        "<?xml version=\"1.0\" encoding=\"bogus\"?><rss version=\"2.0\"><channel>"
+        "<title>t</title></channel></rss>");
+    EXPECT_TRUE(bogus.bozo);
+    EXPECT_EQ(bogus.bozo_reason, "unknown charset 'bogus'");
+    ParseOptions options;
+    options.content_type = "text/xml";
+    const FeedDocument ascii_by_default = parse_feed(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>"
+        "<title>caf\xc3\xa9</title></channel></rss>",
+        options);
+    EXPECT_TRUE(ascii_by_default.bozo);
+    EXPECT_EQ(ascii_by_default.title, "caf\xc3\xa9");  // read as declared all the same
+}
+
+TEST(FeedParser, AtomLinksWrittenAsElementText) {
+    const FeedDocument doc = parse_fixture("atom_link_in_element_text.xml");
+    ASSERT_EQ(doc.entries.size(), 2u);
+    EXPECT_EQ(doc.entries[0].link, "https://example.com/1");  // the alternate, not the enclosure
+    EXPECT_EQ(doc.entries[1].link, "https://example.com/2");  // href wins over the text
+}
+
+TEST(FeedParser, DoubleEncodedUtf8IsRestoredPerElement) {
+    const FeedDocument doc = parse_fixture("rss_double_encoded_utf8.xml");
+    EXPECT_FALSE(doc.bozo) << doc.bozo_reason;
+    EXPECT_EQ(doc.title, "Caf\xc3\xa9 news");
+    ASSERT_EQ(doc.entries.size(), 2u);
+    EXPECT_EQ(doc.entries[0].title, "Tencent\xe2\x80\x99s cloud in Frankfurt\xe2\x80\xa6");
+    EXPECT_EQ(doc.entries[0].summary, "\xe2\x80\xa6");  // from &#226;&#128;&#166;
+    EXPECT_EQ(doc.entries[1].title,
+              "Caf\xc3\xa9 \xe2\x80\x9c"
+              "as written\xe2\x80\x9d");
+    // Only UTF-8 documents: the same bytes in a windows-1252 document (one that is not valid
+    // UTF-8, so that the label holds) are taken as written.
+    std::string latin = read_fixture("feed/rss_double_encoded_utf8.xml");
+    latin.replace(latin.find("utf-8"), 5, "windows-1252");
+    latin.replace(latin.find("news"), 4, "n\xe9ws");
+    EXPECT_NE(parse_feed(latin).entries[0].title,
+              "Tencent\xe2\x80\x99s cloud in Frankfurt\xe2\x80\xa6");
+}
+
+TEST(FeedParser, XmlBaseWithAnUnsafeSchemeIsIgnored) {
+    const FeedDocument doc = parse_fixture("atom_unsafe_xml_base.xml");
+    ASSERT_EQ(doc.entries.size(), 2u);
+    EXPECT_EQ(doc.entries[0].link, "https://example.com/news/story.html");
+    EXPECT_EQ(doc.entries[1].link, "https://example.com/news/other.html");
+}
+
+TEST(FeedParser, MediaCategoriesAreCategories) {
+    const FeedDocument doc = parse_feed(
+        "<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\"><channel><item>"
+        "<title>t</title><category>Cloud</category><media:category>AI</media:category>"
+        "<media:category>Cloud</media:category></item></channel></rss>");
+    ASSERT_EQ(doc.entries.size(), 1u);
+    EXPECT_EQ(doc.entries[0].categories, (std::vector<std::string>{"Cloud", "AI"}));
+}
+
 }  // namespace
 }  // namespace chuhai::feed
