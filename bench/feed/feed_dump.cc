@@ -78,6 +78,7 @@ void print_document(const FeedDocument& doc) {
         field("content_html", entry.content_html);
         for (const std::string& category : entry.categories)
             field("category", category);
+        field("thumbnail", entry.thumbnail);
         time_field("published", entry.published);
         time_field("updated", entry.updated);
         std::printf("  content_hash: %s\n", chuhai::feed::to_hex(entry.content_hash).c_str());

@@ -21,6 +21,9 @@ struct FeedEntry {
     std::string content;       // plain text
     std::string content_html;  // the HTML as the feed gave it (not sanitised), for digests
     std::vector<std::string> categories;
+    // An image for the entry: the first media:thumbnail, else the widest media:content that is
+    // an image, else JSON Feed's "image"; resolved, http(s) only, empty when there is none.
+    std::string thumbnail;
     std::optional<UtcTime> published;
     std::optional<UtcTime> updated;
 

@@ -372,15 +372,7 @@ class XmlFeedReader {
         if (!attribute)
             return parent_base;
         std::string base = resolve_url(xml_.decode(attribute.value()), parent_base);
-        return has_unsafe_scheme(base) ? parent_base : base;
-    }
-
-    static bool has_unsafe_scheme(std::string_view url) {
-        const std::size_t end = url.find_first_of(":/?#");
-        if (end == std::string_view::npos || url[end] != ':' || end == 0)
-            return false;  // relative: no scheme of its own
-        const std::string_view scheme = url.substr(0, end);
-        return !equals_ci(scheme, "http") && !equals_ci(scheme, "https");
+        return has_non_web_scheme(base) ? parent_base : base;
     }
 
     std::string attribute_text(const pugi::xml_node& node, const char* name) {
@@ -561,6 +553,7 @@ class XmlFeedReader {
         bool have_description = false, have_content = false;
         std::string published_text, dc_date_text, updated_text;
         std::string itunes_author, media_title;
+        MediaImage image;
         for (const pugi::xml_node& child : item.children()) {
             if (child.type() != pugi::node_element)
                 continue;
@@ -692,11 +685,17 @@ class XmlFeedReader {
                     else if (is(name.local, "description") && media_description.empty())
                         media_description = xml_.markup(child);
                     else if (is(name.local, "group"))
-                        for (const pugi::xml_node& inner : child.children())
-                            if (inner.type() == pugi::node_element &&
-                                is(qname_of(inner).local, "description") &&
-                                media_description.empty())
+                        for (const pugi::xml_node& inner : child.children()) {
+                            if (inner.type() != pugi::node_element)
+                                continue;
+                            const std::string_view local = qname_of(inner).local;
+                            if (is(local, "description") && media_description.empty())
                                 media_description = xml_.markup(inner);
+                            else
+                                note_media_image(inner, local, base, image);
+                        }
+                    else
+                        note_media_image(child, name.local, base, image);
                     break;
                 default:
                     break;
@@ -708,6 +707,7 @@ class XmlFeedReader {
         }
         if (entry.title.empty())
             entry.title = std::move(media_title);
+        entry.thumbnail = std::move(image.url);
         if (entry.author.empty())
             entry.author = std::move(itunes_author);
         entry.author = person_from_rss(entry.author);
@@ -749,6 +749,58 @@ class XmlFeedReader {
         if (nesting < 8)
             for (const pugi::xml_node& nested : nested_items)
                 read_rss_item(nested, base, nesting + 1);
+    }
+
+    // Media RSS images of an entry: the first media:thumbnail wins; without one, the widest
+    // media:content that is an image.
+    struct MediaImage {
+        std::string url;
+        bool thumbnail = false;
+        long width = -1;
+    };
+
+    void note_media_image(const pugi::xml_node& element, std::string_view local,
+                          const std::string& base, MediaImage& image) {
+        if (image.thumbnail)
+            return;
+        const bool thumbnail = is(local, "thumbnail");
+        if (!thumbnail && !(is(local, "content") && is_image_content(element)))
+            return;
+        const std::string url = attribute_text(element, "url");
+        if (url.empty())
+            return;
+        const std::string width_text = attribute_text(element, "width");
+        long width = -1;
+        if (!width_text.empty() && width_text.size() < 9 &&
+            std::all_of(width_text.begin(), width_text.end(),
+                        [](char c) { return c >= '0' && c <= '9'; }))
+            width = std::stol(width_text);
+        if (!thumbnail && !image.url.empty() && width <= image.width)
+            return;
+        std::string resolved = resolve_url(url, with_base(element, base));
+        if (has_non_web_scheme(resolved))
+            return;
+        image = {std::move(resolved), thumbnail, width};
+    }
+
+    // medium="image", else an image/* type, else (neither given) a URL naming an image file.
+    bool is_image_content(const pugi::xml_node& element) {
+        const std::string medium = attribute_text(element, "medium");
+        if (!medium.empty())
+            return equals_ci(medium, "image");
+        const std::string type = attribute_text(element, "type");
+        if (!type.empty())
+            return type.size() > 6 && equals_ci(std::string_view(type).substr(0, 6), "image/");
+        std::string_view path = element.attribute("url").value();
+        path = path.substr(0, path.find_first_of("?#"));
+        const std::size_t dot = path.rfind('.');
+        if (dot == std::string_view::npos)
+            return false;
+        const std::string_view extension = path.substr(dot + 1);
+        for (const std::string_view image : {"jpg", "jpeg", "png", "gif", "webp", "avif"})
+            if (equals_ci(extension, image))
+                return true;
+        return false;
     }
 
     // RSS writes people as "email (Name)", "Name (email)" or "Name <email>": keep the name.
@@ -864,6 +916,7 @@ class XmlFeedReader {
         std::string published_text, updated_text;
         TextValue summary, content;
         bool have_summary = false, have_content = false;
+        MediaImage image;
         for (const pugi::xml_node& child : node.children()) {
             if (child.type() != pugi::node_element)
                 continue;
@@ -912,16 +965,23 @@ class XmlFeedReader {
                     published_text = trimmed_text(child);
             } else if (name.ns == Ns::media && is(name.local, "category")) {
                 add_category(entry, plain_text(child));
-            } else if (name.ns == Ns::media && is(name.local, "group") && !have_summary) {
-                for (const pugi::xml_node& inner : child.children())
-                    if (inner.type() == pugi::node_element &&
-                        is(qname_of(inner).local, "description")) {
+            } else if (name.ns == Ns::media && is(name.local, "group")) {
+                for (const pugi::xml_node& inner : child.children()) {
+                    if (inner.type() != pugi::node_element)
+                        continue;
+                    const std::string_view local = qname_of(inner).local;
+                    if (is(local, "description") && !have_summary) {
                         summary = construct(inner);
                         have_summary = true;
-                        break;
+                    } else {
+                        note_media_image(inner, local, base, image);
                     }
+                }
+            } else if (name.ns == Ns::media) {
+                note_media_image(child, name.local, base, image);
             }
         }
+        entry.thumbnail = std::move(image.url);
         if (!published_text.empty())
             entry.published = context_.dates.parse(published_text);
         if (!updated_text.empty())

@@ -249,6 +249,20 @@ std::string filter_query(std::string_view query) {
 
 }  // namespace
 
+bool has_non_web_scheme(std::string_view url) {
+    const std::size_t end = url.find_first_of(":/?#");
+    if (end == std::string_view::npos || url[end] != ':' || end == 0)
+        return false;  // relative: no scheme of its own
+    auto lower_equals = [](std::string_view text, std::string_view lower) {
+        return text.size() == lower.size() &&
+               std::equal(text.begin(), text.end(), lower.begin(), [](char a, char b) {
+                   return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+               });
+    };
+    const std::string_view scheme = url.substr(0, end);
+    return !lower_equals(scheme, "http") && !lower_equals(scheme, "https");
+}
+
 bool is_tracking_parameter(std::string_view name) {
     // Compared lower-cased, without building the lower-cased copy.
     auto is = [name](std::string_view lower_case) {

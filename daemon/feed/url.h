@@ -21,6 +21,10 @@ std::string resolve_url(std::string_view reference, std::string_view base);
 // Other schemes (mailto:, urn:, tag:) only get a lower-cased scheme and no fragment.
 std::string canonicalize_url(std::string_view url, std::string_view base = {});
 
+// True when `url` names a scheme other than http or https (javascript:, data:, mailto:); a
+// relative reference names none. Bases and images with such schemes are not used.
+bool has_non_web_scheme(std::string_view url);
+
 // True for the query parameters canonicalize_url() removes.
 bool is_tracking_parameter(std::string_view name);
 

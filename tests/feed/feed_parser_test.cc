@@ -389,5 +389,44 @@ TEST(FeedParser, MediaCategoriesAreCategories) {
     EXPECT_EQ(doc.entries[0].categories, (std::vector<std::string>{"Cloud", "AI"}));
 }
 
+TEST(FeedParser, MediaRssImagesBecomeTheThumbnail) {
+    ParseOptions options;
+    options.base_url = "https://example.com/feed.xml";
+    const FeedDocument doc = parse_fixture("rss_media_rss_images.xml", options);
+    ASSERT_EQ(doc.entries.size(), 7u);
+    EXPECT_EQ(doc.entries[0].thumbnail, "https://img.example.com/1-thumb.jpg");
+    EXPECT_EQ(doc.entries[1].thumbnail, "https://img.example.com/2-460.jpg");
+    EXPECT_EQ(doc.entries[2].thumbnail, "");
+    EXPECT_EQ(doc.entries[3].thumbnail, "https://example.com/thumbs/4.png");
+    EXPECT_EQ(doc.entries[4].thumbnail, "");
+    EXPECT_EQ(doc.entries[5].thumbnail, "https://img.example.com/6.JPG?w=300");
+    EXPECT_EQ(doc.entries[6].thumbnail, "");
+    EXPECT_FALSE(doc.bozo) << doc.bozo_reason;
+}
+
+TEST(FeedParser, AtomAndJsonFeedThumbnails) {
+    const FeedDocument atom = parse_feed(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:media=\"http://search.yahoo.com/mrss/\""
+        " xml:base=\"https://videos.example.com/\"><entry><id>v1</id><title>A video</title>"
+        "<media:group><media:title>A video</media:title><media:thumbnail url=\"v1.jpg\" "
+        "width=\"480\"/><media:description>About it</media:description></media:group></entry>"
+        "</feed>");
+    ASSERT_EQ(atom.entries.size(), 1u);
+    EXPECT_EQ(atom.entries[0].thumbnail, "https://videos.example.com/v1.jpg");
+    EXPECT_EQ(atom.entries[0].summary, "About it");
+    ParseOptions options;
+    options.base_url = "https://blog.example.com/feed.json";
+    const FeedDocument json = parse_feed(
+        R"({"version": "https://jsonfeed.org/version/1.1", "items": [
+            {"id": "1", "title": "With", "image": "/img/1.png"},
+            {"id": "2", "title": "Without"},
+            {"id": "3", "title": "Data", "image": "data:image/png;base64,AAAA"}]})",
+        options);
+    ASSERT_EQ(json.entries.size(), 3u);
+    EXPECT_EQ(json.entries[0].thumbnail, "https://blog.example.com/img/1.png");
+    EXPECT_EQ(json.entries[1].thumbnail, "");
+    EXPECT_EQ(json.entries[2].thumbnail, "");
+}
+
 }  // namespace
 }  // namespace chuhai::feed
