@@ -63,6 +63,7 @@ void print_document(const FeedDocument& doc) {
     field("subtitle", doc.subtitle);
     std::printf("  ttl: %s\n", doc.ttl_minutes ? std::to_string(*doc.ttl_minutes).c_str() : "-");
     std::printf("  duplicate_entries: %zu\n", doc.duplicate_entries);
+    std::printf("  empty_entries: %zu\n", doc.empty_entries);
     std::printf("  entries: %zu\n", doc.entries.size());
     for (const FeedEntry& entry : doc.entries) {
         std::printf(" entry\n");

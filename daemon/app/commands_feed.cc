@@ -61,6 +61,7 @@ nlohmann::json to_json(const std::string& source, const feed::FeedDocument& doc,
         {"feed",
          {{"title", doc.title}, {"link", doc.link}, {"url", doc.url}, {"subtitle", doc.subtitle}}},
         {"duplicate_entries", doc.duplicate_entries},
+        {"empty_entries", doc.empty_entries},
         {"entries", std::move(entries)},
     };
 }

@@ -47,6 +47,9 @@ struct FeedDocument {
     std::optional<int> ttl_minutes;  // RSS <ttl>
     std::vector<FeedEntry> entries;
     std::size_t duplicate_entries = 0;  // entries dropped because an earlier one had their key
+    // Entries dropped because they hold nothing (no title, link, id, text, date, author,
+    // category or image), such as the empty <item/> some generators nest in each item.
+    std::size_t empty_entries = 0;
 };
 
 }  // namespace chuhai::feed

@@ -1196,6 +1196,21 @@ std::size_t document_start(std::string_view text, ParseContext& context) {
                 context.where());
 }
 
+// An entry with nothing in it is no item: stored, it would be an untitled item without a
+// link, and every such entry of a feed would share one key.
+std::size_t remove_empty_entries(std::vector<FeedEntry>& entries) {
+    const auto empty = [](const FeedEntry& e) {
+        return e.title.empty() && e.link.empty() && e.url.empty() && e.id.empty() &&
+               e.summary.empty() && e.content.empty() && e.content_html.empty() &&
+               e.author.empty() && e.categories.empty() && e.thumbnail.empty() && !e.published &&
+               !e.updated;
+    };
+    const auto kept = std::remove_if(entries.begin(), entries.end(), empty);
+    const auto removed = static_cast<std::size_t>(entries.end() - kept);
+    entries.erase(kept, entries.end());
+    return removed;
+}
+
 }  // namespace
 
 FeedDocument parse_feed(std::string_view bytes, const ParseOptions& options) {
@@ -1240,6 +1255,7 @@ FeedDocument parse_feed(std::string_view bytes, const ParseOptions& options) {
             decoded.utf8, start, [&] { return decode_to_utf8(bytes, options.content_type).utf8; },
             context);
     }
+    document.empty_entries = remove_empty_entries(document.entries);
     assign_item_keys(document.entries);
     document.duplicate_entries = remove_duplicate_entries(document.entries);
     return document;

@@ -291,6 +291,19 @@ TEST(FeedParser, GzipBodiesWithoutContentEncodingAreInflated) {
     EXPECT_EQ(doc.entries[0].title, "zipped");
 }
 
+TEST(FeedParser, EntriesHoldingNothingAreDroppedAndCounted) {
+    const FeedDocument doc = parse_feed(
+        "<rss version=\"2.0\"><channel><item><title>one</title><item/></item>"
+        "<item><link>https://e.com/2</link><item> </item></item><item><category>c</category>"
+        "</item></channel></rss>");
+    ASSERT_EQ(doc.entries.size(), 3u);
+    EXPECT_EQ(doc.empty_entries, 2u);
+    EXPECT_EQ(doc.duplicate_entries, 0u);
+    EXPECT_EQ(doc.entries[0].title, "one");
+    EXPECT_EQ(doc.entries[1].link, "https://e.com/2");
+    EXPECT_EQ(doc.entries[2].categories, std::vector<std::string>{"c"});
+}
+
 TEST(FeedParser, NestedItemsBecomeEntriesOfTheirOwn) {
     const std::string bytes =
         "<rss version=\"2.0\"><channel><item><title>outer</title><link>https://e.com/o</link>"
