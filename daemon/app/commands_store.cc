@@ -224,7 +224,9 @@ void items(store::Store& store, const ItemsOptions& options, UtcTime now) {
                             {"story", item.story},
                             {"revisions", item.revision_count},
                             {"corpus", corpus},
-                            {"text_dropped", item.text_dropped}});
+                            {"text_dropped", item.text_dropped},
+                            {"sanitized_html",
+                             item.sanitized_html ? json(*item.sanitized_html) : json(nullptr)}});
         }
         std::cout << list.dump(2) << "\n";
         return;

@@ -5,6 +5,8 @@
 #include "common/error.h"
 #include "feed/feed_parser.h"
 #include "feed/identity.h"
+#include "feed/url.h"
+#include "text/html_sanitize.h"
 
 namespace chuhai::app {
 
@@ -87,6 +89,12 @@ nlohmann::json evidence_json(const match::RuleHit& hit, const match::MatchResult
 
 }  // namespace
 
+std::string digest_html(const feed::FeedEntry& entry) {
+    return text::sanitize_html(entry.content_html, [&entry](std::string_view href) {
+        return feed::canonicalize_url(href, entry.html_base);
+    });
+}
+
 match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,
                                std::optional<double> corpus_similarity) {
     match::Document document;
@@ -166,7 +174,10 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
             else
                 similarity = 0.0;
         }
-        prepared.verdicts.push_back(rules.evaluate(match_document(entry, source, similarity)));
+        match::MatchResult verdict = rules.evaluate(match_document(entry, source, similarity));
+        if (verdict.matched)
+            item.sanitized_html = digest_html(entry);
+        prepared.verdicts.push_back(std::move(verdict));
         prepared.items.push_back(std::move(item));
     }
     return prepared;
