@@ -83,7 +83,8 @@ void print_document(const FeedDocument& doc) {
         time_field("published", entry.published);
         time_field("updated", entry.updated);
         std::printf("  content_hash: %s\n", chuhai::feed::to_hex(entry.content_hash).c_str());
-        std::printf("  simhash: %s\n", chuhai::feed::to_hex(entry.simhash).c_str());
+        std::printf("  simhash: %s\n",
+                    chuhai::feed::to_hex(chuhai::feed::entry_simhash(entry)).c_str());
     }
 }
 

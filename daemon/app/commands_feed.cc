@@ -45,7 +45,7 @@ nlohmann::json to_json(const std::string& source, const feed::FeedDocument& doc,
             {"url", e.url},
             {"key", e.key},
             {"content_hash", feed::to_hex(e.content_hash)},
-            {"simhash", feed::to_hex(e.simhash)},
+            {"simhash", feed::to_hex(feed::entry_simhash(e))},
         };
         if (with_html)
             entry["content_html"] = e.content_html;

@@ -52,8 +52,8 @@ store::ItemInput item_input(const feed::FeedEntry& entry) {
     item.content = entry.content;
     item.content_html = entry.content_html;
     item.categories = entry.categories;
-    item.content_hash = feed::to_hex(feed::content_hash(entry));
-    item.fingerprint = feed::entry_simhash(entry);
+    item.content_hash = feed::to_hex(entry.content_hash);
+    item.fingerprint = feed::entry_simhash(entry);  // the parser leaves it to the pipeline
     return item;
 }
 

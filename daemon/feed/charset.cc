@@ -536,6 +536,13 @@ int windows_1252_byte(char32_t code_point) {
 bool undo_double_encoding(std::string& text, std::size_t from) {
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
+    if (from >= n)
+        return false;
+    // The first non-ASCII character of such text starts a UTF-8 sequence, so it is one of
+    // U+00C2-U+00F4, whose UTF-8 starts with 0xC3: text without that byte is left at once
+    // (memchr is the fastest scan at hand).
+    if (std::memchr(s + from, 0xC3, n - from) == nullptr)
+        return false;
     std::size_t i = from;
 #if defined(__SSE2__)
     while (i + 16 <= n &&
@@ -544,7 +551,7 @@ bool undo_double_encoding(std::string& text, std::size_t from) {
 #endif
     while (i < n && s[i] < 0x80)
         ++i;
-    if (i == n)
+    if (s[i] != 0xC3)
         return false;
     // Re-encode as windows-1252 while checking, byte by byte, that the result is UTF-8: the
     // first byte that cannot continue a sequence ends it (for ordinary text, the first

@@ -32,7 +32,8 @@ struct FeedEntry {
     std::string html_base;           // the base URL relative links in content_html resolve against
     std::string key;                 // stable item key: "id:…", "url:…" or "hash:…"
     std::uint64_t content_hash = 0;  // changes when title/summary/content text changes
-    std::uint64_t simhash = 0;       // near-duplicate fingerprint of title + lead
+    // The near-duplicate fingerprint is not computed here: entry_simhash(entry) (identity.h),
+    // by whoever keeps it (the pipeline, once per entry it stores).
 };
 
 struct FeedDocument {

@@ -47,7 +47,6 @@ void finish_entry(FeedEntry& entry, std::string_view raw_link, std::string_view 
         entry.link = canonicalize_url(entry.url);
     }
     entry.content_hash = content_hash(entry);
-    entry.simhash = entry_simhash(entry);
 }
 
 }  // namespace detail
