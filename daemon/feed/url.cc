@@ -330,39 +330,46 @@ constexpr std::array<bool, 256> kPlainUrlByte = make_plain_url_bytes();
 
 namespace detail {
 
-bool is_already_canonical(std::string_view url) {
+// Where the path of an http(s) URL with a canonical scheme, host and path ends (at '?', '#' or
+// the end), or npos when those parts are not canonical: a lower-case host of letters, digits,
+// '-' and '.' without port, a path of bytes the escape normalisation leaves as they are ('%'
+// excluded: it might rewrite an escape) without "." or ".." segments.
+std::size_t canonical_path_end(std::string_view url) {
     std::size_t i;
     if (url.substr(0, 7) == "http://")
         i = 7;
     else if (url.substr(0, 8) == "https://")
         i = 8;
     else
-        return false;
+        return std::string_view::npos;
     const std::size_t n = url.size();
-    // A host of lower-case letters, digits, '-' and '.', not ending in '.', then a path.
     const std::size_t host_start = i;
     while (i < n &&
            (is_digit(url[i]) || (url[i] >= 'a' && url[i] <= 'z') || url[i] == '-' || url[i] == '.'))
         ++i;
     if (i == host_start || url[i - 1] == '.' || i == n || url[i] != '/')
-        return false;
-    // Bytes the escape normalisation leaves as they are ('%' excluded: it might rewrite an
-    // escape), and no fragment.
-    auto plain = [](char c) { return kPlainUrlByte[static_cast<unsigned char>(c)]; };
-    // The path, with no "." or ".." segment.
+        return std::string_view::npos;
     std::size_t segment = i + 1;
     for (++i;; ++i) {
-        if (i == n || url[i] == '/' || url[i] == '?') {
+        if (i == n || url[i] == '/' || url[i] == '?' || url[i] == '#') {
             const std::string_view name = url.substr(segment, i - segment);
             if (name == "." || name == "..")
-                return false;
-            if (i == n || url[i] == '?')
-                break;
+                return std::string_view::npos;
+            if (i == n || url[i] != '/')
+                return i;
             segment = i + 1;
-        } else if (!plain(url[i])) {
-            return false;
+        } else if (!kPlainUrlByte[static_cast<unsigned char>(url[i])]) {
+            return std::string_view::npos;
         }
     }
+}
+
+bool is_already_canonical(std::string_view url) {
+    std::size_t i = canonical_path_end(url);
+    const std::size_t n = url.size();
+    if (i == std::string_view::npos || (i < n && url[i] == '#'))
+        return false;
+    auto plain = [](char c) { return kPlainUrlByte[static_cast<unsigned char>(c)]; };
     if (i == n)
         return true;
     // A query of non-empty pairs none of which is a tracking parameter.
@@ -376,6 +383,37 @@ bool is_already_canonical(std::string_view url) {
                 return true;
             pair = i + 1;
         } else if (!plain(url[i])) {
+            return false;
+        }
+    }
+}
+
+bool canonicalize_plain(std::string_view url, std::string& out) {
+    const std::size_t path_end = canonical_path_end(url);
+    if (path_end == std::string_view::npos)
+        return false;
+    const std::size_t n = url.size();
+    std::size_t end = url.find('#', path_end);
+    if (end == std::string_view::npos)
+        end = n;
+    out.assign(url.substr(0, path_end));
+    if (path_end == end || url[path_end] != '?')
+        return true;
+    // The query's pairs, those that are no tracking parameter and not empty, in order.
+    bool first = true;
+    std::size_t pair = path_end + 1;
+    for (std::size_t i = pair;; ++i) {
+        if (i == end || url[i] == '&') {
+            const std::string_view text = url.substr(pair, i - pair);
+            if (!text.empty() && !is_tracking_parameter(text.substr(0, text.find('=')))) {
+                out.push_back(first ? '?' : '&');
+                out.append(text);
+                first = false;
+            }
+            if (i == end)
+                return true;
+            pair = i + 1;
+        } else if (!kPlainUrlByte[static_cast<unsigned char>(url[i])]) {
             return false;
         }
     }
@@ -419,6 +457,9 @@ std::string canonicalize_url(std::string_view url, std::string_view base) {
     std::string resolved = resolve_url(url, base);
     if (detail::is_already_canonical(resolved))
         return resolved;
+    // Most of the rest only carry tracking parameters or a fragment.
+    if (std::string plain; detail::canonicalize_plain(resolved, plain))
+        return plain;
     return canonicalize_resolved(std::move(resolved));
 }
 

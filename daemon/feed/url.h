@@ -35,7 +35,12 @@ namespace detail {
 // bytes without dot segments, no '%', no fragment, a query of non-empty pairs without
 // tracking parameters). canonicalize_url() returns those as they are.
 bool is_already_canonical(std::string_view url);
-// canonicalize_url() without the shortcut.
+// canonicalize_url()'s second shortcut, exposed for its tests: for an http(s) URL whose scheme,
+// host and path pass is_already_canonical() and whose query has only plain bytes, writes its
+// canonical form (empty pairs and tracking parameters dropped, the fragment dropped) to `out`
+// and returns true; returns false for anything else.
+bool canonicalize_plain(std::string_view url, std::string& out);
+// canonicalize_url() without the shortcuts.
 std::string canonicalize_url_in_full(std::string_view url, std::string_view base = {});
 
 }  // namespace detail
