@@ -270,12 +270,16 @@ class NamespaceResolver {
     mutable std::string_view undeclared_prefix_;  // a view into the parsed document
 };
 
-std::string trimmed(std::string_view s) {
+std::string_view trimmed_view(std::string_view s) {
     while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ')
         s.remove_prefix(1);
     while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ')
         s.remove_suffix(1);
-    return std::string(s);
+    return s;
+}
+
+std::string trimmed(std::string_view s) {
+    return std::string(trimmed_view(s));
 }
 
 std::string base64_decode(std::string_view in) {
@@ -765,16 +769,17 @@ class XmlFeedReader {
         const bool thumbnail = is(local, "thumbnail");
         if (!thumbnail && !(is(local, "content") && is_image_content(element)))
             return;
-        const std::string url = attribute_text(element, "url");
-        if (url.empty())
-            return;
-        const std::string width_text = attribute_text(element, "width");
+        // The width as written: digits only (a reference or a sign makes it no width).
         long width = -1;
+        const std::string_view width_text = trimmed_view(element.attribute("width").value());
         if (!width_text.empty() && width_text.size() < 9 &&
             std::all_of(width_text.begin(), width_text.end(),
                         [](char c) { return c >= '0' && c <= '9'; }))
-            width = std::stol(width_text);
+            width = std::stol(std::string(width_text));
         if (!thumbnail && !image.url.empty() && width <= image.width)
+            return;
+        const std::string url = attribute_text(element, "url");
+        if (url.empty())
             return;
         std::string resolved = resolve_url(url, with_base(element, base));
         if (has_non_web_scheme(resolved))
@@ -783,15 +788,19 @@ class XmlFeedReader {
     }
 
     // medium="image", else an image/* type, else (neither given) a URL naming an image file.
+    // The attributes are compared as written: the words they must hold need no references.
     bool is_image_content(const pugi::xml_node& element) {
-        const std::string medium = attribute_text(element, "medium");
+        const std::string_view medium = trimmed_view(element.attribute("medium").value());
         if (!medium.empty())
             return equals_ci(medium, "image");
-        const std::string type = attribute_text(element, "type");
+        const std::string_view type = trimmed_view(element.attribute("type").value());
         if (!type.empty())
-            return type.size() > 6 && equals_ci(std::string_view(type).substr(0, 6), "image/");
+            return type.size() > 6 && equals_ci(type.substr(0, 6), "image/");
         std::string_view path = element.attribute("url").value();
-        path = path.substr(0, path.find_first_of("?#"));
+        std::size_t end = 0;
+        while (end < path.size() && path[end] != '?' && path[end] != '#')
+            ++end;
+        path = path.substr(0, end);
         const std::size_t dot = path.rfind('.');
         if (dot == std::string_view::npos)
             return false;

@@ -250,8 +250,12 @@ std::string filter_query(std::string_view query) {
 }  // namespace
 
 bool has_non_web_scheme(std::string_view url) {
-    const std::size_t end = url.find_first_of(":/?#");
-    if (end == std::string_view::npos || url[end] != ':' || end == 0)
+    // A loop, not find_first_of(), which calls memchr() once per byte of the URL.
+    std::size_t end = 0;
+    while (end < url.size() && url[end] != ':' && url[end] != '/' && url[end] != '?' &&
+           url[end] != '#')
+        ++end;
+    if (end == url.size() || url[end] != ':' || end == 0)
         return false;  // relative: no scheme of its own
     auto lower_equals = [](std::string_view text, std::string_view lower) {
         return text.size() == lower.size() &&

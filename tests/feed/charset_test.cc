@@ -131,6 +131,79 @@ TEST(Charset, SingleByteCharsetsDecodeAsIcuDoes) {
     EXPECT_GE(single_byte, 18u);  // the table path is what this test is about
 }
 
+// GB18030 (GBK's pairs) and Big5 are decoded through a table of every pair ICU decodes: each
+// such pair, documents made of them, and documents with invalid, unmapped and four-byte
+// sequences (which go to ICU whole) must come out as ICU's conversion has them.
+TEST(Charset, DoubleByteCharsetsDecodeAsIcuDoes) {
+    for (const char* charset : {"gb18030", "big5"}) {
+        SCOPED_TRACE(charset);
+        // The pairs ICU decodes on their own, found the way the table is built.
+        UErrorCode status = U_ZERO_ERROR;
+        UConverter* converter = ucnv_open(charset, &status);
+        ASSERT_TRUE(U_SUCCESS(status));
+        ucnv_setToUCallBack(converter, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+        std::vector<std::string> pairs;
+        for (int lead = 0x81; lead <= 0xFE; ++lead)
+            for (int trail = 0x40; trail <= 0xFE; ++trail) {
+                const char pair[2] = {static_cast<char>(lead), static_cast<char>(trail)};
+                const char* source = pair;
+                UChar units[4];
+                UChar* target = units;
+                UErrorCode error = U_ZERO_ERROR;
+                ucnv_reset(converter);
+                ucnv_toUnicode(converter, &target, units + 4, &source, pair + 2, nullptr, true,
+                               &error);
+                if (U_SUCCESS(error) && source == pair + 2)
+                    pairs.emplace_back(pair, 2);
+            }
+        ucnv_close(converter);
+        ASSERT_GT(pairs.size(), 13000u);
+        const std::string label = std::string("text/xml; charset=") + charset;
+        auto expect_as_icu = [&](const std::string& bytes) {
+            const DecodedText decoded = decode_to_utf8(bytes, label);
+            ASSERT_EQ(decoded.encoding, charset);
+            const std::string expected = icu_conversion(bytes, charset);
+            ASSERT_EQ(decoded.utf8, expected);
+            EXPECT_EQ(decoded.replaced_invalid, expected.find("\xef\xbf\xbd") != std::string::npos);
+        };
+        // Every pair, in documents of a few hundred pairs with markup between them.
+        std::string document = "<rss><title>";
+        for (std::size_t i = 0; i < pairs.size(); ++i) {
+            document += pairs[i];
+            if (i % 7 == 0)
+                document += "</t><t a=\"1\">";
+            if (i % 400 == 399 || i + 1 == pairs.size()) {
+                expect_as_icu(document);
+                document = "<rss><title>";
+            }
+        }
+        // Mixed with what the table does not know: bytes 0x80 and 0xFF, a lead byte before
+        // ASCII or at the end, four-byte GB18030, an escape (0x1A).
+        std::uint32_t seed = 12345;
+        auto next = [&seed] {
+            seed = seed * 1103515245u + 12345u;
+            return (seed >> 16) & 0x7FFF;
+        };
+        for (int round = 0; round < 300; ++round) {
+            std::string mixed = "<rss>";
+            for (int k = 0; k < 60; ++k) {
+                const unsigned pick = next() % 10;
+                if (pick < 6)
+                    mixed += pairs[next() % pairs.size()];
+                else if (pick < 8)
+                    mixed += "ab <c> ";
+                else if (round % 3 == 0 && pick == 8)
+                    mixed += std::string("\x81\x30\x81\x30", 4);
+                else if (round % 5 == 0)
+                    mixed.push_back(static_cast<char>(next() % 256));
+            }
+            if (round % 7 == 0)
+                mixed.push_back('\xb0');  // a lead byte that ends the document
+            expect_as_icu(mixed);
+        }
+    }
+}
+
 TEST(Charset, UndeclaredLegacyBytesAreDetected) {
     // windows-1251 Cyrillic without any label.
     std::string text = "<rss><channel><title>";
