@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -368,59 +369,45 @@ std::size_t canonical_path_end(std::string_view url) {
     }
 }
 
-bool is_already_canonical(std::string_view url) {
-    std::size_t i = canonical_path_end(url);
-    const std::size_t n = url.size();
-    if (i == std::string_view::npos || (i < n && url[i] == '#'))
-        return false;
-    auto plain = [](char c) { return kPlainUrlByte[static_cast<unsigned char>(c)]; };
-    if (i == n)
-        return true;
-    // A query of non-empty pairs none of which is a tracking parameter.
-    std::size_t pair = i + 1;
-    for (++i;; ++i) {
-        if (i == n || url[i] == '&') {
-            const std::string_view text = url.substr(pair, i - pair);
-            if (text.empty() || is_tracking_parameter(text.substr(0, text.find('='))))
-                return false;
-            if (i == n)
-                return true;
-            pair = i + 1;
-        } else if (!plain(url[i])) {
-            return false;
-        }
-    }
-}
-
-bool canonicalize_plain(std::string_view url, std::string& out) {
+bool canonicalize_plain(std::string& url) {
     const std::size_t path_end = canonical_path_end(url);
-    if (path_end == std::string_view::npos)
+    if (path_end == std::string::npos)
         return false;
-    const std::size_t n = url.size();
     std::size_t end = url.find('#', path_end);
-    if (end == std::string_view::npos)
-        end = n;
-    out.assign(url.substr(0, path_end));
-    if (path_end == end || url[path_end] != '?')
+    if (end == std::string::npos)
+        end = url.size();
+    if (path_end == end || url[path_end] != '?') {
+        url.resize(path_end);  // no query; the fragment, if any, goes
         return true;
-    // The query's pairs, those that are no tracking parameter and not empty, in order.
-    bool first = true;
+    }
+    for (std::size_t i = path_end + 1; i < end; ++i)
+        if (!kPlainUrlByte[static_cast<unsigned char>(url[i])])
+            return false;
+    // The pairs that are not empty and no tracking parameter, moved down in order (a write
+    // never passes the read).
+    std::size_t write = path_end;
     std::size_t pair = path_end + 1;
     for (std::size_t i = pair;; ++i) {
         if (i == end || url[i] == '&') {
-            const std::string_view text = url.substr(pair, i - pair);
+            const std::string_view text = std::string_view(url).substr(pair, i - pair);
             if (!text.empty() && !is_tracking_parameter(text.substr(0, text.find('=')))) {
-                out.push_back(first ? '?' : '&');
-                out.append(text);
-                first = false;
+                url[write] = write == path_end ? '?' : '&';
+                ++write;
+                std::memmove(url.data() + write, url.data() + pair, i - pair);
+                write += i - pair;
             }
             if (i == end)
-                return true;
+                break;
             pair = i + 1;
-        } else if (!kPlainUrlByte[static_cast<unsigned char>(url[i])]) {
-            return false;
         }
     }
+    url.resize(write);
+    return true;
+}
+
+bool is_already_canonical(std::string_view url) {
+    std::string canonical(url);
+    return canonicalize_plain(canonical) && canonical == url;
 }
 
 }  // namespace detail
@@ -459,11 +446,9 @@ std::string detail::canonicalize_url_in_full(std::string_view url, std::string_v
 
 std::string canonicalize_url(std::string_view url, std::string_view base) {
     std::string resolved = resolve_url(url, base);
-    if (detail::is_already_canonical(resolved))
+    // Most links are canonical already, or only carry tracking parameters or a fragment.
+    if (detail::canonicalize_plain(resolved))
         return resolved;
-    // Most of the rest only carry tracking parameters or a fragment.
-    if (std::string plain; detail::canonicalize_plain(resolved, plain))
-        return plain;
     return canonicalize_resolved(std::move(resolved));
 }
 

@@ -30,17 +30,15 @@ bool is_tracking_parameter(std::string_view name);
 
 namespace detail {
 
-// canonicalize_url()'s shortcut, exposed for its tests: true only for URLs that are their own
-// canonical form (http or https, a lower-case host without port or user, a path of plain
-// bytes without dot segments, no '%', no fragment, a query of non-empty pairs without
-// tracking parameters). canonicalize_url() returns those as they are.
+// canonicalize_url()'s shortcut, exposed for its tests: for an http(s) URL with a lower-case
+// host without port or user, a path of plain bytes without dot segments or '%', and a query of
+// plain bytes, rewrites `url` in place to its canonical form (empty pairs, tracking parameters
+// and the fragment dropped; nothing else changes for such URLs) and returns true; returns false,
+// leaving `url` as it is, for anything else. Most links take it, without being taken apart.
+bool canonicalize_plain(std::string& url);
+// True only for URLs that are their own canonical form and take the shortcut.
 bool is_already_canonical(std::string_view url);
-// canonicalize_url()'s second shortcut, exposed for its tests: for an http(s) URL whose scheme,
-// host and path pass is_already_canonical() and whose query has only plain bytes, writes its
-// canonical form (empty pairs and tracking parameters dropped, the fragment dropped) to `out`
-// and returns true; returns false for anything else.
-bool canonicalize_plain(std::string_view url, std::string& out);
-// canonicalize_url() without the shortcuts.
+// canonicalize_url() without the shortcut.
 std::string canonicalize_url_in_full(std::string_view url, std::string_view base = {});
 
 }  // namespace detail

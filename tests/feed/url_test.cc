@@ -112,9 +112,11 @@ TEST(Url, ShortcutAgreesWithTheFullCanonicalisation) {
                             ++shortcuts;
                             ASSERT_EQ(full, url) << url;
                         }
-                        if (std::string plain; detail::canonicalize_plain(url, plain)) {
+                        if (std::string plain = url; detail::canonicalize_plain(plain)) {
                             ++plain_shortcuts;
                             ASSERT_EQ(plain, full) << url;
+                        } else {
+                            ASSERT_EQ(plain, url) << "left as it was";
                         }
                         ASSERT_EQ(canonicalize_url(url), full) << url;
                         ASSERT_EQ(canonicalize_url(url, "https://Base.example/dir/feed.xml"),
@@ -123,12 +125,12 @@ TEST(Url, ShortcutAgreesWithTheFullCanonicalisation) {
                             << url;
                         ++checked;
                     }
-    // The shortcut must actually be taken, on many of the combinations (550 of about 120,000
-    // when this was written: those with a plain scheme, host, path and query).
+    // The shortcut must actually be taken, on many of the combinations: unchanged (the URLs
+    // with a plain scheme, host, path and query, about 1,200 of 200,000 when this was written),
+    // and more often with a query or fragment cut.
     EXPECT_GT(shortcuts, 500u);
-    // The second shortcut also takes the URLs whose query or fragment only needs dropping.
     EXPECT_GT(plain_shortcuts, 3 * shortcuts);
-    EXPECT_GT(checked, 100000u);
+    EXPECT_GT(checked, 150000u);
     EXPECT_TRUE(detail::is_already_canonical("https://news.example.com/a/1?id=7"));
     EXPECT_FALSE(detail::is_already_canonical("https://news.example.com"));
 }
