@@ -23,8 +23,11 @@ demo: build
 test: deps
 	@scripts/run-tests
 
-bench: build
-	@scripts/run-benchmarks
+# Every benchmark with the arguments docs/performance.md quotes (about half an hour; QUICK=1 for
+# a short check that they all run). Installs the peers they compare against first.
+bench:
+	@scripts/install-deps --bench
+	@scripts/run-benchmarks $(if $(QUICK),--quick)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -1,4 +1,6 @@
-// libFuzzer target: the feed parser's entry point, plus the sanitiser on what it returns.
+// libFuzzer target: the feed parser's entry point, plus what the pipeline computes from each
+// entry it returns: the fingerprint (entry_simhash) and, for matched items, the sanitised HTML
+// with links resolved and canonicalised as app::digest_html does.
 // Any input must end in a FeedDocument or a chuhai::Error, never a crash, a hang or unbounded
 // memory.
 
@@ -8,6 +10,8 @@
 
 #include "common/error.h"
 #include "feed/feed_parser.h"
+#include "feed/identity.h"
+#include "feed/url.h"
 #include "text/html_sanitize.h"
 #include "text/html_text.h"
 
@@ -28,9 +32,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             kContentTypes[data[0] % (sizeof kContentTypes / sizeof *kContentTypes)];
     try {
         const chuhai::feed::FeedDocument doc = chuhai::feed::parse_feed(bytes, options);
-        for (const auto& entry : doc.entries)
+        for (const auto& entry : doc.entries) {
+            (void)chuhai::feed::entry_simhash(entry);
             if (!entry.content_html.empty())
-                (void)chuhai::text::sanitize_html(entry.content_html);
+                (void)chuhai::text::sanitize_html(
+                    entry.content_html, [&entry](std::string_view href) {
+                        return chuhai::feed::canonicalize_url(href, entry.html_base);
+                    });
+        }
     } catch (const chuhai::Error&) {
         // Not a feed: an expected outcome.
     }

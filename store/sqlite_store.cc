@@ -198,7 +198,8 @@ constexpr std::string_view kItemColumns = R"sql(
     i.published, i.updated, i.first_seen, i.summary, i.content, i.content_html, i.categories,
     i.content_hash, i.fingerprint, i.language, i.story_id, i.revision_count, i.text_dropped_at,
     i.corpus_score, i.corpus_item_id,
-    (SELECT json_group_array(DISTINCT topic) FROM matches WHERE item_id = i.id AND topic <> '')
+    (SELECT json_group_array(DISTINCT topic) FROM matches WHERE item_id = i.id AND topic <> ''),
+    i.sanitized_html
 )sql";
 
 Item read_item_row(const Statement& row) {
@@ -228,6 +229,8 @@ Item read_item_row(const Statement& row) {
     if (!row.is_null(21) && !row.is_null(22))
         item.corpus = CorpusSimilarity{row.column_int64(22), row.column_double(21)};
     item.topics = from_json_array(row.column_text(23));
+    if (!row.is_null(24))
+        item.sanitized_html = row.column_string(24);
     return item;
 }
 
@@ -860,7 +863,8 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
                     categories = ?9, content_hash = ?10,
                     fingerprint = coalesce(?11, fingerprint), language = coalesce(?12, language),
                     revision_count = revision_count + 1, last_revised = ?13,
-                    text_dropped_at = NULL, corpus_score = ?14, corpus_item_id = ?15
+                    text_dropped_at = NULL, corpus_score = ?14, corpus_item_id = ?15,
+                    sanitized_html = ?16
                 WHERE id = ?1)sql");
             update->bind(1, *existing)
                 .bind(2, input.title)
@@ -879,6 +883,8 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
             if (result.corpus) {
                 update->bind(14, result.corpus->score).bind(15, result.corpus->document);
             }
+            if (input.sanitized_html)
+                update->bind(16, *input.sanitized_html);
             update->run();
         }
         if (input.fingerprint) {
@@ -939,9 +945,10 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
         auto insert = db_->cached(R"sql(
             INSERT INTO items (source_id, item_key, canonical_url, link, title, author,
                 published, updated, first_seen, summary, content, content_html, categories,
-                content_hash, fingerprint, language, story_id, corpus_score, corpus_item_id)
+                content_hash, fingerprint, language, story_id, corpus_score, corpus_item_id,
+                sanitized_html)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19))sql");
+                ?18, ?19, ?20))sql");
         insert->bind(1, source)
             .bind(2, key)
             .bind_text_or_null(3, input.canonical_url)
@@ -962,6 +969,8 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
             insert->bind(15, static_cast<std::int64_t>(*input.fingerprint));
         if (result.corpus)
             insert->bind(18, result.corpus->score).bind(19, result.corpus->document);
+        if (input.sanitized_html)
+            insert->bind(20, *input.sanitized_html);
         insert->run();
         result.item = db_->last_insert_rowid();
     }

@@ -167,6 +167,9 @@ struct ItemInput {
     std::string summary{};  // plain text
     std::string content{};  // plain text
     std::string content_html{};
+    // content_html sanitised for digests, given for items that matched a rule (see
+    // migrations/0006_sanitized_html.sql); empty optional: stored as NULL.
+    std::optional<std::string> sanitized_html{};
     std::vector<std::string> categories{};
     // Hash of the item's text (title, summary, content); empty: the store computes SHA-256.
     // A change of hash or title from the same source is a revision.
@@ -248,6 +251,7 @@ struct Item {
     std::string summary{};  // empty after retention dropped the text of an unmatched item
     std::string content{};
     std::string content_html{};
+    std::optional<std::string> sanitized_html{};  // for items that matched when last stored
     std::vector<std::string> categories{};
     std::string content_hash{};
     std::optional<std::uint64_t> fingerprint{};

@@ -3,11 +3,13 @@
 // gumbo on the HTML bodies those feeds hold. Prints medians of several rounds; `--json` prints
 // one JSON object for bench/feed/compare.py.
 //
-//   build/bench/feed/bench_feed [--rounds N] [--json] [--parse-only] [--html-only] [--per-file]
-//                               [FOLDER]
+//   build/bench/feed/bench_feed [--rounds N] [--json] [--parse-only] [--html-only]
+//                               [--pugixml-only] [--per-file] [FOLDER]
 //
 // --parse-only runs nothing but parse_feed() for the rounds, --html-only nothing but
-// html_to_text() on the HTML bodies (for profiling with perf or callgrind); --per-file prints each
+// html_to_text() on the HTML bodies, --pugixml-only nothing but the raw pugixml parse of the XML
+// files (for profiling with perf or callgrind: instruction counts of the two sides of the ratio
+// compare under any load); --per-file prints each
 // file's parse + normalise rate beside pugixml's, to see which kinds of feed cost the most.
 
 #include <gumbo.h>
@@ -24,6 +26,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "feed/feed_parser.h"
+#include "feed/identity.h"
 #include "text/html_text.h"
 
 namespace {
@@ -86,6 +89,7 @@ int main(int argc, char** argv) {
     bool parse_only = false;
     bool per_file = false;
     bool html_only = false;
+    bool pugixml_only = false;
     std::filesystem::path folder = std::filesystem::path(CHUHAI_SHARED_DIR) / "corpus/realworld";
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -99,6 +103,8 @@ int main(int argc, char** argv) {
             per_file = true;
         else if (arg == "--html-only")
             html_only = true;
+        else if (arg == "--pugixml-only")
+            pugixml_only = true;
         else
             folder = arg;
     }
@@ -175,6 +181,22 @@ int main(int argc, char** argv) {
                     sink % 10);
         return 0;
     }
+    // The baseline: pugixml's own parse of the XML files, default flags, from a copy of the
+    // bytes (load_buffer), as a program that only wants the tree would do it.
+    const auto raw_pugixml_pass = [&] {
+        for (const Input& input : inputs) {
+            if (!input.xml)
+                continue;
+            pugi::xml_document document;
+            sink += document.load_buffer(input.bytes.data(), input.bytes.size()) ? 1 : 0;
+        }
+    };
+    if (pugixml_only) {
+        const double seconds = median_seconds(rounds, raw_pugixml_pass);
+        std::printf("raw pugixml: %.1f MB/s (checksum %zu)\n", xml_bytes / 1e6 / seconds,
+                    sink % 10);
+        return 0;
+    }
     if (parse_only) {
         const double seconds = median_seconds(rounds, [&] {
             for (const Input& input : inputs)
@@ -192,14 +214,15 @@ int main(int argc, char** argv) {
             if (input.xml)
                 sink += chuhai::feed::parse_feed(input.bytes).entries.size();
     });
-    const double pugixml_xml = median_seconds(rounds, [&] {
-        for (const Input& input : inputs) {
-            if (!input.xml)
-                continue;
-            pugi::xml_document document;
-            sink += document.load_buffer(input.bytes.data(), input.bytes.size()) ? 1 : 0;
-        }
+    // What the pipeline computes per entry before matching: the parse, and the fingerprint the
+    // parser leaves to it.
+    const double chuhai_xml_fingerprint = median_seconds(rounds, [&] {
+        for (const Input& input : inputs)
+            if (input.xml)
+                for (const auto& entry : chuhai::feed::parse_feed(input.bytes).entries)
+                    sink += chuhai::feed::entry_simhash(entry) & 1;
     });
+    const double pugixml_xml = median_seconds(rounds, raw_pugixml_pass);
     const double tokenizer = median_seconds(rounds, [&] {
         for (const std::string& body : bodies)
             sink += chuhai::text::html_to_text(body).size();
@@ -212,6 +235,7 @@ int main(int argc, char** argv) {
     const double mb = 1e6;
     const double chuhai_all_mbps = all_bytes / mb / chuhai_all;
     const double chuhai_xml_mbps = xml_bytes / mb / chuhai_xml;
+    const double chuhai_xml_fingerprint_mbps = xml_bytes / mb / chuhai_xml_fingerprint;
     const double pugixml_mbps = xml_bytes / mb / pugixml_xml;
     const double tokenizer_mbps = body_bytes / mb / tokenizer;
     const double gumbo_mbps = body_bytes / mb / gumbo;
@@ -219,12 +243,13 @@ int main(int argc, char** argv) {
         std::printf(
             "{\"files\": %zu, \"bytes\": %zu, \"entries\": %zu, \"xml_files_bytes\": %zu, "
             "\"chuhai_mbps\": %.2f, \"chuhai_entries_per_s\": %.0f, \"chuhai_xml_mbps\": %.2f, "
-            "\"pugixml_xml_mbps\": %.2f, \"html_bodies\": %zu, \"html_bytes\": %zu, "
+            "\"chuhai_xml_with_simhash_mbps\": %.2f, \"pugixml_xml_mbps\": %.2f, "
+            "\"html_bodies\": %zu, \"html_bytes\": %zu, "
             "\"html_to_text_mbps\": %.2f, \"gumbo_text_mbps\": %.2f, \"rounds\": %d, \"sink\": "
             "%zu}\n",
             inputs.size(), all_bytes, all_entries, xml_bytes, chuhai_all_mbps,
-            all_entries / chuhai_all, chuhai_xml_mbps, pugixml_mbps, bodies.size(), body_bytes,
-            tokenizer_mbps, gumbo_mbps, rounds, sink % 10);
+            all_entries / chuhai_all, chuhai_xml_mbps, chuhai_xml_fingerprint_mbps, pugixml_mbps,
+            bodies.size(), body_bytes, tokenizer_mbps, gumbo_mbps, rounds, sink % 10);
         return 0;
     }
     std::printf("corpus: %s (%zu files, %.2f MB, %zu entries), median CPU time of %d rounds\n",
@@ -234,8 +259,12 @@ int main(int argc, char** argv) {
                 all_entries / chuhai_all);
     std::printf("%-44s %10.1f %14.0f\n", "chuhai parse+normalise, XML files", chuhai_xml_mbps,
                 xml_entries / chuhai_xml);
+    std::printf("%-44s %10.1f %14.0f\n", "  ... and SimHash of each entry (pipeline)",
+                chuhai_xml_fingerprint_mbps, xml_entries / chuhai_xml_fingerprint);
     std::printf("%-44s %10.1f %14s\n", "raw pugixml parse, same XML files", pugixml_mbps, "-");
     std::printf("%-44s %9.0f%%\n", "chuhai / raw pugixml", 100.0 * chuhai_xml_mbps / pugixml_mbps);
+    std::printf("%-44s %9.0f%%\n", "chuhai with SimHash / raw pugixml",
+                100.0 * chuhai_xml_fingerprint_mbps / pugixml_mbps);
     std::printf("%-44s %10.1f   (%zu bodies, %.2f MB)\n", "html_to_text() on the HTML bodies",
                 tokenizer_mbps, bodies.size(), body_bytes / mb);
     std::printf("%-44s %10.1f\n", "gumbo parse + text walk, same bodies", gumbo_mbps);

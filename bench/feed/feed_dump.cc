@@ -63,6 +63,7 @@ void print_document(const FeedDocument& doc) {
     field("subtitle", doc.subtitle);
     std::printf("  ttl: %s\n", doc.ttl_minutes ? std::to_string(*doc.ttl_minutes).c_str() : "-");
     std::printf("  duplicate_entries: %zu\n", doc.duplicate_entries);
+    std::printf("  empty_entries: %zu\n", doc.empty_entries);
     std::printf("  entries: %zu\n", doc.entries.size());
     for (const FeedEntry& entry : doc.entries) {
         std::printf(" entry\n");
@@ -78,10 +79,12 @@ void print_document(const FeedDocument& doc) {
         field("content_html", entry.content_html);
         for (const std::string& category : entry.categories)
             field("category", category);
+        field("thumbnail", entry.thumbnail);
         time_field("published", entry.published);
         time_field("updated", entry.updated);
         std::printf("  content_hash: %s\n", chuhai::feed::to_hex(entry.content_hash).c_str());
-        std::printf("  simhash: %s\n", chuhai::feed::to_hex(entry.simhash).c_str());
+        std::printf("  simhash: %s\n",
+                    chuhai::feed::to_hex(chuhai::feed::entry_simhash(entry)).c_str());
     }
 }
 

@@ -55,7 +55,8 @@ std::string read_file(const fs::path& path) {
 }
 
 Text from_entry(const std::string& source, const feed::FeedEntry& entry) {
-    return Text{source, entry.title, entry.summary, entry.content, entry.link, entry.simhash};
+    return Text{source,        entry.title, entry.summary,
+                entry.content, entry.link,  feed::entry_simhash(entry)};
 }
 
 std::vector<Text> feed_texts(const std::vector<fs::path>& files) {

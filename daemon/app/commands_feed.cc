@@ -82,10 +82,11 @@ nlohmann::json to_json(const std::string& source, const feed::FeedDocument& doc,
             {"summary", e.summary},
             {"content", e.content},
             {"categories", e.categories},
+            {"thumbnail", e.thumbnail},
             {"url", e.url},
             {"key", e.key},
             {"content_hash", feed::to_hex(e.content_hash)},
-            {"simhash", feed::to_hex(e.simhash)},
+            {"simhash", feed::to_hex(feed::entry_simhash(e))},
         };
         if (with_html)
             entry["content_html"] = e.content_html;
@@ -101,6 +102,7 @@ nlohmann::json to_json(const std::string& source, const feed::FeedDocument& doc,
         {"feed",
          {{"title", doc.title}, {"link", doc.link}, {"url", doc.url}, {"subtitle", doc.subtitle}}},
         {"duplicate_entries", doc.duplicate_entries},
+        {"empty_entries", doc.empty_entries},
         {"entries", std::move(entries)},
     };
 }

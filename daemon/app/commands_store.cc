@@ -251,7 +251,9 @@ void items(store::Store& store, const ItemsOptions& options, UtcTime now) {
                             {"revisions", item.revision_count},
                             {"corpus", corpus},
                             {"text_dropped", item.text_dropped},
-                            {"provenance", provenance_json(store, item.id)}});
+                            {"provenance", provenance_json(store, item.id)},
+                            {"sanitized_html",
+                             item.sanitized_html ? json(*item.sanitized_html) : json(nullptr)}});
         }
         std::cout << list.dump(2) << "\n";
         return;

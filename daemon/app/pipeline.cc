@@ -5,6 +5,8 @@
 #include "common/error.h"
 #include "feed/feed_parser.h"
 #include "feed/identity.h"
+#include "feed/url.h"
+#include "text/html_sanitize.h"
 
 namespace chuhai::app {
 
@@ -41,8 +43,8 @@ store::FetchRecord base_record(const SourceContext& source, const fetch::FetchRe
 // are taken first.
 store::ItemInput item_input(feed::FeedEntry&& entry) {
     store::ItemInput item;
-    item.content_hash = feed::to_hex(feed::content_hash(entry));
-    item.fingerprint = feed::entry_simhash(entry);
+    item.content_hash = feed::to_hex(entry.content_hash);
+    item.fingerprint = feed::entry_simhash(entry);  // the parser leaves it to the pipeline
     item.key = std::move(entry.key);
     item.canonical_url = entry.link;
     item.link = std::move(entry.link);
@@ -113,6 +115,12 @@ match::Document document_of(const Entry& entry, const SourceContext& source,
 match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,
                                std::optional<double> corpus_similarity) {
     return document_of(entry, source, corpus_similarity);
+}
+
+std::string digest_html(const std::string& content_html, const std::string& html_base) {
+    return text::sanitize_html(content_html, [&html_base](std::string_view href) {
+        return feed::canonicalize_url(href, html_base);
+    });
 }
 
 std::vector<store::MatchInput> match_inputs(const match::MatchResult& verdict) {
@@ -220,7 +228,11 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
             else
                 similarity = 0.0;
         }
-        prepared.verdicts.push_back(rules.evaluate(document_of(item, source, similarity)));
+        match::MatchResult verdict = rules.evaluate(document_of(item, source, similarity));
+        // entry.html_base was not moved into the item.
+        if (verdict.matched)
+            item.sanitized_html = digest_html(item.content_html, entry.html_base);
+        prepared.verdicts.push_back(std::move(verdict));
         prepared.rules_skipped.push_back(false);
         prepared.items.push_back(std::move(item));
     }

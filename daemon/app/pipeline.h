@@ -68,6 +68,10 @@ void remember_stored(SeenItems& seen, const PreparedFetch& prepared);
 
 // Parses a 2xx body and matches each entry. Never throws for anything the server sent: a body
 // that is not a feed comes back with `error` set. `corpus` may be null (no similarity).
+// Entries that matched a rule, and only those, get their HTML sanitised for digests
+// (ItemInput::sanitized_html): gumbo costs tens of times the parse, so it is spent where a
+// digest may show the item.
+
 PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResult& result,
                             const match::RuleSet& rules, const store::CorpusModel* corpus,
                             const PrepareOptions& options = {});
@@ -117,6 +121,11 @@ std::vector<BatchWriteResult> write_prepared_batch(store::Store& store,
 
 // The matches of one verdict as the store keeps them.
 std::vector<store::MatchInput> match_inputs(const match::MatchResult& verdict);
+
+// An entry's content_html made safe for a digest (text/html_sanitize.h), its links absolute
+// and canonical (resolved against html_base, the base the entry's content had in the feed).
+// Only matched items get it: sanitising every entry would cost the workers for nothing.
+std::string digest_html(const std::string& content_html, const std::string& html_base);
 
 // The rule engine's view of a parsed entry from a source.
 match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,

@@ -10,10 +10,13 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+
+#include "text/html_text.h"
 
 namespace chuhai::feed {
 
@@ -233,7 +236,151 @@ class SingleByteTable {
     std::size_t longest_ = 0;
 };
 
+// What a double-byte Chinese charset (GB18030's two-byte part, which is GBK; Big5) makes of
+// each lead and trail byte pair, as UTF-8, asked of ICU once per process (about 24,000 pairs,
+// one conversion each). ICU converts these through UTF-16 at some 400 instructions a byte;
+// the table does it at a few. A document is decoded through it only when it is ASCII and
+// pairs the table knows, which ICU decodes the same way (both are stateless); anything else
+// (four-byte GB18030, invalid or unmapped bytes) leaves the whole document to ICU.
+class DoubleByteTable {
+  public:
+    explicit DoubleByteTable(const char* charset) {
+        UErrorCode status = U_ZERO_ERROR;
+        const ConverterPtr converter(ucnv_open(charset, &status));
+        if (U_FAILURE(status))
+            return;
+        ucnv_setToUCallBack(converter.get(), UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr,
+                            &status);
+        if (U_FAILURE(status))
+            return;
+        auto decode = [&](const char* bytes, std::size_t size, UChar* units) -> int {
+            const char* source = bytes;
+            UChar* target = units;
+            UErrorCode error = U_ZERO_ERROR;
+            ucnv_reset(converter.get());
+            ucnv_toUnicode(converter.get(), &target, units + 4, &source, bytes + size, nullptr,
+                           true, &error);
+            if (U_FAILURE(error) || source != bytes + size)
+                return -1;
+            return static_cast<int>(target - units);
+        };
+        UChar units[4];
+        for (int b = 0; b < 0x80; ++b) {
+            const char byte = static_cast<char>(b);
+            if (decode(&byte, 1, units) != 1 || units[0] != b)
+                return;  // not ASCII-compatible: ICU alone
+        }
+        for (int lead = kFirstLead; lead <= kLastLead; ++lead) {
+            for (int trail = kFirstTrail; trail <= kLastTrail; ++trail) {
+                const char pair[2] = {static_cast<char>(lead), static_cast<char>(trail)};
+                const int count = decode(pair, 2, units);
+                char32_t code_point;
+                if (count == 1 && !U16_IS_SURROGATE(units[0]))
+                    code_point = units[0];
+                else if (count == 2 && U16_IS_LEAD(units[0]) && U16_IS_TRAIL(units[1]))
+                    code_point = U16_GET_SUPPLEMENTARY(units[0], units[1]);
+                else
+                    continue;  // not a pair ICU decodes on its own: no entry
+                Entry& entry = entries_[index(lead, trail)];
+                std::string encoded;
+                text::append_utf8(code_point, encoded);
+                std::memcpy(entry.utf8, encoded.data(), encoded.size());
+                entry.size = static_cast<std::uint8_t>(encoded.size());
+            }
+        }
+        usable_ = true;
+    }
+
+    // Decodes `bytes` into `out` when every byte is ASCII or part of a pair the table knows;
+    // false (with `out` unspecified) otherwise.
+    bool decode(std::string_view bytes, std::string& out) const {
+        if (!usable_)
+            return false;
+        const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+        const std::size_t n = bytes.size();
+        // A pair of bytes becomes at most four: room for twice the input, and the slack each
+        // four-byte store needs past the end.
+        out.resize(2 * n + 16);
+        char* cursor = out.data();
+        std::size_t i = 0;
+        while (i < n) {
+#if defined(__SSE2__)
+            while (i + 16 <= n) {
+                const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+                const int high = _mm_movemask_epi8(v);
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(cursor), v);
+                if (high == 0) {
+                    i += 16;
+                    cursor += 16;
+                    continue;
+                }
+                const auto ascii =
+                    static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(high)));
+                i += ascii;
+                cursor += ascii;
+                break;
+            }
+#endif
+            if (i >= n)
+                break;
+            const unsigned char lead = s[i];
+            if (lead < 0x80) {
+                *cursor++ = static_cast<char>(lead);
+                ++i;
+                continue;
+            }
+            if (lead < kFirstLead || lead > kLastLead || i + 1 >= n || s[i + 1] < kFirstTrail ||
+                s[i + 1] > kLastTrail)
+                return false;
+            const Entry& entry = entries_[index(lead, s[i + 1])];
+            if (entry.size == 0)
+                return false;
+            std::memcpy(cursor, entry.utf8, 4);
+            cursor += entry.size;
+            i += 2;
+        }
+        out.resize(static_cast<std::size_t>(cursor - out.data()));
+        return true;
+    }
+
+  private:
+    static constexpr int kFirstLead = 0x81, kLastLead = 0xFE;
+    static constexpr int kFirstTrail = 0x40, kLastTrail = 0xFE;
+
+    struct Entry {
+        char utf8[4] = {};
+        std::uint8_t size = 0;  // 0: no entry
+    };
+
+    static std::size_t index(int lead, int trail) {
+        return static_cast<std::size_t>((lead - kFirstLead) * (kLastTrail - kFirstTrail + 1) +
+                                        (trail - kFirstTrail));
+    }
+
+    std::vector<Entry> entries_ = std::vector<Entry>(
+        static_cast<std::size_t>((kLastLead - kFirstLead + 1) * (kLastTrail - kFirstTrail + 1)));
+    bool usable_ = false;
+};
+
+// The table of a charset that has one, built on first use (thread-safe), or null.
+const DoubleByteTable* double_byte_table(const std::string& charset) {
+    if (charset == "gb18030") {
+        static const DoubleByteTable table("gb18030");
+        return &table;
+    }
+    if (charset == "big5") {
+        static const DoubleByteTable table("big5");
+        return &table;
+    }
+    return nullptr;
+}
+
 bool convert_with_icu(std::string_view bytes, const std::string& charset, DecodedText& out) {
+    if (const DoubleByteTable* table = double_byte_table(charset);
+        table != nullptr && table->decode(bytes, out.utf8)) {
+        replace_substitutions(out);  // as after ICU's conversion: U+001A and U+FFFD
+        return true;
+    }
     UErrorCode status = U_ZERO_ERROR;
     ConverterPtr converter(ucnv_open(charset.c_str(), &status));
     if (U_FAILURE(status) || !converter)
@@ -284,17 +431,29 @@ std::string sniff_wide_encoding(std::string_view b) {
     return {};
 }
 
-// text/xml, text/xml-external-parsed-entity, text/*+xml.
-bool is_text_xml(std::string_view content_type) {
+// The media type of a Content-Type value, lower-cased, without parameters or blanks.
+std::string media_type(std::string_view content_type) {
     std::string type;
     for (const char c : content_type.substr(0, content_type.find(';'))) {
         if (c != ' ' && c != '\t')
             type.push_back(lower(c));
     }
+    return type;
+}
+
+// text/xml, text/xml-external-parsed-entity, text/*+xml.
+bool is_text_xml(std::string_view content_type) {
+    const std::string type = media_type(content_type);
     if (type.rfind("text/", 0) != 0)
         return false;
     return type == "text/xml" || type == "text/xml-external-parsed-entity" ||
            (type.size() > 4 && type.substr(type.size() - 4) == "+xml");
+}
+
+bool is_known_charset(const std::string& charset) {
+    UErrorCode status = U_ZERO_ERROR;
+    const ConverterPtr converter(ucnv_open(charset.c_str(), &status));
+    return U_SUCCESS(status) && converter != nullptr;
 }
 
 std::string detect_with_icu(std::string_view bytes) {
@@ -380,6 +539,20 @@ std::string canonical_charset(std::string_view label) {
     if (name == "shift_jis" || name == "shift-jis")
         return "shift_jis";
     return name;
+}
+
+bool is_xml_media_type(std::string_view content_type) {
+    const std::string type = media_type(content_type);
+    const std::size_t slash = type.find('/');
+    if (slash == std::string::npos)
+        return false;
+    const std::string_view major = std::string_view(type).substr(0, slash);
+    const std::string_view minor = std::string_view(type).substr(slash + 1);
+    if (major != "application" && major != "text")
+        return false;
+    return minor == "xml" || minor == "xml-external-parsed-entity" ||
+           (major == "application" && minor == "xml-dtd") ||
+           (minor.size() > 4 && minor.substr(minor.size() - 4) == "+xml");
 }
 
 std::string charset_from_content_type(std::string_view content_type) {
@@ -485,6 +658,101 @@ bool is_valid_utf8(std::string_view bytes) {
     return check_utf8(s, 0, bytes.size(), bytes.size()) != std::string_view::npos;
 }
 
+namespace {
+
+// The byte windows-1252 encodes `code_point` as (Latin-1 for U+0000-U+00FF, which includes
+// the C1 controls feedparser's Latin-1 pass accepts), or -1.
+int windows_1252_byte(char32_t code_point) {
+    if (code_point <= 0xFF)
+        return static_cast<int>(code_point);
+    static constexpr std::pair<char32_t, unsigned char> kExtensions[] = {
+        {0x20AC, 0x80}, {0x201A, 0x82}, {0x0192, 0x83}, {0x201E, 0x84}, {0x2026, 0x85},
+        {0x2020, 0x86}, {0x2021, 0x87}, {0x02C6, 0x88}, {0x2030, 0x89}, {0x0160, 0x8A},
+        {0x2039, 0x8B}, {0x0152, 0x8C}, {0x017D, 0x8E}, {0x2018, 0x91}, {0x2019, 0x92},
+        {0x201C, 0x93}, {0x201D, 0x94}, {0x2022, 0x95}, {0x2013, 0x96}, {0x2014, 0x97},
+        {0x02DC, 0x98}, {0x2122, 0x99}, {0x0161, 0x9A}, {0x203A, 0x9B}, {0x0153, 0x9C},
+        {0x017E, 0x9E}, {0x0178, 0x9F}};
+    for (const auto& [from, byte] : kExtensions)
+        if (from == code_point)
+            return byte;
+    return -1;
+}
+
+}  // namespace
+
+bool undo_double_encoding(std::string& text, std::size_t from) {
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    if (from >= n)
+        return false;
+    // The first non-ASCII character of such text starts a UTF-8 sequence, so it is one of
+    // U+00C2-U+00F4, whose UTF-8 starts with 0xC3: text without that byte is left at once
+    // (memchr is the fastest scan at hand).
+    if (std::memchr(s + from, 0xC3, n - from) == nullptr)
+        return false;
+    std::size_t i = from;
+#if defined(__SSE2__)
+    while (i + 16 <= n &&
+           _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))) == 0)
+        i += 16;
+#endif
+    while (i < n && s[i] < 0x80)
+        ++i;
+    if (s[i] != 0xC3)
+        return false;
+    // Re-encode as windows-1252 while checking, byte by byte, that the result is UTF-8: the
+    // first byte that cannot continue a sequence ends it (for ordinary text, the first
+    // accented letter or curly quote).
+    std::string bytes(text, from, i - from);
+    bytes.reserve(n - from);
+    std::size_t pending = 0;  // continuation bytes the sequence being rebuilt still needs
+    unsigned char low = 0x80, high = 0xBF;
+    bool non_ascii = false;
+    while (i < n) {
+        const std::size_t length = utf8_sequence_length(s, i, n);
+        if (length == 0)
+            return false;
+        char32_t code_point = s[i];
+        if (length > 1) {
+            code_point = s[i] & (0xFF >> (length + 1));
+            for (std::size_t k = 1; k < length; ++k)
+                code_point = (code_point << 6) | (s[i + k] & 0x3F);
+        }
+        i += length;
+        const int mapped = windows_1252_byte(code_point);
+        if (mapped < 0)
+            return false;
+        const auto byte = static_cast<unsigned char>(mapped);
+        if (pending > 0) {
+            if (byte < low || byte > high)
+                return false;
+            low = 0x80;
+            high = 0xBF;
+            --pending;
+        } else if (byte >= 0x80) {
+            if (byte >= 0xC2 && byte <= 0xDF) {
+                pending = 1;
+            } else if (byte >= 0xE0 && byte <= 0xEF) {
+                pending = 2;
+                low = byte == 0xE0 ? 0xA0 : 0x80;
+                high = byte == 0xED ? 0x9F : 0xBF;
+            } else if (byte >= 0xF0 && byte <= 0xF4) {
+                pending = 3;
+                low = byte == 0xF0 ? 0x90 : 0x80;
+                high = byte == 0xF4 ? 0x8F : 0xBF;
+            } else {
+                return false;
+            }
+            non_ascii = true;
+        }
+        bytes.push_back(static_cast<char>(byte));
+    }
+    if (pending > 0 || !non_ascii)
+        return false;
+    text.replace(from, std::string::npos, bytes);
+    return true;
+}
+
 std::size_t repair_utf8(std::string_view bytes, std::string& out) {
     const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
     const std::size_t n = bytes.size();
@@ -560,6 +828,7 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     // A declared UTF-16 that the bytes contradict (ASCII-compatible markup) is a mislabel.
     if (is_utf16_or_32(charset) && wide.empty() && result.source != "bom") {
         result.note = "declared " + charset + " but the bytes are ASCII-compatible";
+        result.problem = result.note;
         charset.clear();
     }
     if (charset == "utf-16" || charset == "utf-32")
@@ -575,6 +844,8 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     if (!charset.empty() && charset != "utf-8" && !is_utf16_or_32(charset) &&
         result.source != "bom" && has_non_ascii(body) && is_utf8()) {
         result.note = "declared " + charset + " but the bytes are valid UTF-8";
+        if (!is_known_charset(charset))
+            result.problem = "unknown charset '" + charset + "'";
         charset = "utf-8";
         result.source = "detected";
     }
@@ -588,8 +859,19 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
             if (charset.empty() || is_utf16_or_32(charset))
                 charset = "windows-1252";
             result.source = "detected";
+            if (result.problem.empty())
+                result.problem =
+                    "no charset declared and the bytes are not UTF-8; read as " + charset;
         }
     }
+    // RFC 3023: text/* without a charset is US-ASCII, whatever the document declares.
+    if (result.problem.empty() && result.source != "bom" &&
+        media_type(content_type).rfind("text/", 0) == 0 &&
+        charset_from_content_type(content_type).empty() && has_non_ascii(body))
+        result.problem = "served as " + media_type(content_type) +
+                         " without a charset (US-ASCII, RFC 3023) but the bytes are not ASCII; "
+                         "read as " +
+                         charset;
     if (charset == "utf-8") {
         result.encoding = "utf-8";
         bool valid;
@@ -612,6 +894,7 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     }
     // A label nobody knows: fall back to what the bytes look like.
     result.note = "unknown charset '" + charset + "'";
+    result.problem = result.note;
     result.utf8.clear();
     if (is_valid_utf8(body)) {
         result.encoding = "utf-8";

@@ -21,6 +21,9 @@ struct FeedEntry {
     std::string content;       // plain text
     std::string content_html;  // the HTML as the feed gave it (not sanitised), for digests
     std::vector<std::string> categories;
+    // An image for the entry: the first media:thumbnail, else the widest media:content that is
+    // an image, else JSON Feed's "image"; resolved, http(s) only, empty when there is none.
+    std::string thumbnail;
     std::optional<UtcTime> published;
     std::optional<UtcTime> updated;
 
@@ -29,7 +32,8 @@ struct FeedEntry {
     std::string html_base;           // the base URL relative links in content_html resolve against
     std::string key;                 // stable item key: "id:…", "url:…" or "hash:…"
     std::uint64_t content_hash = 0;  // changes when title/summary/content text changes
-    std::uint64_t simhash = 0;       // near-duplicate fingerprint of title + lead
+    // The near-duplicate fingerprint is not computed here: entry_simhash(entry) (identity.h),
+    // by whoever keeps it (the pipeline, once per entry it stores).
 };
 
 struct FeedDocument {
@@ -44,6 +48,9 @@ struct FeedDocument {
     std::optional<int> ttl_minutes;  // RSS <ttl>
     std::vector<FeedEntry> entries;
     std::size_t duplicate_entries = 0;  // entries dropped because an earlier one had their key
+    // Entries dropped because they hold nothing (no title, link, id, text, date, author,
+    // category or image), such as the empty <item/> some generators nest in each item.
+    std::size_t empty_entries = 0;
 };
 
 }  // namespace chuhai::feed

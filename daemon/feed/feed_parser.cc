@@ -47,7 +47,6 @@ void finish_entry(FeedEntry& entry, std::string_view raw_link, std::string_view 
         entry.link = canonicalize_url(entry.url);
     }
     entry.content_hash = content_hash(entry);
-    entry.simhash = entry_simhash(entry);
 }
 
 }  // namespace detail
@@ -202,6 +201,10 @@ class NamespaceResolver {
         return {from_root(prefix), local};
     }
 
+    // The first prefix an element the reader looked at used without declaring it (the
+    // document is then not namespace-well-formed), or "".
+    std::string_view undeclared_prefix() const { return undeclared_prefix_; }
+
   private:
     // The namespace of `prefix` for the children of `parent`: declared by `parent` or an
     // ancestor below the root, else by the root, else guessed from the prefix.
@@ -217,7 +220,11 @@ class NamespaceResolver {
         for (const auto& [declared, ns] : root_declarations_)
             if (declared == prefix)
                 return ns;
-        return prefix.empty() ? Ns::none : ns_from_prefix(prefix);
+        if (prefix.empty())
+            return Ns::none;
+        if (undeclared_prefix_.empty())
+            undeclared_prefix_ = prefix;
+        return ns_from_prefix(prefix);
     }
 
     // The namespace `element` itself declares for `prefix`, if it does.
@@ -260,14 +267,19 @@ class NamespaceResolver {
     // Views of attribute values inside the parsed document, which outlives the resolver.
     mutable std::array<std::pair<std::string_view, Ns>, 4> recent_uris_{};
     mutable std::size_t next_recent_ = 0;
+    mutable std::string_view undeclared_prefix_;  // a view into the parsed document
 };
 
-std::string trimmed(std::string_view s) {
+std::string_view trimmed_view(std::string_view s) {
     while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ')
         s.remove_prefix(1);
     while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ')
         s.remove_suffix(1);
-    return std::string(s);
+    return s;
+}
+
+std::string trimmed(std::string_view s) {
+    return std::string(trimmed_view(s));
 }
 
 std::string base64_decode(std::string_view in) {
@@ -350,14 +362,20 @@ class XmlFeedReader {
         }
     }
 
+    // See NamespaceResolver::undeclared_prefix().
+    std::string_view undeclared_prefix() const { return namespaces_.undeclared_prefix(); }
+
   private:
     FeedDocument& doc() { return context_.document; }
 
+    // The base below `node`. An xml:base with a scheme other than http(s) (javascript:,
+    // data:) is ignored: links resolved against it would become scripts.
     std::string with_base(const pugi::xml_node& node, const std::string& parent_base) {
         const pugi::xml_attribute attribute = node.attribute("xml:base");
         if (!attribute)
             return parent_base;
-        return resolve_url(xml_.decode(attribute.value()), parent_base);
+        std::string base = resolve_url(xml_.decode(attribute.value()), parent_base);
+        return has_non_web_scheme(base) ? parent_base : base;
     }
 
     std::string attribute_text(const pugi::xml_node& node, const char* name) {
@@ -538,6 +556,7 @@ class XmlFeedReader {
         bool have_description = false, have_content = false;
         std::string published_text, dc_date_text, updated_text;
         std::string itunes_author, media_title;
+        MediaImage image;
         for (const pugi::xml_node& child : item.children()) {
             if (child.type() != pugi::node_element)
                 continue;
@@ -662,16 +681,24 @@ class XmlFeedReader {
                         add_itunes_categories(entry, child);
                     break;
                 case Ns::media:
-                    if (is(name.local, "title") && media_title.empty())
+                    if (is(name.local, "category"))
+                        add_category(entry, plain_text(child));
+                    else if (is(name.local, "title") && media_title.empty())
                         media_title = html_text(child);
                     else if (is(name.local, "description") && media_description.empty())
                         media_description = xml_.markup(child);
                     else if (is(name.local, "group"))
-                        for (const pugi::xml_node& inner : child.children())
-                            if (inner.type() == pugi::node_element &&
-                                is(qname_of(inner).local, "description") &&
-                                media_description.empty())
+                        for (const pugi::xml_node& inner : child.children()) {
+                            if (inner.type() != pugi::node_element)
+                                continue;
+                            const std::string_view local = qname_of(inner).local;
+                            if (is(local, "description") && media_description.empty())
                                 media_description = xml_.markup(inner);
+                            else
+                                note_media_image(inner, local, base, image);
+                        }
+                    else
+                        note_media_image(child, name.local, base, image);
                     break;
                 default:
                     break;
@@ -683,6 +710,7 @@ class XmlFeedReader {
         }
         if (entry.title.empty())
             entry.title = std::move(media_title);
+        entry.thumbnail = std::move(image.url);
         if (entry.author.empty())
             entry.author = std::move(itunes_author);
         entry.author = person_from_rss(entry.author);
@@ -724,6 +752,63 @@ class XmlFeedReader {
         if (nesting < 8)
             for (const pugi::xml_node& nested : nested_items)
                 read_rss_item(nested, base, nesting + 1);
+    }
+
+    // Media RSS images of an entry: the first media:thumbnail wins; without one, the widest
+    // media:content that is an image.
+    struct MediaImage {
+        std::string url;
+        bool thumbnail = false;
+        long width = -1;
+    };
+
+    void note_media_image(const pugi::xml_node& element, std::string_view local,
+                          const std::string& base, MediaImage& image) {
+        if (image.thumbnail)
+            return;
+        const bool thumbnail = is(local, "thumbnail");
+        if (!thumbnail && !(is(local, "content") && is_image_content(element)))
+            return;
+        // The width as written: digits only (a reference or a sign makes it no width).
+        long width = -1;
+        const std::string_view width_text = trimmed_view(element.attribute("width").value());
+        if (!width_text.empty() && width_text.size() < 9 &&
+            std::all_of(width_text.begin(), width_text.end(),
+                        [](char c) { return c >= '0' && c <= '9'; }))
+            width = std::stol(std::string(width_text));
+        if (!thumbnail && !image.url.empty() && width <= image.width)
+            return;
+        const std::string url = attribute_text(element, "url");
+        if (url.empty())
+            return;
+        std::string resolved = resolve_url(url, with_base(element, base));
+        if (has_non_web_scheme(resolved))
+            return;
+        image = {std::move(resolved), thumbnail, width};
+    }
+
+    // medium="image", else an image/* type, else (neither given) a URL naming an image file.
+    // The attributes are compared as written: the words they must hold need no references.
+    bool is_image_content(const pugi::xml_node& element) {
+        const std::string_view medium = trimmed_view(element.attribute("medium").value());
+        if (!medium.empty())
+            return equals_ci(medium, "image");
+        const std::string_view type = trimmed_view(element.attribute("type").value());
+        if (!type.empty())
+            return type.size() > 6 && equals_ci(type.substr(0, 6), "image/");
+        std::string_view path = element.attribute("url").value();
+        std::size_t end = 0;
+        while (end < path.size() && path[end] != '?' && path[end] != '#')
+            ++end;
+        path = path.substr(0, end);
+        const std::size_t dot = path.rfind('.');
+        if (dot == std::string_view::npos)
+            return false;
+        const std::string_view extension = path.substr(dot + 1);
+        for (const std::string_view image : {"jpg", "jpeg", "png", "gif", "webp", "avif"})
+            if (equals_ci(extension, image))
+                return true;
+        return false;
     }
 
     // RSS writes people as "email (Name)", "Name (email)" or "Name <email>": keep the name.
@@ -796,7 +881,9 @@ class XmlFeedReader {
             if (!rel.empty() && !is(rel, "alternate") &&
                 !is(rel, "http://www.iana.org/assignments/relation/alternate"))
                 continue;
-            std::string href = attribute_text(child, "href");
+            // Early Atom writers put the URL in the element's text instead of href.
+            std::string href =
+                child.attribute("href") ? attribute_text(child, "href") : trimmed_text(child);
             if (href.empty())
                 continue;
             const std::string type = attribute_text(child, "type");
@@ -837,6 +924,7 @@ class XmlFeedReader {
         std::string published_text, updated_text;
         TextValue summary, content;
         bool have_summary = false, have_content = false;
+        MediaImage image;
         for (const pugi::xml_node& child : node.children()) {
             if (child.type() != pugi::node_element)
                 continue;
@@ -883,16 +971,25 @@ class XmlFeedReader {
                     entry.author = plain_text(child);
                 else if (is(name.local, "date") && published_text.empty())
                     published_text = trimmed_text(child);
-            } else if (name.ns == Ns::media && is(name.local, "group") && !have_summary) {
-                for (const pugi::xml_node& inner : child.children())
-                    if (inner.type() == pugi::node_element &&
-                        is(qname_of(inner).local, "description")) {
+            } else if (name.ns == Ns::media && is(name.local, "category")) {
+                add_category(entry, plain_text(child));
+            } else if (name.ns == Ns::media && is(name.local, "group")) {
+                for (const pugi::xml_node& inner : child.children()) {
+                    if (inner.type() != pugi::node_element)
+                        continue;
+                    const std::string_view local = qname_of(inner).local;
+                    if (is(local, "description") && !have_summary) {
                         summary = construct(inner);
                         have_summary = true;
-                        break;
+                    } else {
+                        note_media_image(inner, local, base, image);
                     }
+                }
+            } else if (name.ns == Ns::media) {
+                note_media_image(child, name.local, base, image);
             }
         }
+        entry.thumbnail = std::move(image.url);
         if (!published_text.empty())
             entry.published = context_.dates.parse(published_text);
         if (!updated_text.empty())
@@ -1065,8 +1162,11 @@ void parse_xml(std::string& buffer, std::size_t start, Pristine&& pristine, Pars
     // root's offset.
     const char* buffer_start = root.name() - root.offset_debug();
     XmlText xml(buffer_start, kMaxNestingDepth);
+    xml.undo_double_encoding(context.document.encoding == "utf-8");
     XmlFeedReader reader(context, xml, root, declarations);
     reader.read(root);
+    if (const std::string_view prefix = reader.undeclared_prefix(); !prefix.empty())
+        context.bozo("namespace prefix '" + std::string(prefix) + "' used without a declaration");
     if (xml.problems().count > 0) {
         std::string reason = xml.problems().first;
         const std::string position = describe_position(parsed_text, xml.problems().first_offset);
@@ -1104,6 +1204,21 @@ std::size_t document_start(std::string_view text, ParseContext& context) {
                 context.where());
 }
 
+// An entry with nothing in it is no item: stored, it would be an untitled item without a
+// link, and every such entry of a feed would share one key.
+std::size_t remove_empty_entries(std::vector<FeedEntry>& entries) {
+    const auto empty = [](const FeedEntry& e) {
+        return e.title.empty() && e.link.empty() && e.url.empty() && e.id.empty() &&
+               e.summary.empty() && e.content.empty() && e.content_html.empty() &&
+               e.author.empty() && e.categories.empty() && e.thumbnail.empty() && !e.published &&
+               !e.updated;
+    };
+    const auto kept = std::remove_if(entries.begin(), entries.end(), empty);
+    const auto removed = static_cast<std::size_t>(entries.end() - kept);
+    entries.erase(kept, entries.end());
+    return removed;
+}
+
 }  // namespace
 
 FeedDocument parse_feed(std::string_view bytes, const ParseOptions& options) {
@@ -1132,16 +1247,23 @@ FeedDocument parse_feed(std::string_view bytes, const ParseOptions& options) {
     // document is decoded again for its repair.
     DecodedText decoded = decode_to_utf8(bytes, options.content_type);
     document.encoding = decoded.encoding;
+    if (!decoded.problem.empty())
+        context.bozo(decoded.problem);
     if (decoded.replaced_invalid)
         context.bozo("bytes invalid in " + decoded.encoding + " replaced with U+FFFD");
     const std::string_view text = decoded.utf8;
     const std::size_t start = document_start(text, context);
-    if (text[start] == '{' || text[start] == '[')
+    if (text[start] == '{' || text[start] == '[') {
         detail::read_json_feed(text.substr(start), context);
-    else
+    } else {
+        // What feedparser calls NonXMLContentType: the server says this is no XML.
+        if (!options.content_type.empty() && !is_xml_media_type(options.content_type))
+            context.bozo("served as '" + options.content_type + "', not an XML media type");
         parse_xml(
             decoded.utf8, start, [&] { return decode_to_utf8(bytes, options.content_type).utf8; },
             context);
+    }
+    document.empty_entries = remove_empty_entries(document.entries);
     assign_item_keys(document.entries);
     document.duplicate_entries = remove_duplicate_entries(document.entries);
     return document;

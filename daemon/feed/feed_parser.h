@@ -8,7 +8,8 @@
 // `encoding` says which); plain text for titles, summaries and content (text/html_text.h), the
 // original HTML in content_html; links resolved against xml:base and `base_url`, then
 // canonicalised (url.h); dates in UTC, offset-less ones read in `timezone` (dates.h); each
-// entry's key, content hash and SimHash (identity.h); entries repeating an earlier entry's key
+// entry's key and content hash (identity.h; its SimHash is left to entry_simhash(), for the
+// callers that keep it); entries repeating an earlier entry's key, and entries holding nothing,
 // dropped.
 //
 // Broken documents are data: undefined HTML entities, bare '&', control characters, mismatched

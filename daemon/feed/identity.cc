@@ -4,8 +4,8 @@
 #include <array>
 #include <bit>
 #include <cstring>
-#include <unordered_map>
-#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -326,20 +326,59 @@ std::string item_key(const FeedEntry& entry, bool id_is_unique, bool link_is_uni
     return "hash:" + to_hex(stable_hash64(fields, 0x6b6579));
 }
 
+namespace {
+
+// For each value, the index of the first value equal to it (its own index when it is the
+// first). Values are grouped by a 64-bit hash in one sort of integers, and only values with
+// equal hashes are compared: no hash table, no allocation per value.
+template <typename ValueOf>
+std::vector<std::uint32_t> first_equal(std::size_t count, ValueOf&& value_of) {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order(count);
+    for (std::uint32_t i = 0; i < count; ++i)
+        order[i] = {stable_hash64(value_of(i)), i};
+    std::sort(order.begin(), order.end());
+    std::vector<std::uint32_t> first(count);
+    for (std::size_t run = 0; run < count;) {
+        std::size_t end = run + 1;
+        while (end < count && order[end].first == order[run].first)
+            ++end;
+        // Inside a run (one value, unless values repeat or hashes collide) indices ascend.
+        for (std::size_t k = run; k < end; ++k) {
+            const std::uint32_t i = order[k].second;
+            first[i] = i;
+            for (std::size_t e = run; e < k; ++e)
+                if (value_of(order[e].second) == value_of(i)) {
+                    first[i] = first[order[e].second];
+                    break;
+                }
+        }
+        run = end;
+    }
+    return first;
+}
+
+// Whether each value occurs once (empty values count as unique).
+template <typename ValueOf>
+std::vector<bool> unique_values(std::size_t count, ValueOf&& value_of) {
+    const std::vector<std::uint32_t> first = first_equal(count, value_of);
+    std::vector<std::uint32_t> occurrences(count);
+    for (std::size_t i = 0; i < count; ++i)
+        ++occurrences[first[i]];
+    std::vector<bool> unique(count);
+    for (std::size_t i = 0; i < count; ++i)
+        unique[i] = value_of(i).empty() || occurrences[first[i]] == 1;
+    return unique;
+}
+
+}  // namespace
+
 void assign_item_keys(std::vector<FeedEntry>& entries) {
-    std::unordered_map<std::string_view, int> id_counts, link_counts;
-    id_counts.reserve(entries.size());
-    link_counts.reserve(entries.size());
-    for (const FeedEntry& entry : entries) {
-        if (!entry.id.empty())
-            ++id_counts[entry.id];
-        if (!entry.link.empty())
-            ++link_counts[entry.link];
-    }
-    for (FeedEntry& entry : entries) {
-        entry.key = item_key(entry, entry.id.empty() || id_counts[entry.id] == 1,
-                             entry.link.empty() || link_counts[entry.link] == 1);
-    }
+    const std::vector<bool> id_unique = unique_values(
+        entries.size(), [&](std::size_t i) { return std::string_view(entries[i].id); });
+    const std::vector<bool> link_unique = unique_values(
+        entries.size(), [&](std::size_t i) { return std::string_view(entries[i].link); });
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        entries[i].key = item_key(entries[i], id_unique[i], link_unique[i]);
 }
 
 std::uint64_t content_hash(const FeedEntry& entry) {
@@ -564,10 +603,10 @@ std::size_t remove_duplicate_entries(std::vector<FeedEntry>& entries) {
     // entries move only afterwards, when no view is looked at any more.
     std::vector<bool> keep(entries.size());
     {
-        std::unordered_set<std::string_view> seen;
-        seen.reserve(entries.size());
+        const std::vector<std::uint32_t> first = first_equal(
+            entries.size(), [&](std::size_t i) { return std::string_view(entries[i].key); });
         for (std::size_t i = 0; i < entries.size(); ++i)
-            keep[i] = seen.insert(entries[i].key).second;
+            keep[i] = first[i] == i;
     }
     std::size_t kept = 0;
     for (std::size_t i = 0; i < entries.size(); ++i) {

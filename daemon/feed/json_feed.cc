@@ -123,6 +123,11 @@ void read_json_feed_items(const JsonValue& root, ParseContext& context) {
         std::string link = string_of(item, "url");
         if (link.empty())
             link = string_of(item, "external_url");
+        if (const std::string image = string_of(item, "image"); !image.empty()) {
+            std::string resolved = resolve_url(image, base);
+            if (!has_non_web_scheme(resolved))
+                entry.thumbnail = std::move(resolved);
+        }
         finish_entry(entry, link, base);
         doc.entries.push_back(std::move(entry));
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -249,6 +250,24 @@ std::string filter_query(std::string_view query) {
 
 }  // namespace
 
+bool has_non_web_scheme(std::string_view url) {
+    // A loop, not find_first_of(), which calls memchr() once per byte of the URL.
+    std::size_t end = 0;
+    while (end < url.size() && url[end] != ':' && url[end] != '/' && url[end] != '?' &&
+           url[end] != '#')
+        ++end;
+    if (end == url.size() || url[end] != ':' || end == 0)
+        return false;  // relative: no scheme of its own
+    auto lower_equals = [](std::string_view text, std::string_view lower) {
+        return text.size() == lower.size() &&
+               std::equal(text.begin(), text.end(), lower.begin(), [](char a, char b) {
+                   return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+               });
+    };
+    const std::string_view scheme = url.substr(0, end);
+    return !lower_equals(scheme, "http") && !lower_equals(scheme, "https");
+}
+
 bool is_tracking_parameter(std::string_view name) {
     // Compared lower-cased, without building the lower-cased copy.
     auto is = [name](std::string_view lower_case) {
@@ -316,55 +335,79 @@ constexpr std::array<bool, 256> kPlainUrlByte = make_plain_url_bytes();
 
 namespace detail {
 
-bool is_already_canonical(std::string_view url) {
+// Where the path of an http(s) URL with a canonical scheme, host and path ends (at '?', '#' or
+// the end), or npos when those parts are not canonical: a lower-case host of letters, digits,
+// '-' and '.' without port, a path of bytes the escape normalisation leaves as they are ('%'
+// excluded: it might rewrite an escape) without "." or ".." segments.
+std::size_t canonical_path_end(std::string_view url) {
     std::size_t i;
     if (url.substr(0, 7) == "http://")
         i = 7;
     else if (url.substr(0, 8) == "https://")
         i = 8;
     else
-        return false;
+        return std::string_view::npos;
     const std::size_t n = url.size();
-    // A host of lower-case letters, digits, '-' and '.', not ending in '.', then a path.
     const std::size_t host_start = i;
     while (i < n &&
            (is_digit(url[i]) || (url[i] >= 'a' && url[i] <= 'z') || url[i] == '-' || url[i] == '.'))
         ++i;
     if (i == host_start || url[i - 1] == '.' || i == n || url[i] != '/')
-        return false;
-    // Bytes the escape normalisation leaves as they are ('%' excluded: it might rewrite an
-    // escape), and no fragment.
-    auto plain = [](char c) { return kPlainUrlByte[static_cast<unsigned char>(c)]; };
-    // The path, with no "." or ".." segment.
+        return std::string_view::npos;
     std::size_t segment = i + 1;
     for (++i;; ++i) {
-        if (i == n || url[i] == '/' || url[i] == '?') {
+        if (i == n || url[i] == '/' || url[i] == '?' || url[i] == '#') {
             const std::string_view name = url.substr(segment, i - segment);
             if (name == "." || name == "..")
-                return false;
-            if (i == n || url[i] == '?')
-                break;
+                return std::string_view::npos;
+            if (i == n || url[i] != '/')
+                return i;
             segment = i + 1;
-        } else if (!plain(url[i])) {
-            return false;
+        } else if (!kPlainUrlByte[static_cast<unsigned char>(url[i])]) {
+            return std::string_view::npos;
         }
     }
-    if (i == n)
+}
+
+bool canonicalize_plain(std::string& url) {
+    const std::size_t path_end = canonical_path_end(url);
+    if (path_end == std::string::npos)
+        return false;
+    std::size_t end = url.find('#', path_end);
+    if (end == std::string::npos)
+        end = url.size();
+    if (path_end == end || url[path_end] != '?') {
+        url.resize(path_end);  // no query; the fragment, if any, goes
         return true;
-    // A query of non-empty pairs none of which is a tracking parameter.
-    std::size_t pair = i + 1;
-    for (++i;; ++i) {
-        if (i == n || url[i] == '&') {
-            const std::string_view text = url.substr(pair, i - pair);
-            if (text.empty() || is_tracking_parameter(text.substr(0, text.find('='))))
-                return false;
-            if (i == n)
-                return true;
-            pair = i + 1;
-        } else if (!plain(url[i])) {
+    }
+    for (std::size_t i = path_end + 1; i < end; ++i)
+        if (!kPlainUrlByte[static_cast<unsigned char>(url[i])])
             return false;
+    // The pairs that are not empty and no tracking parameter, moved down in order (a write
+    // never passes the read).
+    std::size_t write = path_end;
+    std::size_t pair = path_end + 1;
+    for (std::size_t i = pair;; ++i) {
+        if (i == end || url[i] == '&') {
+            const std::string_view text = std::string_view(url).substr(pair, i - pair);
+            if (!text.empty() && !is_tracking_parameter(text.substr(0, text.find('=')))) {
+                url[write] = write == path_end ? '?' : '&';
+                ++write;
+                std::memmove(url.data() + write, url.data() + pair, i - pair);
+                write += i - pair;
+            }
+            if (i == end)
+                break;
+            pair = i + 1;
         }
     }
+    url.resize(write);
+    return true;
+}
+
+bool is_already_canonical(std::string_view url) {
+    std::string canonical(url);
+    return canonicalize_plain(canonical) && canonical == url;
 }
 
 }  // namespace detail
@@ -403,7 +446,8 @@ std::string detail::canonicalize_url_in_full(std::string_view url, std::string_v
 
 std::string canonicalize_url(std::string_view url, std::string_view base) {
     std::string resolved = resolve_url(url, base);
-    if (detail::is_already_canonical(resolved))
+    // Most links are canonical already, or only carry tracking parameters or a fragment.
+    if (detail::canonicalize_plain(resolved))
         return resolved;
     return canonicalize_resolved(std::move(resolved));
 }

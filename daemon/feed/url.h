@@ -21,15 +21,22 @@ std::string resolve_url(std::string_view reference, std::string_view base);
 // Other schemes (mailto:, urn:, tag:) only get a lower-cased scheme and no fragment.
 std::string canonicalize_url(std::string_view url, std::string_view base = {});
 
+// True when `url` names a scheme other than http or https (javascript:, data:, mailto:); a
+// relative reference names none. Bases and images with such schemes are not used.
+bool has_non_web_scheme(std::string_view url);
+
 // True for the query parameters canonicalize_url() removes.
 bool is_tracking_parameter(std::string_view name);
 
 namespace detail {
 
-// canonicalize_url()'s shortcut, exposed for its tests: true only for URLs that are their own
-// canonical form (http or https, a lower-case host without port or user, a path of plain
-// bytes without dot segments, no '%', no fragment, a query of non-empty pairs without
-// tracking parameters). canonicalize_url() returns those as they are.
+// canonicalize_url()'s shortcut, exposed for its tests: for an http(s) URL with a lower-case
+// host without port or user, a path of plain bytes without dot segments or '%', and a query of
+// plain bytes, rewrites `url` in place to its canonical form (empty pairs, tracking parameters
+// and the fragment dropped; nothing else changes for such URLs) and returns true; returns false,
+// leaving `url` as it is, for anything else. Most links take it, without being taken apart.
+bool canonicalize_plain(std::string& url);
+// True only for URLs that are their own canonical form and take the shortcut.
 bool is_already_canonical(std::string_view url);
 // canonicalize_url() without the shortcut.
 std::string canonicalize_url_in_full(std::string_view url, std::string_view base = {});

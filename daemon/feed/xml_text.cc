@@ -9,6 +9,7 @@
 #endif
 #include <vector>
 
+#include "feed/charset.h"
 #include "text/html_text.h"
 
 namespace chuhai::feed {
@@ -353,6 +354,7 @@ void XmlText::serialize_element(const pugi::xml_node& element, std::string& out)
 }
 
 void XmlText::markup(const pugi::xml_node& node, std::string& out, bool inline_markup) {
+    const std::size_t start = out.size();
     // With element children the content is inline markup, whose character data is already
     // HTML (escaped as it should stay); without, it is escaped HTML to decode once.
     for (const pugi::xml_node& child : node.children())
@@ -384,9 +386,12 @@ void XmlText::markup(const pugi::xml_node& node, std::string& out, bool inline_m
                 break;
         }
     }
+    if (undo_double_encoding_)
+        feed::undo_double_encoding(out, start);
 }
 
 void XmlText::text(const pugi::xml_node& node, std::string& out) {
+    const std::size_t start = out.size();
     // Depth-first over the subtree without recursion. An element's first character data is
     // its value (parse_embed_pcdata), read where that first child would be.
     if (const char* value = node.value(); *value != '\0')
@@ -421,6 +426,8 @@ void XmlText::text(const pugi::xml_node& node, std::string& out) {
             break;
         current = current.next_sibling();
     }
+    if (undo_double_encoding_)
+        feed::undo_double_encoding(out, start);
 }
 
 }  // namespace chuhai::feed

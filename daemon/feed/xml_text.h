@@ -62,6 +62,10 @@ class XmlText {
         return out;
     }
 
+    // For UTF-8 documents: each markup() and text() result that is UTF-8 read as
+    // windows-1252 and encoded again is restored (charset.h, undo_double_encoding).
+    void undo_double_encoding(bool on) { undo_double_encoding_ = on; }
+
     const XmlTextProblems& problems() const { return problems_; }
     bool too_deep() const { return too_deep_; }
 
@@ -73,6 +77,7 @@ class XmlText {
     std::size_t max_depth_;
     XmlTextProblems problems_;
     bool too_deep_ = false;
+    bool undo_double_encoding_ = false;
     std::string scratch_;    // decoded text that only the problems are wanted from
     std::string reference_;  // one decoded character reference
 };

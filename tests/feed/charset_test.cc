@@ -131,6 +131,79 @@ TEST(Charset, SingleByteCharsetsDecodeAsIcuDoes) {
     EXPECT_GE(single_byte, 18u);  // the table path is what this test is about
 }
 
+// GB18030 (GBK's pairs) and Big5 are decoded through a table of every pair ICU decodes: each
+// such pair, documents made of them, and documents with invalid, unmapped and four-byte
+// sequences (which go to ICU whole) must come out as ICU's conversion has them.
+TEST(Charset, DoubleByteCharsetsDecodeAsIcuDoes) {
+    for (const char* charset : {"gb18030", "big5"}) {
+        SCOPED_TRACE(charset);
+        // The pairs ICU decodes on their own, found the way the table is built.
+        UErrorCode status = U_ZERO_ERROR;
+        UConverter* converter = ucnv_open(charset, &status);
+        ASSERT_TRUE(U_SUCCESS(status));
+        ucnv_setToUCallBack(converter, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+        std::vector<std::string> pairs;
+        for (int lead = 0x81; lead <= 0xFE; ++lead)
+            for (int trail = 0x40; trail <= 0xFE; ++trail) {
+                const char pair[2] = {static_cast<char>(lead), static_cast<char>(trail)};
+                const char* source = pair;
+                UChar units[4];
+                UChar* target = units;
+                UErrorCode error = U_ZERO_ERROR;
+                ucnv_reset(converter);
+                ucnv_toUnicode(converter, &target, units + 4, &source, pair + 2, nullptr, true,
+                               &error);
+                if (U_SUCCESS(error) && source == pair + 2)
+                    pairs.emplace_back(pair, 2);
+            }
+        ucnv_close(converter);
+        ASSERT_GT(pairs.size(), 13000u);
+        const std::string label = std::string("text/xml; charset=") + charset;
+        auto expect_as_icu = [&](const std::string& bytes) {
+            const DecodedText decoded = decode_to_utf8(bytes, label);
+            ASSERT_EQ(decoded.encoding, charset);
+            const std::string expected = icu_conversion(bytes, charset);
+            ASSERT_EQ(decoded.utf8, expected);
+            EXPECT_EQ(decoded.replaced_invalid, expected.find("\xef\xbf\xbd") != std::string::npos);
+        };
+        // Every pair, in documents of a few hundred pairs with markup between them.
+        std::string document = "<rss><title>";
+        for (std::size_t i = 0; i < pairs.size(); ++i) {
+            document += pairs[i];
+            if (i % 7 == 0)
+                document += "</t><t a=\"1\">";
+            if (i % 400 == 399 || i + 1 == pairs.size()) {
+                expect_as_icu(document);
+                document = "<rss><title>";
+            }
+        }
+        // Mixed with what the table does not know: bytes 0x80 and 0xFF, a lead byte before
+        // ASCII or at the end, four-byte GB18030, an escape (0x1A).
+        std::uint32_t seed = 12345;
+        auto next = [&seed] {
+            seed = seed * 1103515245u + 12345u;
+            return (seed >> 16) & 0x7FFF;
+        };
+        for (int round = 0; round < 300; ++round) {
+            std::string mixed = "<rss>";
+            for (int k = 0; k < 60; ++k) {
+                const unsigned pick = next() % 10;
+                if (pick < 6)
+                    mixed += pairs[next() % pairs.size()];
+                else if (pick < 8)
+                    mixed += "ab <c> ";
+                else if (round % 3 == 0 && pick == 8)
+                    mixed += std::string("\x81\x30\x81\x30", 4);
+                else if (round % 5 == 0)
+                    mixed.push_back(static_cast<char>(next() % 256));
+            }
+            if (round % 7 == 0)
+                mixed.push_back('\xb0');  // a lead byte that ends the document
+            expect_as_icu(mixed);
+        }
+    }
+}
+
 TEST(Charset, UndeclaredLegacyBytesAreDetected) {
     // windows-1251 Cyrillic without any label.
     std::string text = "<rss><channel><title>";
@@ -150,6 +223,70 @@ TEST(Charset, UnknownLabelFallsBackToTheBytes) {
         decode_to_utf8("<?xml version=\"1.0\" encoding=\"x-made-up\"?><t>\xe4\xb8\xad</t>");
     EXPECT_EQ(decoded.encoding, "utf-8");
     EXPECT_NE(decoded.utf8.find("\xe4\xb8\xad"), std::string::npos);
+    EXPECT_EQ(decoded.problem, "unknown charset 'x-made-up'");
+}
+
+// What the XML and HTTP specifications call an error is a problem (the parser's bozo); what
+// servers get wrong every day and chuhai recovers silently is not.
+TEST(Charset, ContradictionsWithTheDeclarationsAreProblems) {
+    // Undeclared bytes that are not UTF-8 (XML's default).
+    EXPECT_EQ(decode_to_utf8("<t>caf\xe9</t>")
+                  .problem.rfind("no charset declared and the bytes are not UTF-8; read as ", 0),
+              0u);
+    // text/* without a charset is US-ASCII (RFC 3023), whatever the declaration says.
+    const std::string utf8 = "<?xml version=\"1.0\" encoding=\"utf-8\"?><t>caf\xc3\xa9</t>";
+    const DecodedText text_xml = decode_to_utf8(utf8, "text/xml");
+    EXPECT_EQ(text_xml.encoding, "utf-8");
+    EXPECT_NE(text_xml.problem.find("served as text/xml without a charset"), std::string::npos)
+        << text_xml.problem;
+    EXPECT_NE(decode_to_utf8(utf8, "text/plain").problem, "");
+    // ... but ASCII bytes fit US-ASCII, and a charset or an XML media type settles it.
+    EXPECT_EQ(decode_to_utf8("<?xml version=\"1.0\"?><t>cafe</t>", "text/xml").problem, "");
+    EXPECT_EQ(decode_to_utf8(utf8, "text/xml; charset=utf-8").problem, "");
+    EXPECT_EQ(decode_to_utf8(utf8, "application/rss+xml").problem, "");
+    // A declared UTF-16 for ASCII-compatible bytes.
+    EXPECT_EQ(decode_to_utf8("<?xml version=\"1.0\" encoding=\"utf-16\"?><t>x</t>").problem,
+              "declared utf-16 but the bytes are ASCII-compatible");
+    // Recovered silently: a legacy label on valid UTF-8, a declared legacy charset.
+    EXPECT_EQ(
+        decode_to_utf8("<?xml version=\"1.0\" encoding=\"gb2312\"?><t>\xe4\xb8\xad</t>").problem,
+        "");
+    EXPECT_EQ(
+        decode_to_utf8("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><t>caf\xe9</t>").problem,
+        "");
+}
+
+TEST(Charset, XmlMediaTypesAreThoseOfRfc3023) {
+    for (const char* type :
+         {"application/xml", "text/xml", "application/rss+xml", "application/atom+xml; charset=x",
+          "TEXT/XML", "text/atom+xml", "application/xml-dtd", "text/xml-external-parsed-entity",
+          "application/xml-external-parsed-entity"})
+        EXPECT_TRUE(is_xml_media_type(type)) << type;
+    for (const char* type :
+         {"text/plain", "text/html", "application/json", "application/octet-stream", "", "xml",
+          "image/svg+xml", "text/xml-dtd"})
+        EXPECT_FALSE(is_xml_media_type(type)) << type;
+}
+
+// UTF-8 read as windows-1252 (or Latin-1) and encoded again, as feeds really send it.
+TEST(Charset, DoubleEncodedUtf8IsRestored) {
+    auto undone = [](std::string text, std::size_t from = 0) {
+        undo_double_encoding(text, from);
+        return text;
+    };
+    EXPECT_EQ(undone("\xc3\xa2\xe2\x82\xac\xc2\xa6"), "\xe2\x80\xa6");  // "â€¦" → "…"
+    EXPECT_EQ(undone("\xc3\xa2\xc2\x80\xc2\xa6"), "\xe2\x80\xa6");      // via U+0080
+    EXPECT_EQ(undone("caf\xc3\x83\xc2\xa9 ok"), "caf\xc3\xa9 ok");      // "cafÃ©" → "café"
+    EXPECT_EQ(undone("x caf\xc3\x83\xc2\xa9", 2), "x caf\xc3\xa9");     // only from `from`
+    // Text that is not double-encoded stays as it is.
+    for (const std::string text :
+         {"plain ASCII", "caf\xc3\xa9", "it\xe2\x80\x99s", "\xe4\xb8\xad\xe6\x96\x87",
+          "\xc3\x83 alone", "\xc3\x83\xc2\xa9 and caf\xc3\xa9", "\xc3\xa2\xe2\x82\xac",
+          "\xc2\xa9 2024", ""}) {
+        std::string copy = text;
+        EXPECT_FALSE(undo_double_encoding(copy)) << text;
+        EXPECT_EQ(copy, text);
+    }
 }
 
 // The Chinese corpus: GBK, GB2312-labelled GB18030, Big5, and UTF-8 that claims GB2312.

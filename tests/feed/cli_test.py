@@ -36,7 +36,8 @@ def main():
           and obj["error"] is None, "format/encoding/bozo/error: %r" % {k: obj[k] for k in ("format", "encoding", "bozo", "error")})
     check(set(obj["feed"]) >= {"title", "link"}, "feed has title and link")
     entry = obj["entries"][0]
-    for key in ("title", "link", "id", "published", "updated", "author", "summary", "content", "categories"):
+    for key in ("title", "link", "id", "published", "updated", "author", "summary", "content", "categories",
+                "thumbnail"):
         check(key in entry, "entry key %r present" % key)
     check(entry["published"] == "2024-06-24T02:30:00Z", "published as RFC 3339 UTC: %r" % entry["published"])
     check(entry["updated"] is None, "a missing date is null")
@@ -66,6 +67,11 @@ def main():
                          fixtures + "/feed/rss_undefined_entities.xml")
     check(json.loads(out)["encoding"] == "windows-1251", "--content-type names the charset")
     check(json.loads(out)["bozo"] is True and json.loads(out)["bozo_reason"], "bozo comes with a reason")
+
+    status, out, _ = run(chuhai, "--json", fixtures + "/feed/rss_media_rss_images.xml")
+    thumbnails = [e["thumbnail"] for e in json.loads(out)["entries"]]
+    check(thumbnails[:2] == ["https://img.example.com/1-thumb.jpg", "https://img.example.com/2-460.jpg"]
+          and thumbnails[2] == "", "thumbnail: the media:thumbnail, else the widest image: %r" % thumbnails)
 
     status, out, _ = run(chuhai, basic)
     check(status == 0 and "Alibaba Cloud opens second data centre" in out, "text output lists the entries")

@@ -45,7 +45,7 @@ TEST(FeedParser, Rss2FieldsAreNormalised) {
     EXPECT_EQ(rfc3339(first.published), "2024-06-24T02:30:00Z");
     EXPECT_EQ(first.author, "Li Wei");
     EXPECT_EQ(first.categories, (std::vector<std::string>{"Cloud", "Mexico"}));
-    EXPECT_NE(first.simhash, 0u);
+    EXPECT_NE(entry_simhash(first), 0u);
     EXPECT_NE(first.content_hash, 0u);
 
     const FeedEntry& second = doc.entries[1];
@@ -291,6 +291,19 @@ TEST(FeedParser, GzipBodiesWithoutContentEncodingAreInflated) {
     EXPECT_EQ(doc.entries[0].title, "zipped");
 }
 
+TEST(FeedParser, EntriesHoldingNothingAreDroppedAndCounted) {
+    const FeedDocument doc = parse_feed(
+        "<rss version=\"2.0\"><channel><item><title>one</title><item/></item>"
+        "<item><link>https://e.com/2</link><item> </item></item><item><category>c</category>"
+        "</item></channel></rss>");
+    ASSERT_EQ(doc.entries.size(), 3u);
+    EXPECT_EQ(doc.empty_entries, 2u);
+    EXPECT_EQ(doc.duplicate_entries, 0u);
+    EXPECT_EQ(doc.entries[0].title, "one");
+    EXPECT_EQ(doc.entries[1].link, "https://e.com/2");
+    EXPECT_EQ(doc.entries[2].categories, std::vector<std::string>{"c"});
+}
+
 TEST(FeedParser, NestedItemsBecomeEntriesOfTheirOwn) {
     const std::string bytes =
         "<rss version=\"2.0\"><channel><item><title>outer</title><link>https://e.com/o</link>"
@@ -299,6 +312,133 @@ TEST(FeedParser, NestedItemsBecomeEntriesOfTheirOwn) {
     ASSERT_EQ(doc.entries.size(), 2u);
     EXPECT_EQ(doc.entries[0].title, "outer");
     EXPECT_EQ(doc.entries[1].title, "inner");
+}
+
+// A prefix used without a declaration makes the document not namespace-well-formed (bozo),
+// and the well-known prefixes are still read as what they always mean.
+TEST(FeedParser, UndeclaredNamespacePrefixIsBozoAndStillRead) {
+    const FeedDocument doc = parse_fixture("rss_undeclared_namespace_prefix.xml");
+    EXPECT_TRUE(doc.bozo);
+    EXPECT_EQ(doc.bozo_reason, "namespace prefix 'dc' used without a declaration");
+    ASSERT_EQ(doc.entries.size(), 1u);
+    EXPECT_EQ(doc.entries[0].author, "Wang Fang");
+    EXPECT_EQ(rfc3339(doc.entries[0].published), "2025-03-18T01:30:00Z");
+}
+
+TEST(FeedParser, ContentTypeThatIsNoXmlMediaTypeIsBozo) {
+    const std::string bytes =
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>t</title>"
+        "</item></channel></rss>";
+    ParseOptions options;
+    options.content_type = "text/plain; charset=utf-8";
+    const FeedDocument plain = parse_feed(bytes, options);
+    EXPECT_TRUE(plain.bozo);
+    EXPECT_EQ(plain.bozo_reason, "served as 'text/plain; charset=utf-8', not an XML media type");
+    EXPECT_EQ(plain.entries.size(), 1u);
+    options.content_type = "application/rss+xml";
+    EXPECT_FALSE(parse_feed(bytes, options).bozo);
+    // JSON feeds are not XML: their media type is not held against them.
+    options.content_type = "application/feed+json";
+    EXPECT_FALSE(
+        parse_feed(R"({"version": "https://jsonfeed.org/version/1.1", "items": []})", options)
+            .bozo);
+}
+
+TEST(FeedParser, CharsetProblemsAreBozo) {
+    const FeedDocument bogus = parse_feed(
+        "<?xml version=\"1.0\" encoding=\"bogus\"?><rss version=\"2.0\"><channel>"
+        "<title>t</title></channel></rss>");
+    EXPECT_TRUE(bogus.bozo);
+    EXPECT_EQ(bogus.bozo_reason, "unknown charset 'bogus'");
+    ParseOptions options;
+    options.content_type = "text/xml";
+    const FeedDocument ascii_by_default = parse_feed(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>"
+        "<title>caf\xc3\xa9</title></channel></rss>",
+        options);
+    EXPECT_TRUE(ascii_by_default.bozo);
+    EXPECT_EQ(ascii_by_default.title, "caf\xc3\xa9");  // read as declared all the same
+}
+
+TEST(FeedParser, AtomLinksWrittenAsElementText) {
+    const FeedDocument doc = parse_fixture("atom_link_in_element_text.xml");
+    ASSERT_EQ(doc.entries.size(), 2u);
+    EXPECT_EQ(doc.entries[0].link, "https://example.com/1");  // the alternate, not the enclosure
+    EXPECT_EQ(doc.entries[1].link, "https://example.com/2");  // href wins over the text
+}
+
+TEST(FeedParser, DoubleEncodedUtf8IsRestoredPerElement) {
+    const FeedDocument doc = parse_fixture("rss_double_encoded_utf8.xml");
+    EXPECT_FALSE(doc.bozo) << doc.bozo_reason;
+    EXPECT_EQ(doc.title, "Caf\xc3\xa9 news");
+    ASSERT_EQ(doc.entries.size(), 2u);
+    EXPECT_EQ(doc.entries[0].title, "Tencent\xe2\x80\x99s cloud in Frankfurt\xe2\x80\xa6");
+    EXPECT_EQ(doc.entries[0].summary, "\xe2\x80\xa6");  // from &#226;&#128;&#166;
+    EXPECT_EQ(doc.entries[1].title,
+              "Caf\xc3\xa9 \xe2\x80\x9c"
+              "as written\xe2\x80\x9d");
+    // Only UTF-8 documents: the same bytes in a windows-1252 document (one that is not valid
+    // UTF-8, so that the label holds) are taken as written.
+    std::string latin = read_fixture("feed/rss_double_encoded_utf8.xml");
+    latin.replace(latin.find("utf-8"), 5, "windows-1252");
+    latin.replace(latin.find("news"), 4, "n\xe9ws");
+    EXPECT_NE(parse_feed(latin).entries[0].title,
+              "Tencent\xe2\x80\x99s cloud in Frankfurt\xe2\x80\xa6");
+}
+
+TEST(FeedParser, XmlBaseWithAnUnsafeSchemeIsIgnored) {
+    const FeedDocument doc = parse_fixture("atom_unsafe_xml_base.xml");
+    ASSERT_EQ(doc.entries.size(), 2u);
+    EXPECT_EQ(doc.entries[0].link, "https://example.com/news/story.html");
+    EXPECT_EQ(doc.entries[1].link, "https://example.com/news/other.html");
+}
+
+TEST(FeedParser, MediaCategoriesAreCategories) {
+    const FeedDocument doc = parse_feed(
+        "<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\"><channel><item>"
+        "<title>t</title><category>Cloud</category><media:category>AI</media:category>"
+        "<media:category>Cloud</media:category></item></channel></rss>");
+    ASSERT_EQ(doc.entries.size(), 1u);
+    EXPECT_EQ(doc.entries[0].categories, (std::vector<std::string>{"Cloud", "AI"}));
+}
+
+TEST(FeedParser, MediaRssImagesBecomeTheThumbnail) {
+    ParseOptions options;
+    options.base_url = "https://example.com/feed.xml";
+    const FeedDocument doc = parse_fixture("rss_media_rss_images.xml", options);
+    ASSERT_EQ(doc.entries.size(), 7u);
+    EXPECT_EQ(doc.entries[0].thumbnail, "https://img.example.com/1-thumb.jpg");
+    EXPECT_EQ(doc.entries[1].thumbnail, "https://img.example.com/2-460.jpg");
+    EXPECT_EQ(doc.entries[2].thumbnail, "");
+    EXPECT_EQ(doc.entries[3].thumbnail, "https://example.com/thumbs/4.png");
+    EXPECT_EQ(doc.entries[4].thumbnail, "");
+    EXPECT_EQ(doc.entries[5].thumbnail, "https://img.example.com/6.JPG?w=300");
+    EXPECT_EQ(doc.entries[6].thumbnail, "");
+    EXPECT_FALSE(doc.bozo) << doc.bozo_reason;
+}
+
+TEST(FeedParser, AtomAndJsonFeedThumbnails) {
+    const FeedDocument atom = parse_feed(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:media=\"http://search.yahoo.com/mrss/\""
+        " xml:base=\"https://videos.example.com/\"><entry><id>v1</id><title>A video</title>"
+        "<media:group><media:title>A video</media:title><media:thumbnail url=\"v1.jpg\" "
+        "width=\"480\"/><media:description>About it</media:description></media:group></entry>"
+        "</feed>");
+    ASSERT_EQ(atom.entries.size(), 1u);
+    EXPECT_EQ(atom.entries[0].thumbnail, "https://videos.example.com/v1.jpg");
+    EXPECT_EQ(atom.entries[0].summary, "About it");
+    ParseOptions options;
+    options.base_url = "https://blog.example.com/feed.json";
+    const FeedDocument json = parse_feed(
+        R"({"version": "https://jsonfeed.org/version/1.1", "items": [
+            {"id": "1", "title": "With", "image": "/img/1.png"},
+            {"id": "2", "title": "Without"},
+            {"id": "3", "title": "Data", "image": "data:image/png;base64,AAAA"}]})",
+        options);
+    ASSERT_EQ(json.entries.size(), 3u);
+    EXPECT_EQ(json.entries[0].thumbnail, "https://blog.example.com/img/1.png");
+    EXPECT_EQ(json.entries[1].thumbnail, "");
+    EXPECT_EQ(json.entries[2].thumbnail, "");
 }
 
 }  // namespace

@@ -320,9 +320,9 @@ TEST(FingerprintSimHash, MatchesTheReferenceOnTheCorpora) {
     if (entries.empty())
         GTEST_SKIP() << "../shared/corpus is missing";
     for (const FeedEntry& entry : entries) {
-        ASSERT_EQ(entry.simhash, reference_simhash(entry.title + "\n" + reference_lead(entry)))
+        ASSERT_EQ(entry_simhash(entry),
+                  reference_simhash(entry.title + "\n" + reference_lead(entry)))
             << entry.title;
-        ASSERT_EQ(entry_simhash(entry), entry.simhash) << entry.title;
     }
 }
 

@@ -29,7 +29,7 @@ ItemInput item_of(const feed::FeedEntry& entry) {
     item.content = entry.content;
     item.published = entry.published;
     item.content_hash = feed::to_hex(entry.content_hash);
-    item.fingerprint = entry.simhash;
+    item.fingerprint = feed::entry_simhash(entry);
     return item;
 }
 
@@ -157,7 +157,6 @@ TEST_F(StoriesTest, NewsAboutTheSameCompaniesIsNotGrouped) {
         entry.summary = end == std::string::npos ? "" : text.substr(end + 1);
         entry.link = "https://labelled.example/" + file.path().stem().string();
         entry.key = entry.link;
-        entry.simhash = feed::entry_simhash(entry);
         items.push_back(item_of(entry));
     }
     ASSERT_EQ(items.size(), 100u);
