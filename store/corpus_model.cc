@@ -67,6 +67,18 @@ float tf_weight(int count) {
 
 }  // namespace
 
+std::string similarity_text(std::string_view title, std::string_view summary,
+                            std::string_view content) {
+    std::string text;
+    text.reserve(title.size() + summary.size() + content.size() + 2);
+    text += title;
+    text += '\n';
+    text += summary;
+    text += '\n';
+    text += content;
+    return text;
+}
+
 bool is_stopword(std::string_view folded_term) {
     static const std::vector<std::string_view> sorted = [] {
         std::vector<std::string_view> words(std::begin(kStopwords), std::end(kStopwords));

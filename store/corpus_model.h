@@ -58,6 +58,11 @@ class CorpusModel {
     std::unordered_map<std::uint64_t, TermEntry> terms_;
 };
 
+// The text the store compares with the corpus, and builds the corpus from: title, summary and
+// content, one per line.
+std::string similarity_text(std::string_view title, std::string_view summary,
+                            std::string_view content);
+
 // True for the common English words the model ignores ("the", "and", "of", ...).
 bool is_stopword(std::string_view folded_term);
 
