@@ -16,6 +16,7 @@
 
 #include "app/app_config.h"
 #include "app/commands.h"
+#include "app/store_options.h"
 #include "common/error.h"
 #include "common/time.h"
 #include "store/corpus_files.h"
@@ -29,20 +30,12 @@ using nlohmann::json;
 
 }  // namespace
 
-// What the store commands are told about the database.
-struct StoreCommandOptions {
-    std::string db_path;  // --db
-};
-
-namespace {
-
 void add_db_option(CLI::App& command, StoreCommandOptions& options, CommonOptions& common) {
     add_config_option(command, common);
     command.add_option("--db", options.db_path, "the database file (default: the configuration's)")
         ->type_name("FILE");
 }
 
-// "7d", "36h" (a duration back from now) or an RFC 3339 time.
 UtcTime parse_since(const std::string& text, UtcTime now) {
     if (const auto duration = parse_duration(text))
         return now - *duration;
@@ -53,6 +46,8 @@ UtcTime parse_since(const std::string& text, UtcTime now) {
                 "2025-06-24T00:00:00Z, not '" +
                     text + "'");
 }
+
+namespace {
 
 std::string format_day_minute(UtcTime t) {
     // "2025-06-24T08:00:00Z" → "2025-06-24 08:00"
@@ -66,8 +61,6 @@ json time_json(const std::optional<UtcTime>& t) {
 
 }  // namespace
 
-// Where the store commands find the database: --db FILE when given, else the `database` of the
-// configuration file (--config, $CHUHAI_CONFIG or /etc/chuhai/chuhai.yaml).
 std::unique_ptr<store::Store> open_store_from_options(const StoreCommandOptions& options,
                                                       const CommonOptions& common) {
     if (!options.db_path.empty()) {

@@ -55,14 +55,6 @@ store::ItemInput item_input(const feed::FeedEntry& entry) {
     return item;
 }
 
-// The text the corpus model compares: what a reader sees first.
-std::string similarity_text(const feed::FeedEntry& entry) {
-    std::string text = entry.title;
-    text += '\n';
-    text += entry.summary.empty() ? entry.content : entry.summary;
-    return text;
-}
-
 nlohmann::json evidence_json(const match::RuleHit& hit, const match::MatchResult& verdict) {
     nlohmann::json evidence = nlohmann::json::array();
     for (const auto& e : hit.evidence) {
@@ -85,10 +77,9 @@ nlohmann::json evidence_json(const match::RuleHit& hit, const match::MatchResult
             {"threshold", verdict.threshold}};
 }
 
-}  // namespace
-
-match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,
-                               std::optional<double> corpus_similarity) {
+// The fields a parsed entry and a stored item share, as the rules see them.
+template <class Entry>
+match::Document document_of(const Entry& entry) {
     match::Document document;
     document.title = entry.title;
     document.summary = entry.summary;
@@ -96,9 +87,41 @@ match::Document match_document(const feed::FeedEntry& entry, const SourceContext
     document.author = entry.author;
     document.categories = entry.categories;
     document.link = entry.link;
+    return document;
+}
+
+}  // namespace
+
+CorpusMeasure measure_against_corpus(const store::CorpusModel* corpus, std::string_view title,
+                                     std::string_view summary, std::string_view content) {
+    CorpusMeasure measure;
+    if (corpus == nullptr || corpus->empty())
+        return measure;
+    // What a reader sees first: the title and the summary, or the content when there is none.
+    std::string text(title);
+    text += '\n';
+    text += summary.empty() ? content : summary;
+    measure.nearest = corpus->nearest(text);
+    measure.similarity = measure.nearest ? measure.nearest->score : 0.0;
+    return measure;
+}
+
+match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,
+                               std::optional<double> corpus_similarity) {
+    match::Document document = document_of(entry);
     document.source_name = source.name;
     document.source_tags = source.tags;
     document.corpus_similarity = corpus_similarity;
+    return document;
+}
+
+match::Document match_document(const store::Item& item,
+                               const std::vector<std::string>& source_tags) {
+    match::Document document = document_of(item);
+    document.source_name = item.source_name;
+    document.source_tags = source_tags;
+    if (item.corpus)
+        document.corpus_similarity = item.corpus->score;
     return document;
 }
 
@@ -158,15 +181,11 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
     prepared.verdicts.reserve(document.entries.size());
     for (const auto& entry : document.entries) {
         store::ItemInput item = item_input(entry);
-        std::optional<double> similarity;
-        if (corpus != nullptr && !corpus->empty()) {
-            item.corpus = corpus->nearest(similarity_text(entry));
-            if (item.corpus)
-                similarity = item.corpus->score;
-            else
-                similarity = 0.0;
-        }
-        prepared.verdicts.push_back(rules.evaluate(match_document(entry, source, similarity)));
+        CorpusMeasure measure =
+            measure_against_corpus(corpus, entry.title, entry.summary, entry.content);
+        item.corpus = measure.nearest;
+        prepared.verdicts.push_back(
+            rules.evaluate(match_document(entry, source, measure.similarity)));
         prepared.items.push_back(std::move(item));
     }
     return prepared;
