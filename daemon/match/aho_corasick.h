@@ -8,6 +8,7 @@
 // nearly all its time — get full DFA rows of the transition table, up to a memory budget. Deeper
 // states keep sparse edges and a failure link, followed only until a dense state is reached.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -34,8 +35,9 @@ class AhoCorasick {
 
     // Calls on_match(pattern_id, end_offset) for every occurrence, overlapping ones included,
     // each exactly once. The start is end_offset - pattern_length(pattern_id). Long texts are
-    // scanned as two interleaved halves (the transitions of one half do not wait for the
-    // other's), so occurrences come in increasing order of end offset within each half only.
+    // scanned as two interleaved halves (the table lookups of one half do not wait for the
+    // other's: a scan is bound by their latency), so occurrences come in increasing order of
+    // end offset within each half only.
     template <class OnMatch>
     void scan(std::string_view text, OnMatch&& on_match) const;
 
@@ -75,6 +77,8 @@ class AhoCorasick {
     }
     template <class OnMatch>
     void report(std::uint32_t state, std::size_t end, OnMatch& on_match) const;
+    template <std::size_t K, class OnMatch>
+    void scan_streams(const unsigned char* bytes, std::size_t n, OnMatch& on_match) const;
 
     std::array<std::uint16_t, 256> class_of_{};
     std::size_t classes_ = 1;
@@ -104,41 +108,69 @@ void AhoCorasick::scan(std::string_view text, OnMatch&& on_match) const {
     if (fail_.empty() || longest_pattern_ == 0)
         return;
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-    const std::size_t n = text.size();
-    // Two halves: the first reports the occurrences ending at or before `middle`; the second
-    // starts early enough to see every occurrence ending after it, and reports only those.
-    std::size_t middle = n;
-    std::size_t second_start = n;
-    if (n >= 8 * longest_pattern_ + 256) {
-        middle = n / 2;
-        second_start = middle - (longest_pattern_ - 1);
+    // Two halves once each is long enough that the overlap rescanned costs little. (Four
+    // streams measured no faster; and the order occurrences come in decides which are kept
+    // when a text holds more than the matcher keeps, so it stays what it always was.)
+    if (text.size() >= 8 * longest_pattern_ + 256)
+        scan_streams<2>(bytes, text.size(), on_match);
+    else
+        scan_streams<1>(bytes, text.size(), on_match);
+}
+
+template <std::size_t K, class OnMatch>
+void AhoCorasick::scan_streams(const unsigned char* bytes, std::size_t n, OnMatch& on_match) const {
+    // Stream s reports the occurrences that end in (bound[s], bound[s + 1]]; it starts early
+    // enough before bound[s] to see every one of them whole.
+    std::array<std::size_t, K> start{};
+    std::array<std::size_t, K> end{};
+    std::array<std::size_t, K> report_after{};
+    for (std::size_t s = 0; s < K; ++s) {
+        report_after[s] = n * s / K;
+        start[s] = s == 0 ? 0 : report_after[s] - (longest_pattern_ - 1);
+        end[s] = n * (s + 1) / K;
     }
-    std::uint32_t first = 0;  // encoded states; the root's row is at offset 0
-    std::uint32_t second = 0;
-    std::size_t i = 0;
-    std::size_t j = second_start;
-    // Interleaved while both halves have text.
-    for (; i < middle && j < n; ++i, ++j) {
-        const std::uint32_t a = step(first, bytes[i]);
-        const std::uint32_t b = step(second, bytes[j]);
-        first = a & ~kOutputFlag;
-        second = b & ~kOutputFlag;
-        if (a & kOutputFlag) [[unlikely]]
-            report(decode(first), i + 1, on_match);
-        if ((b & kOutputFlag) && j >= middle) [[unlikely]]
-            report(decode(second), j + 1, on_match);
+    std::size_t common = end[0] - start[0];
+    for (std::size_t s = 1; s < K; ++s)
+        common = std::min(common, end[s] - start[s]);
+
+    // Interleaved while every stream has text: the lookups of one stream do not wait for
+    // another's. In the common case every state is dense and nothing is reported: one table
+    // lookup per byte and one test per round.
+    std::array<std::uint32_t, K> state{};  // encoded, without flags; the root's row is at 0
+    bool sparse = false;
+    for (std::size_t k = 0; k < common; ++k) {
+        std::array<std::uint32_t, K> next;
+        if (!sparse) [[likely]] {
+            for (std::size_t s = 0; s < K; ++s)
+                next[s] = dense_[state[s] + class_of_[bytes[start[s] + k]]];
+        } else {
+            for (std::size_t s = 0; s < K; ++s)
+                next[s] = step(state[s], bytes[start[s] + k]);
+        }
+        std::uint32_t flags = 0;
+        for (std::size_t s = 0; s < K; ++s)
+            flags |= next[s];
+        if ((flags & (kOutputFlag | kSparseFlag)) == 0) [[likely]] {
+            state = next;
+            continue;
+        }
+        sparse = false;
+        for (std::size_t s = 0; s < K; ++s) {
+            state[s] = next[s] & ~kOutputFlag;
+            if ((next[s] & kOutputFlag) && start[s] + k + 1 > report_after[s])
+                report(decode(state[s]), start[s] + k + 1, on_match);
+            sparse = sparse || (state[s] & kSparseFlag) != 0;
+        }
     }
-    for (; i < middle; ++i) {
-        const std::uint32_t a = step(first, bytes[i]);
-        first = a & ~kOutputFlag;
-        if (a & kOutputFlag) [[unlikely]]
-            report(decode(first), i + 1, on_match);
-    }
-    for (; j < n; ++j) {
-        const std::uint32_t b = step(second, bytes[j]);
-        second = b & ~kOutputFlag;
-        if ((b & kOutputFlag) && j >= middle) [[unlikely]]
-            report(decode(second), j + 1, on_match);
+    // Each stream alone to its end.
+    for (std::size_t s = 0; s < K; ++s) {
+        std::uint32_t current = state[s];
+        for (std::size_t i = start[s] + common; i < end[s]; ++i) {
+            const std::uint32_t next = step(current, bytes[i]);
+            current = next & ~kOutputFlag;
+            if ((next & kOutputFlag) && i + 1 > report_after[s]) [[unlikely]]
+                report(decode(current), i + 1, on_match);
+        }
     }
 }
 
