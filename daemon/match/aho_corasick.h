@@ -79,8 +79,6 @@ class AhoCorasick {
     }
     template <class OnMatch>
     void report(std::uint32_t state, std::size_t end, OnMatch& on_match) const;
-    template <std::size_t K, class OnMatch>
-    void scan_streams(const unsigned char* bytes, std::size_t n, OnMatch& on_match) const;
 
     std::array<std::uint16_t, 256> class_of_{};
     std::size_t classes_ = 1;
@@ -110,69 +108,59 @@ void AhoCorasick::scan(std::string_view text, OnMatch&& on_match) const {
     if (fail_.empty() || longest_pattern_ == 0)
         return;
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-    // Two halves once each is long enough that the overlap rescanned costs little. (Four
-    // streams measured no faster; and the order occurrences come in decides which are kept
-    // when a text holds more than the matcher keeps, so it stays what it always was.)
-    if (text.size() >= 8 * longest_pattern_ + 256)
-        scan_streams<2>(bytes, text.size(), on_match);
-    else
-        scan_streams<1>(bytes, text.size(), on_match);
-}
-
-template <std::size_t K, class OnMatch>
-void AhoCorasick::scan_streams(const unsigned char* bytes, std::size_t n, OnMatch& on_match) const {
-    // Stream s reports the occurrences that end in (bound[s], bound[s + 1]]; it starts early
-    // enough before bound[s] to see every one of them whole.
-    std::array<std::size_t, K> start{};
-    std::array<std::size_t, K> end{};
-    std::array<std::size_t, K> report_after{};
-    for (std::size_t s = 0; s < K; ++s) {
-        report_after[s] = n * s / K;
-        start[s] = s == 0 ? 0 : report_after[s] - (longest_pattern_ - 1);
-        end[s] = n * (s + 1) / K;
+    const std::size_t n = text.size();
+    // Two halves: the first reports the occurrences ending at or before `middle`; the second
+    // starts early enough to see every occurrence ending after it, and reports only those.
+    // (Four streams measured no faster; and the order occurrences come in decides which are
+    // kept when a text holds more than the matcher keeps, so it stays what it always was.)
+    std::size_t middle = n;
+    std::size_t second_start = n;
+    if (n >= 8 * longest_pattern_ + 256) {
+        middle = n / 2;
+        second_start = middle - (longest_pattern_ - 1);
     }
-    std::size_t common = end[0] - start[0];
-    for (std::size_t s = 1; s < K; ++s)
-        common = std::min(common, end[s] - start[s]);
-
-    // Interleaved while every stream has text: the lookups of one stream do not wait for
-    // another's. In the common case every state is dense and nothing is reported: one table
-    // lookup per byte and one test per round.
-    std::array<std::uint32_t, K> state{};  // encoded, without flags; the root's row is at 0
-    bool sparse = false;
+    const unsigned char* const first_bytes = bytes;
+    const unsigned char* const second_bytes = bytes + second_start;
+    const std::size_t common = std::min(middle, n - second_start);
+    std::uint32_t first = 0;  // encoded states, without flags; the root's row is at offset 0
+    std::uint32_t second = 0;
+    bool sparse = false;  // one of them is a sparse state
+    // Interleaved while both halves have text. In the common case both states are dense and
+    // nothing is reported: a table lookup per byte and one test per pair of bytes.
     for (std::size_t k = 0; k < common; ++k) {
-        std::array<std::uint32_t, K> next;
+        std::uint32_t a;
+        std::uint32_t b;
         if (!sparse) [[likely]] {
-            for (std::size_t s = 0; s < K; ++s)
-                next[s] = dense_[state[s] + class_of_[bytes[start[s] + k]]];
+            a = dense_[first + class_of_[first_bytes[k]]];
+            b = dense_[second + class_of_[second_bytes[k]]];
         } else {
-            for (std::size_t s = 0; s < K; ++s)
-                next[s] = step(state[s], bytes[start[s] + k]);
+            a = step(first, first_bytes[k]);
+            b = step(second, second_bytes[k]);
         }
-        std::uint32_t flags = 0;
-        for (std::size_t s = 0; s < K; ++s)
-            flags |= next[s];
-        if ((flags & (kOutputFlag | kSparseFlag)) == 0) [[likely]] {
-            state = next;
+        if (((a | b) & (kOutputFlag | kSparseFlag)) == 0) [[likely]] {
+            first = a;
+            second = b;
             continue;
         }
-        sparse = false;
-        for (std::size_t s = 0; s < K; ++s) {
-            state[s] = next[s] & ~kOutputFlag;
-            if ((next[s] & kOutputFlag) && start[s] + k + 1 > report_after[s])
-                report(decode(state[s]), start[s] + k + 1, on_match);
-            sparse = sparse || (state[s] & kSparseFlag) != 0;
-        }
+        first = a & ~kOutputFlag;
+        second = b & ~kOutputFlag;
+        if (a & kOutputFlag)
+            report(decode(first), k + 1, on_match);
+        if ((b & kOutputFlag) && second_start + k >= middle)
+            report(decode(second), second_start + k + 1, on_match);
+        sparse = ((first | second) & kSparseFlag) != 0;
     }
-    // Each stream alone to its end.
-    for (std::size_t s = 0; s < K; ++s) {
-        std::uint32_t current = state[s];
-        for (std::size_t i = start[s] + common; i < end[s]; ++i) {
-            const std::uint32_t next = step(current, bytes[i]);
-            current = next & ~kOutputFlag;
-            if ((next & kOutputFlag) && i + 1 > report_after[s]) [[unlikely]]
-                report(decode(current), i + 1, on_match);
-        }
+    for (std::size_t i = common; i < middle; ++i) {
+        const std::uint32_t a = step(first, bytes[i]);
+        first = a & ~kOutputFlag;
+        if (a & kOutputFlag) [[unlikely]]
+            report(decode(first), i + 1, on_match);
+    }
+    for (std::size_t j = second_start + common; j < n; ++j) {
+        const std::uint32_t b = step(second, bytes[j]);
+        second = b & ~kOutputFlag;
+        if ((b & kOutputFlag) && j >= middle) [[unlikely]]
+            report(decode(second), j + 1, on_match);
     }
 }
 
