@@ -176,6 +176,29 @@ void for_each_paragraph(std::string_view text, F&& on_paragraph) {
 
 }  // namespace
 
+std::string similarity_text(std::string_view title, std::string_view summary,
+                            std::string_view content) {
+    std::string text;
+    text.reserve(title.size() + summary.size() + content.size() + 2);
+    text += title;
+    text += '\n';
+    text += summary;
+    text += '\n';
+    text += content;
+    return text;
+}
+
+std::string item_similarity_text(std::string_view title, std::string_view summary,
+                                 std::string_view content) {
+    const std::string_view body = summary.empty() ? content : summary;
+    std::string text;
+    text.reserve(title.size() + body.size() + 1);
+    text += title;
+    text += '\n';
+    text += body;
+    return text;
+}
+
 bool is_stopword(std::string_view folded_term) {
     // Called for every word the store compares (sketches, similarity), so the words are kept
     // by first letter: a lookup compares a handful of short words, not a binary search.

@@ -76,6 +76,17 @@ class CorpusModel {
     std::size_t paragraphs_ = 1;
 };
 
+// The text the store compares with the corpus, and builds the corpus from: title, summary and
+// content, one per line.
+std::string similarity_text(std::string_view title, std::string_view summary,
+                            std::string_view content);
+
+// The text of a news item compared with the corpus: what a reader sees first, the title and the
+// summary, or the content when there is none. The pipeline and the store measure items on it
+// alike, and the threshold kCorpusRelatedScore was calibrated on it (docs/storage.md).
+std::string item_similarity_text(std::string_view title, std::string_view summary,
+                                 std::string_view content);
+
 // True for the common English words the model ignores ("the", "and", "of", ...).
 bool is_stopword(std::string_view folded_term);
 

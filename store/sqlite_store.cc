@@ -10,6 +10,7 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
@@ -90,19 +91,6 @@ std::string content_hash_of(const ItemInput& item) {
     text += '\x1f';
     text += item.content;
     return sha256_hex(text);
-}
-
-// The text compared with the corpus: title and body.
-std::string similarity_text(std::string_view title, std::string_view summary,
-                            std::string_view content) {
-    std::string text;
-    text.reserve(title.size() + summary.size() + content.size() + 2);
-    text += title;
-    text += '\n';
-    text += summary;
-    text += '\n';
-    text += content;
-    return text;
 }
 
 SourceKind parse_kind(std::string_view text) {
@@ -808,7 +796,8 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
             return std::nullopt;
         if (text.corpus || text.corpus_computed)
             return text.corpus;
-        return context.corpus->nearest(similarity_text(text.title, text.summary, text.content));
+        return context.corpus->nearest(
+            item_similarity_text(text.title, text.summary, text.content));
     };
 
     // 1. The same key from the same source: the item again, maybe revised.
@@ -1034,13 +1023,19 @@ void SqliteStore::bump_corpus_generation() {
 
 void SqliteStore::record_matches(ItemId item, std::span<const MatchInput> matches) {
     Transaction transaction(*db_);
+    insert_matches(item, matches, now());
+    transaction.commit();
+}
+
+void SqliteStore::insert_matches(ItemId item, std::span<const MatchInput> matches,
+                                 UtcTime matched_time) {
     auto upsert = db_->cached(R"sql(
         INSERT INTO matches (item_id, rule_id, ruleset_version, score, topic, evidence, matched_at)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
         ON CONFLICT (item_id, rule_id, ruleset_version) DO UPDATE SET
             score = excluded.score, topic = excluded.topic, evidence = excluded.evidence,
             matched_at = excluded.matched_at)sql");
-    const std::int64_t matched_at = to_db(now());
+    const std::int64_t matched_at = to_db(matched_time);
     for (const MatchInput& match : matches) {
         upsert->bind(1, item)
             .bind(2, match.rule_id)
@@ -1052,7 +1047,6 @@ void SqliteStore::record_matches(ItemId item, std::span<const MatchInput> matche
         upsert->run();
         upsert->reset();
     }
-    transaction.commit();
 }
 
 std::vector<Match> SqliteStore::matches_for(ItemId item) {
@@ -1073,6 +1067,74 @@ std::vector<Match> SqliteStore::matches_for(ItemId item) {
         matches.push_back(std::move(match));
     }
     return matches;
+}
+
+RematchBatch SqliteStore::rematch_batch(const RematchQuery& query, const RematchDecision& decide) {
+    // A dry run only reads, but in one transaction all the same: one consistent snapshot per
+    // batch while the daemon writes.
+    Transaction transaction(
+        *db_, query.write ? Transaction::Kind::immediate : Transaction::Kind::deferred);
+    RematchBatch batch;
+    // Ids grow in the order items are first seen, so `since` is a lower bound on the id.
+    ItemId after = query.after;
+    if (query.since)
+        after = std::max(after, first_item_seen_since(*query.since) - 1);
+    std::vector<ItemId> ids;
+    {
+        auto rows = db_->cached(R"sql(
+            SELECT i.id FROM items i JOIN sources s ON s.id = i.source_id
+            WHERE i.id > ?1 AND (?2 IS NULL OR i.first_seen >= ?2) AND s.kind = 'feed'
+            ORDER BY i.id LIMIT ?3)sql");
+        rows->bind(1, after)
+            .bind(2, to_db(query.since))
+            .bind(3, static_cast<std::int64_t>(query.limit));
+        while (rows->step())
+            ids.push_back(rows->column_int64(0));
+    }
+    // The channels are few; asking each of them about an item uses the outbox's primary key.
+    std::vector<std::string> channels;
+    {
+        auto rows = db_->cached("SELECT DISTINCT channel FROM digest_items ORDER BY channel");
+        while (rows->step())
+            channels.push_back(rows->column_string(0));
+    }
+    std::map<SourceId, std::vector<std::string>> tags_of_source;
+    const UtcTime matched_at = now();
+    for (const ItemId id : ids) {
+        RematchItem candidate;
+        candidate.item = *item(id);
+        auto tags = tags_of_source.find(candidate.item.source);
+        if (tags == tags_of_source.end()) {
+            auto row = db_->cached("SELECT tags FROM sources WHERE id = ?1");
+            row->bind(1, candidate.item.source);
+            tags = tags_of_source
+                       .emplace(candidate.item.source, row->step()
+                                                           ? from_json_array(row->column_text(0))
+                                                           : std::vector<std::string>{})
+                       .first;
+        }
+        candidate.source_tags = tags->second;
+        candidate.matches = matches_for(id);
+        for (const std::string& channel : channels) {
+            auto carried =
+                db_->cached("SELECT 1 FROM digest_items WHERE channel = ?1 AND item_id = ?2");
+            carried->bind(1, channel).bind(2, id);
+            if (carried->step())
+                candidate.digest_channels.push_back(channel);
+        }
+        ++batch.items;
+        batch.last = id;
+        const std::optional<std::vector<MatchInput>> decision = decide(candidate);
+        if (!decision || !query.write)
+            continue;
+        auto remove = db_->cached("DELETE FROM matches WHERE item_id = ?1");
+        remove->bind(1, id);
+        remove->run();
+        insert_matches(id, *decision, matched_at);
+        ++batch.replaced;
+    }
+    transaction.commit();
+    return batch;
 }
 
 // ---- Reading -----------------------------------------------------------------------------------

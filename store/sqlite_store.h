@@ -48,6 +48,7 @@ class SqliteStore final : public Store {
 
     void record_matches(ItemId item, std::span<const MatchInput> matches) override;
     std::vector<Match> matches_for(ItemId item) override;
+    RematchBatch rematch_batch(const RematchQuery& query, const RematchDecision& decide) override;
 
     std::optional<Item> item(ItemId id) override;
     std::vector<Item> list_items(const ItemQuery& query) override;
@@ -97,6 +98,7 @@ class SqliteStore final : public Store {
     // The first item first seen at or after `since` (the largest id when there is none).
     ItemId first_item_seen_since(UtcTime since);
     void bump_corpus_generation();
+    void insert_matches(ItemId item, std::span<const MatchInput> matches, UtcTime matched_at);
     void require_changed(std::string_view what, std::int64_t id);
 
     std::unique_ptr<Database> db_;

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -318,6 +319,34 @@ struct Revision {
     std::string content_hash{};
 };
 
+// ---- Re-matching stored items -------------------------------------------------------------------
+// `chuhai rules backfill` re-applies the current rules to stored items, one batch at a time.
+
+// A stored item with what is stored about its matches and deliveries.
+struct RematchItem {
+    Item item{};
+    std::vector<std::string> source_tags{};      // of the source that first carried it
+    std::vector<Match> matches{};                // as stored, under every rule-set version
+    std::vector<std::string> digest_channels{};  // channels whose digests carry it already
+};
+
+struct RematchQuery {
+    std::optional<UtcTime> since{};  // items first seen at or after; empty: every item
+    ItemId after = 0;                // only items with a larger id (the previous batch's `last`)
+    std::size_t limit = 500;         // items per batch (and per transaction)
+    bool write = true;               // false: a dry run, nothing is changed
+};
+
+struct RematchBatch {
+    std::size_t items = 0;     // items looked at
+    std::size_t replaced = 0;  // items whose matches were replaced (0 in a dry run)
+    ItemId last = 0;           // the largest id looked at; 0 when no item was left
+};
+
+// For one item: the matches it should have now (empty: it matches nothing), or nullopt to
+// leave what is stored alone.
+using RematchDecision = std::function<std::optional<std::vector<MatchInput>>(const RematchItem&)>;
+
 // ---- Search ------------------------------------------------------------------------------------
 
 struct SearchQuery {
@@ -485,6 +514,14 @@ class Store {
     // Replaces the item's matches for each (rule, ruleset version) given.
     virtual void record_matches(ItemId item, std::span<const MatchInput> matches) = 0;
     virtual std::vector<Match> matches_for(ItemId item) = 0;
+    // Reads the next batch of feed items (the seed corpus is not re-matched) in id order and
+    // asks `decide` about each; when query.write, replaces every stored match (of any rule-set
+    // version) of each item it returns a value for, in the same transaction, so that an item
+    // revised meanwhile by the daemon is never given a verdict on its old text. The outbox is
+    // not touched: an item a digest carried stays carried and is never sent again on that
+    // channel. An exception from `decide` rolls the batch back and propagates.
+    virtual RematchBatch rematch_batch(const RematchQuery& query,
+                                       const RematchDecision& decide) = 0;
 
     // -- reading
     virtual std::optional<Item> item(ItemId id) = 0;

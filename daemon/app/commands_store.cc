@@ -18,6 +18,7 @@
 #include "app/app_config.h"
 #include "app/cli_format.h"
 #include "app/commands.h"
+#include "app/store_options.h"
 #include "common/error.h"
 #include "common/time.h"
 #include "store/corpus_files.h"
@@ -31,20 +32,12 @@ using nlohmann::json;
 
 }  // namespace
 
-// What the store commands are told about the database.
-struct StoreCommandOptions {
-    std::string db_path;  // --db
-};
-
-namespace {
-
 void add_db_option(CLI::App& command, StoreCommandOptions& options, CommonOptions& common) {
     add_config_option(command, common);
     command.add_option("--db", options.db_path, "the database file (default: the configuration's)")
         ->type_name("FILE");
 }
 
-// "7d", "36h" (a duration back from now) or an RFC 3339 time.
 UtcTime parse_since(const std::string& text, UtcTime now) {
     if (const auto duration = parse_duration(text))
         return now - *duration;
@@ -56,10 +49,6 @@ UtcTime parse_since(const std::string& text, UtcTime now) {
                     text + "'");
 }
 
-}  // namespace
-
-// Where the store commands find the database: --db FILE when given, else the `database` of the
-// configuration file (--config, $CHUHAI_CONFIG or /etc/chuhai/chuhai.yaml).
 std::unique_ptr<store::Store> open_store_from_options(const StoreCommandOptions& options,
                                                       const CommonOptions& common) {
     if (!options.db_path.empty()) {

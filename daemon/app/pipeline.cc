@@ -59,14 +59,6 @@ store::ItemInput item_input(feed::FeedEntry&& entry) {
     return item;
 }
 
-// The text the corpus model compares: what a reader sees first.
-std::string similarity_text(const store::ItemInput& item) {
-    std::string text = item.title;
-    text += '\n';
-    text += item.summary.empty() ? item.content : item.summary;
-    return text;
-}
-
 nlohmann::json evidence_json(const match::RuleHit& hit, const match::MatchResult& verdict) {
     nlohmann::json evidence = nlohmann::json::array();
     for (const auto& e : hit.evidence) {
@@ -93,10 +85,9 @@ nlohmann::json evidence_json(const match::RuleHit& hit, const match::MatchResult
 
 namespace {
 
-// A feed entry and a stored item carry the same text fields under the same names.
-template <typename Entry>
-match::Document document_of(const Entry& entry, const SourceContext& source,
-                            std::optional<double> corpus_similarity) {
+// The fields a parsed entry and a stored item share, as the rules see them.
+template <class Entry>
+match::Document document_of(const Entry& entry) {
     match::Document document;
     document.title = entry.title;
     document.summary = entry.summary;
@@ -104,6 +95,13 @@ match::Document document_of(const Entry& entry, const SourceContext& source,
     document.author = entry.author;
     document.categories = entry.categories;
     document.link = entry.link;
+    return document;
+}
+
+// The rule engine's view of an item about to be stored from a source.
+match::Document document_for(const store::ItemInput& item, const SourceContext& source,
+                             std::optional<double> corpus_similarity) {
+    match::Document document = document_of(item);
     document.source_name = source.name;
     document.source_tags = source.tags;
     document.corpus_similarity = corpus_similarity;
@@ -112,9 +110,33 @@ match::Document document_of(const Entry& entry, const SourceContext& source,
 
 }  // namespace
 
+CorpusMeasure measure_against_corpus(const store::CorpusModel* corpus, std::string_view title,
+                                     std::string_view summary, std::string_view content) {
+    CorpusMeasure measure;
+    if (corpus == nullptr || corpus->empty())
+        return measure;
+    measure.nearest = corpus->nearest(store::item_similarity_text(title, summary, content));
+    measure.similarity = measure.nearest ? measure.nearest->score : 0.0;
+    return measure;
+}
+
 match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,
                                std::optional<double> corpus_similarity) {
-    return document_of(entry, source, corpus_similarity);
+    match::Document document = document_of(entry);
+    document.source_name = source.name;
+    document.source_tags = source.tags;
+    document.corpus_similarity = corpus_similarity;
+    return document;
+}
+
+match::Document match_document(const store::Item& item,
+                               const std::vector<std::string>& source_tags) {
+    match::Document document = document_of(item);
+    document.source_name = item.source_name;
+    document.source_tags = source_tags;
+    if (item.corpus)
+        document.corpus_similarity = item.corpus->score;
+    return document;
 }
 
 std::string digest_html(const std::string& content_html, const std::string& html_base) {
@@ -219,16 +241,12 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
             prepared.items.push_back(std::move(item));
             continue;
         }
-        std::optional<double> similarity;
-        if (corpus != nullptr && !corpus->empty()) {
-            item.corpus = corpus->nearest(similarity_text(item));
-            item.corpus_computed = true;
-            if (item.corpus)
-                similarity = item.corpus->score;
-            else
-                similarity = 0.0;
-        }
-        match::MatchResult verdict = rules.evaluate(document_of(item, source, similarity));
+        const CorpusMeasure measure =
+            measure_against_corpus(corpus, item.title, item.summary, item.content);
+        item.corpus = measure.nearest;
+        // Measured here, so the store need not (nothing to measure against counts as measured).
+        item.corpus_computed = corpus != nullptr && !corpus->empty();
+        match::MatchResult verdict = rules.evaluate(document_for(item, source, measure.similarity));
         // entry.html_base was not moved into the item.
         if (verdict.matched)
             item.sanitized_html = digest_html(item.content_html, entry.html_base);
@@ -240,13 +258,6 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
 }
 
 namespace {
-
-// The rule engine's view of a stored item, for the rare item whose rules were skipped on the
-// worker but which the store found new or revised after all.
-match::Document match_document(const store::ItemInput& item, const SourceContext& source,
-                               const std::optional<store::CorpusSimilarity>& corpus) {
-    return document_of(item, source, corpus ? std::optional<double>(corpus->score) : std::nullopt);
-}
 
 // The counts of an ingested fetch, and its matches recorded for new and revised items.
 WriteOutcome record_outcome(store::Store& store, const PreparedFetch& prepared,
@@ -268,7 +279,11 @@ WriteOutcome record_outcome(store::Store& store, const PreparedFetch& prepared,
         if (skipped) {
             if (rules == nullptr)
                 continue;
-            late = rules->evaluate(match_document(prepared.items[i], prepared.source, item.corpus));
+            // The rare item whose rules were skipped on the worker but which the store found new
+            // or revised after all; its similarity is the one the store measured.
+            late = rules->evaluate(document_for(
+                prepared.items[i], prepared.source,
+                item.corpus ? std::optional<double>(item.corpus->score) : std::nullopt));
             verdict = &late;
         }
         const auto inputs = match_inputs(*verdict);

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -126,9 +127,29 @@ std::vector<store::MatchInput> match_inputs(const match::MatchResult& verdict);
 // and canonical (resolved against html_base, the base the entry's content had in the feed).
 // Only matched items get it: sanitising every entry would cost the workers for nothing.
 std::string digest_html(const std::string& content_html, const std::string& html_base);
+// An item measured against the corpus, for the store and for the rules.
+struct CorpusMeasure {
+    std::optional<store::CorpusSimilarity> nearest;  // what the store keeps; none: no term shared
+    // What `similar_to_corpus` sees: nullopt when there is no corpus (the condition never
+    // holds), 0 when the item shares no term with it.
+    std::optional<double> similarity;
+};
+
+// Measures an item's title, summary and content against `corpus` (may be null) as the pipeline
+// does before matching. `rules test` and `explain FILE` call it too, so that a rule using
+// similar_to_corpus decides there as it does in the daemon.
+CorpusMeasure measure_against_corpus(const store::CorpusModel* corpus, std::string_view title,
+                                     std::string_view summary, std::string_view content);
 
 // The rule engine's view of a parsed entry from a source.
 match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,
                                std::optional<double> corpus_similarity);
+
+// The same view of a stored item (`explain ITEM_ID`, `rules backfill`): its fields as stored,
+// the name and `source_tags` of the source that first carried it, and its corpus similarity as
+// stored (unknown when none was stored). An item whose text retention dropped has only its
+// title, link, author and categories left.
+match::Document match_document(const store::Item& item,
+                               const std::vector<std::string>& source_tags);
 
 }  // namespace chuhai::app

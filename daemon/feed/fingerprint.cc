@@ -14,6 +14,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "text/bmp_table.h"
 #include "text/normalize.h"
 
 namespace chuhai::feed::detail {
@@ -71,49 +72,26 @@ FoldMapping compute_fold_mapping(const icu::Normalizer2& folding, char32_t code_
     return mapping;
 }
 
-// The mappings, asked of ICU once per block of 256 characters the first time text uses one.
-// A block is filled privately and published with one compare-and-swap; a thread that loses
-// the race frees its copy. At most 256 blocks of 2.3 KB, freed at exit.
+// The mappings, asked of ICU once per block of 256 characters the first time text uses one
+// (text/bmp_table.h).
 class FoldTable {
   public:
-    constexpr FoldTable() = default;
-    FoldTable(const FoldTable&) = delete;
-    FoldTable& operator=(const FoldTable&) = delete;
-    ~FoldTable() {
-        for (std::atomic<Block*>& block : blocks_)
-            delete block.load(std::memory_order_acquire);
-    }
-
     // nullptr for characters outside the plane.
     const FoldMapping* mapping(char32_t code_point) {
         if (code_point > 0xFFFF)
             return nullptr;
-        const std::size_t index = code_point >> 8;
-        Block* block = blocks_[index].load(std::memory_order_acquire);
-        if (block == nullptr)
-            block = fill(index);
-        return &block->mappings[code_point & 0xFF];
+        return &mappings_.entry(
+            static_cast<std::uint32_t>(code_point), [](std::uint32_t first, auto& block) {
+                const icu::Normalizer2* folding = nfkc_casefold();
+                if (folding == nullptr)
+                    return;
+                for (std::uint32_t i = 0; i < 256; ++i)
+                    block[i] = compute_fold_mapping(*folding, static_cast<char32_t>(first + i));
+            });
     }
 
   private:
-    struct Block {
-        std::array<FoldMapping, 256> mappings;
-    };
-
-    Block* fill(std::size_t index) {
-        auto block = std::make_unique<Block>();
-        if (const icu::Normalizer2* folding = nfkc_casefold(); folding != nullptr)
-            for (std::size_t i = 0; i < 256; ++i)
-                block->mappings[i] =
-                    compute_fold_mapping(*folding, static_cast<char32_t>(index * 256 + i));
-        Block* expected = nullptr;
-        if (blocks_[index].compare_exchange_strong(expected, block.get(),
-                                                   std::memory_order_acq_rel))
-            return block.release();
-        return expected;  // another thread published it first
-    }
-
-    std::array<std::atomic<Block*>, 256> blocks_{};
+    text::BmpTable<FoldMapping> mappings_;
 };
 
 constinit FoldTable fold_table;

@@ -50,8 +50,6 @@ struct Atom {
     // (pattern id, index into `displays`), sorted by pattern id.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> members;
     std::vector<std::string> displays;  // alternatives as written, or entity entries' names
-
-    const std::string& display_of(std::uint32_t pattern) const;
 };
 
 struct ListInfo {
@@ -103,6 +101,9 @@ struct RuleSet::Impl {
     // Pattern → atoms that contain it, and → list entries (list, entry) it is an alias of.
     std::vector<std::uint32_t> pattern_atoms_begin;
     std::vector<std::uint32_t> pattern_atoms;
+    // Beside pattern_atoms: the atom's display of the pattern (an index into its displays),
+    // looked up once here instead of for every piece of evidence.
+    std::vector<std::uint32_t> pattern_atom_displays;
     std::vector<std::uint32_t> pattern_entities_begin;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> pattern_entities;
 

@@ -258,11 +258,21 @@ Corpus read_corpus(const std::filesystem::path& dir, const FeedFileReader& read_
             corpus.documents.push_back(NamedDocument{name, read_document_file(path)});
         } else if (is_feed_file(path)) {
             if (!read_feed) {
-                corpus.skipped.push_back(name + ": feed files are not read by this build");
+                corpus.skipped.push_back(name + ": feed files are not read here");
                 continue;
             }
-            for (NamedDocument& entry : read_feed(path)) {
+            std::vector<NamedDocument> entries;
+            try {
+                entries = read_feed(path);
+            } catch (const Error& e) {
+                if (e.kind() != ErrorKind::parse)
+                    throw;
+                corpus.skipped.push_back(name + ": not a feed: " + e.message());
+                continue;
+            }
+            for (NamedDocument& entry : entries) {
                 entry.name = name + entry.name;
+                entry.feed_entry = true;
                 corpus.documents.push_back(std::move(entry));
             }
         } else {

@@ -17,6 +17,7 @@ namespace chuhai::match {
 struct NamedDocument {
     std::string name;  // the file's path inside the corpus folder (FILE#N for a feed's entries)
     Document document;
+    bool feed_entry = false;  // an entry of a feed file (its name alone says little)
 };
 
 // True for the extensions read_document_file understands: .txt, .md, .html, .htm.
@@ -30,7 +31,8 @@ bool is_feed_file(const std::filesystem::path& path);
 // extension.
 Document read_document_file(const std::filesystem::path& path);
 
-// Reads the entries of a feed file as documents. The app passes the feed stage's parser.
+// Reads the entries of a feed file as documents, named "#1", "#2"… in feed order. The app
+// passes the feed stage's parser. Throws Error(parse) for a file that is not a feed at all.
 using FeedFileReader = std::function<std::vector<NamedDocument>(const std::filesystem::path&)>;
 
 struct Corpus {
@@ -39,7 +41,9 @@ struct Corpus {
 };
 
 // Every document under `dir` (recursively; hidden files skipped). Feed files are read with
-// `read_feed`, or listed in `skipped` when it is empty. Throws Error(io) when `dir` is missing.
+// `read_feed` (their entries named FILE#N); a feed file that is not a feed at all, or any feed
+// file when `read_feed` is empty, is listed in `skipped` with the reason. Throws Error(io) when
+// `dir` is missing.
 Corpus read_corpus(const std::filesystem::path& dir, const FeedFileReader& read_feed = {});
 
 // Labels: lines "NAME<TAB>1" (should match) or "NAME<TAB>0"; blank lines and lines starting

@@ -33,6 +33,7 @@ struct Hit {
 struct AtomHit {
     std::uint32_t atom;
     std::uint32_t hit;
+    std::uint32_t display;  // into the atom's displays: how evidence names the term
     bool operator<(const AtomHit& other) const {
         return atom != other.atom ? atom < other.atom : hit < other.hit;
     }
@@ -209,7 +210,7 @@ void Evaluation::scan() {
         FieldText& field_text = s_.fields[f];
         field_text.assign(original);
         const std::string& text = field_text.text();
-        impl_.automaton.scan(text, [&](std::uint32_t pattern, std::size_t end) {
+        const auto on_literal = [&](std::uint32_t pattern, std::size_t end) {
             const Literal& literal = impl_.literals[pattern];
             const std::size_t begin = end - literal.text.size();
             if (literal.left_boundary && is_word_char_before(text, begin))
@@ -227,7 +228,8 @@ void Evaluation::scan() {
             if (literal.right_boundary && is_word_char_at(text, end))
                 return;
             add_hit(pattern, field, begin, end);
-        });
+        };
+        impl_.automaton.scan(text, on_literal);
         if (impl_.regex_set) {
             s_.regex_matches.clear();
             if (impl_.regex_set->Match(text, &s_.regex_matches)) {
@@ -256,7 +258,8 @@ void Evaluation::scan() {
         const std::uint32_t pattern = s_.hits[h].pattern;
         for (std::uint32_t i = impl_.pattern_atoms_begin[pattern];
              i < impl_.pattern_atoms_begin[pattern + 1]; ++i)
-            s_.atom_hits.push_back(AtomHit{impl_.pattern_atoms[i], h});
+            s_.atom_hits.push_back(
+                AtomHit{impl_.pattern_atoms[i], h, impl_.pattern_atom_displays[i]});
     }
     std::sort(s_.atom_hits.begin(), s_.atom_hits.end());
 }
@@ -296,7 +299,7 @@ Evidence Evaluation::evidence(const AtomHit& atom_hit) const {
     const FieldText& field_text = s_.fields[f];
     const std::string_view original = s_.originals[f];
     Evidence e;
-    e.term = atom.display_of(hit.pattern);
+    e.term = atom.displays[atom_hit.display];
     if (atom.list >= 0)
         e.list = impl_.lists[static_cast<std::size_t>(atom.list)].name;
     e.field = hit.field;
@@ -312,7 +315,7 @@ Evidence Evaluation::evidence(const AtomHit& atom_hit) const {
 template <bool Trace>
 bool Evaluation::eval_atom(const Node& node, bool collect, ConditionTrace* trace) {
     const auto range =
-        std::equal_range(s_.atom_hits.begin(), s_.atom_hits.end(), AtomHit{node.atom, 0},
+        std::equal_range(s_.atom_hits.begin(), s_.atom_hits.end(), AtomHit{node.atom, 0, 0},
                          [](const AtomHit& a, const AtomHit& b) { return a.atom < b.atom; });
     bool held = false;
     std::size_t shown = 0;

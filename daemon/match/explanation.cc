@@ -12,6 +12,13 @@ std::string format_score(double value) {
     return buffer;
 }
 
+// "+15", "-12": what the rule adds to the document's score.
+std::string format_signed(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%+g", value);
+    return buffer;
+}
+
 // Evidence on one line: field[begin,end) "text", with line breaks shown as spaces.
 std::string format_evidence(const Evidence& e) {
     std::string text = e.text;
@@ -74,7 +81,7 @@ std::string render_explanation(const Explanation& explanation, bool verbose) {
         out += v.held ? "[+] " : "[-] ";
         out += v.id;
         if (v.held)
-            out += "  +" + format_score(v.score);
+            out += "  " + format_signed(v.score);
         out += "  \"" + v.title + "\"";
         if (!v.topic.empty())
             out += "  [" + v.topic + "]";

@@ -34,8 +34,13 @@ class FieldText {
   public:
     // Normalises `original`; buffers are reused between calls.
     void assign(std::string_view original);
+    // The same through ICU (text::fold_mapped) and a second pass: what assign() does for text
+    // its one-pass fast path cannot take, and the reference the tests compare it with.
+    void assign_reference(std::string_view original);
 
     const std::string& text() const { return text_; }
+    // Whether the last assign() took the one-pass path (for tests and benchmarks).
+    bool folded_in_one_pass() const { return one_pass_; }
     // The byte offset in the original text of a normalised offset (see text::OffsetMap).
     std::size_t original_offset(std::size_t offset, bool is_end = false) const;
 
@@ -52,12 +57,16 @@ class FieldText {
   private:
     void build_sentence_index() const;
 
-    text::FoldedText folded_;  // unused for pure ASCII input (then folding is lower-casing)
-    bool ascii_ = false;
+    text::FoldedText folded_;  // its maps are empty after the fast path
     std::string text_;
+    // Normalised → folded offsets; straight to the original after the fast path.
     text::OffsetMap to_folded_;
     mutable bool sentences_built_ = false;
-    std::vector<std::uint32_t> word_starts_;  // filled by assign()
+    // Filled by assign(): the first word_count_ entries (the vector only grows, so that the
+    // fast path writes into it without clearing it first).
+    std::vector<std::uint32_t> word_starts_;
+    std::size_t word_count_ = 0;
+    bool one_pass_ = false;
     mutable std::vector<std::uint32_t> sentence_starts_;
 };
 

@@ -187,14 +187,6 @@ class ScriptVariants {
 
 }  // namespace
 
-const std::string& Atom::display_of(std::uint32_t pattern) const {
-    const auto it = std::lower_bound(members.begin(), members.end(), pattern,
-                                     [](const std::pair<std::uint32_t, std::uint32_t>& m,
-                                        std::uint32_t p) { return m.first < p; });
-    static const std::string kUnknown;
-    return (it != members.end() && it->first == pattern) ? displays[it->second] : kUnknown;
-}
-
 class RuleCompiler {
   public:
     LoadResult compile(const std::vector<RuleFile>& files);
@@ -1309,16 +1301,25 @@ void RuleCompiler::finish(const std::vector<RuleFile>& files) {
 
     // Pattern → atoms.
     const std::size_t patterns = impl.pattern_count();
-    std::vector<std::vector<std::uint32_t>> pattern_atoms(patterns);
+    // (atom, its display of the pattern); a pattern listed twice in an atom (two alternatives
+    // that normalise alike) shows the display of its first listing.
+    std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> pattern_atoms(patterns);
     for (std::uint32_t a = 0; a < impl.atoms.size(); ++a) {
-        for (const auto& [pattern, display] : impl.atoms[a].members)
-            pattern_atoms[pattern].push_back(a);
+        const auto& members = impl.atoms[a].members;
+        for (std::size_t m = 0; m < members.size(); ++m) {
+            const std::uint32_t first_display = m > 0 && members[m - 1].first == members[m].first
+                                                    ? pattern_atoms[members[m].first].back().second
+                                                    : members[m].second;
+            pattern_atoms[members[m].first].emplace_back(a, first_display);
+        }
     }
     impl.pattern_atoms_begin.assign(patterns + 1, 0);
     for (std::size_t p = 0; p < patterns; ++p) {
         impl.pattern_atoms_begin[p] = static_cast<std::uint32_t>(impl.pattern_atoms.size());
-        impl.pattern_atoms.insert(impl.pattern_atoms.end(), pattern_atoms[p].begin(),
-                                  pattern_atoms[p].end());
+        for (const auto& [atom, display] : pattern_atoms[p]) {
+            impl.pattern_atoms.push_back(atom);
+            impl.pattern_atom_displays.push_back(display);
+        }
     }
     impl.pattern_atoms_begin[patterns] = static_cast<std::uint32_t>(impl.pattern_atoms.size());
 

@@ -94,6 +94,32 @@ TEST_P(AhoCorasickRandom, AgreesWithNaiveSearch) {
     }
 }
 
+// Texts of every length around the point where the scan splits into two halves, with patterns
+// up to 40 bytes long: each occurrence exactly once, whichever half sees it.
+TEST_P(AhoCorasickRandom, AgreesWithNaiveSearchAtEveryLength) {
+    std::mt19937 rng(777);
+    const std::string alphabet = "aab b";
+    auto random_string = [&](std::size_t n) {
+        std::string s;
+        for (std::size_t i = 0; i < n; ++i)
+            s.push_back(alphabet[rng() % alphabet.size()]);
+        return s;
+    };
+    std::vector<std::string> patterns;
+    for (int i = 0; i < 100; ++i)
+        patterns.push_back(random_string(1 + rng() % 5));
+    patterns.push_back(std::string(40, 'a'));  // the longest sets the halves' overlap
+    AhoCorasick::Options options;
+    options.dense_budget_bytes = GetParam();
+    const AhoCorasick ac(patterns, options);
+    for (std::size_t length = 0; length < 1000; length += 1 + rng() % 9) {
+        std::string text = random_string(length);
+        if (length > 200)  // an occurrence of the longest across the middle
+            text.replace(length / 2 - 20, 40, std::string(40, 'a'));
+        ASSERT_EQ(scan_all(ac, text), naive(patterns, text)) << "length " << length;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(DenseBudgets, AhoCorasickRandom,
                          ::testing::Values(std::size_t{0}, std::size_t{64}, std::size_t{4096},
                                            std::size_t{8} << 20));

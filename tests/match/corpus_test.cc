@@ -68,6 +68,23 @@ TEST(Corpus, ReadsDocumentsAndListsWhatItSkips) {
     });
     ASSERT_EQ(with_feeds.documents.size(), 3u);
     EXPECT_EQ(with_feeds.documents[1].name, "feed.xml#1");
+    EXPECT_TRUE(with_feeds.documents[1].feed_entry);
+    EXPECT_FALSE(with_feeds.documents[0].feed_entry);
+
+    // A feed file that is no feed is skipped with the reason; other errors stop the run.
+    const Corpus not_a_feed = read_corpus(dir.path(), [](const std::filesystem::path& path) {
+        throw Error(ErrorKind::parse, "an HTML page", path.string());
+        return std::vector<NamedDocument>{};
+    });
+    EXPECT_EQ(not_a_feed.documents.size(), 2u);
+    EXPECT_NE(std::find(not_a_feed.skipped.begin(), not_a_feed.skipped.end(),
+                        "feed.xml: not a feed: an HTML page"),
+              not_a_feed.skipped.end());
+    EXPECT_THROW(read_corpus(dir.path(),
+                             [](const std::filesystem::path& path) -> std::vector<NamedDocument> {
+                                 throw Error(ErrorKind::io, "unreadable", path.string());
+                             }),
+                 Error);
 }
 
 TEST(Labels, ParseAndScore) {

@@ -94,5 +94,17 @@ TEST(Explain, RendersTextAndJson) {
     EXPECT_TRUE(json["rules"][2]["exclusion"].is_null());
 }
 
+TEST(Explain, NegativeScoresShowTheirOwnSign) {
+    const auto rules = compile_ok(
+        "rules:\n  - id: review\n    score: -12\n    match: phone review\n"
+        "  - id: huawei\n    topic: t\n    score: 3\n    match: Huawei\n");
+    ASSERT_TRUE(rules);
+    const std::string text =
+        render_explanation(rules->explain(doc("Huawei phone review", "a phone review")));
+    EXPECT_NE(text.find("[+] review  -18  "), std::string::npos) << text;
+    EXPECT_NE(text.find("[+] huawei  +4.5  "), std::string::npos) << text;
+    EXPECT_EQ(text.find("+-"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace chuhai::match

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <random>
+
+#include "common/file.h"
+#include "tests/support/test_support.h"
 #include "text/normalize.h"
 
 namespace chuhai::match {
@@ -119,6 +124,124 @@ TEST(FieldText, AsciiFastPathCountsWordsLikeTheGeneralPath) {
         for (std::size_t offset = 0; offset < ascii.text().size(); ++offset)
             ASSERT_EQ(ascii.word_index(offset), general.word_index(offset))
                 << text << " @" << offset;
+    }
+}
+
+// The one-pass path against the reference (ICU's fold, then collapsing) on random text made of
+// pieces chosen for their folding: separators of every kind and in runs, capitals, full-width
+// forms, characters that fold to nothing or to several, CJK, and the characters only the
+// reference path can take (combining marks, jamo, other planes, ill-formed bytes).
+TEST(FieldText, OnePassAgreesWithTheReferencePath) {
+    const std::vector<std::string> fast_pieces = {
+        "Alibaba", "CLOUD",      "data",     "Centre",
+        "U.S.",    "Huawei's",   "3.5",      "x",
+        "AI",      "e.g.",       " ",        "  ",
+        "-",       " - ",        "\t",       "\n",
+        "\r\n",    "\n\n",       "\v\f",     ".",
+        ",",       "!",          "?",        ";",
+        "阿里云",  "華為雲",     "数据中心", "。",
+        "，",      "カタカナ",   "ひらがな", "ภาษาไทย",
+        "Ａｌｉ",  "ＣＬＯＵＤ", "１２３",   "\u3000",
+        "\uFF0D",  "\u00A0",     "\u2010",   "\u2011",
+        "\u2028",  "\u2029",     "\u0085",   "\u00AD",
+        "\u200B",  "\uFEFF",     "\u2026",   "\uFB01",
+        "\u2122",  "\u00BD",     "\u338F",   "ß",
+        "Straße",  "\u0130",     "\u01C5",   "Σ",
+        "ς",       "Дата",       "é",        "É",
+        "Ω",       "Å",          "ＡＩ",     "Ｑｗｅｎ大模型",
+        "’s",      "“quoted”",   "—",        "€5"};
+    const std::vector<std::string> slow_pieces = {"e\u0301",  "\u1100\u1161", "🙂",   "\xff",
+                                                  "\xe4\xb8", "\u00A8",       "\u3231", "\uFDFA"};
+    std::mt19937 rng(20251207);
+    std::size_t one_pass = 0;
+    constexpr std::size_t kTexts = 20000;
+    for (std::size_t n = 0; n < kTexts; ++n) {
+        std::string text;
+        const std::size_t pieces = rng() % 40;
+        const bool slow = rng() % 8 == 0;
+        for (std::size_t p = 0; p < pieces; ++p) {
+            if (slow && rng() % 10 == 0)
+                text += slow_pieces[rng() % slow_pieces.size()];
+            else
+                text += fast_pieces[rng() % fast_pieces.size()];
+        }
+        FieldText fast;
+        fast.assign(text);
+        FieldText reference;
+        reference.assign_reference(text);
+        one_pass += fast.folded_in_one_pass() ? 1 : 0;
+        ASSERT_EQ(fast.text(), reference.text()) << "text: " << text;
+        for (std::size_t offset = 0; offset <= fast.text().size(); ++offset) {
+            ASSERT_EQ(fast.word_index(offset), reference.word_index(offset))
+                << "text: " << text << " @" << offset;
+            // Evidence begins and ends between characters (literal patterns are whole
+            // characters, RE2 matches UTF-8 characters), and offsets inside a character depend
+            // on how ICU happens to group its edits.
+            if (offset < fast.text().size() &&
+                (static_cast<unsigned char>(fast.text()[offset]) & 0xC0) == 0x80)
+                continue;
+            ASSERT_EQ(fast.original_offset(offset), reference.original_offset(offset))
+                << "text: " << text << " @" << offset;
+            ASSERT_EQ(fast.original_offset(offset, true), reference.original_offset(offset, true))
+                << "text: " << text << " @" << offset << " (end)";
+            ASSERT_EQ(fast.sentence_index(offset), reference.sentence_index(offset))
+                << "text: " << text << " @" << offset;
+        }
+    }
+    // Most texts must have taken the one pass, or this test would prove little.
+    EXPECT_GT(one_pass, kTexts * 3 / 4);
+    EXPECT_LT(one_pass, kTexts);
+}
+
+// The same comparison on real text: the labelled documents and, when ../shared is there, every
+// file of the shared corpora (feeds in many languages and charsets, taken as bytes).
+TEST(FieldText, OnePassAgreesWithTheReferencePathOnRealText) {
+    std::vector<std::filesystem::path> roots = {chuhai::testing::fixture_path("match")};
+    if (const auto shared = chuhai::testing::shared_dir(); !shared.empty())
+        roots.push_back(shared / "corpus");
+    std::size_t files = 0;
+    std::size_t one_pass = 0;
+    for (const auto& root : roots) {
+        for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+            if (!entry.is_regular_file() || entry.file_size() > (std::size_t{1} << 20))
+                continue;
+            const std::string text = read_file(entry.path());
+            FieldText fast;
+            fast.assign(text);
+            FieldText reference;
+            reference.assign_reference(text);
+            ++files;
+            one_pass += fast.folded_in_one_pass() ? 1 : 0;
+            ASSERT_EQ(fast.text(), reference.text()) << entry.path();
+            for (std::size_t offset = 0; offset <= fast.text().size(); ++offset) {
+                ASSERT_EQ(fast.word_index(offset), reference.word_index(offset))
+                    << entry.path() << " @" << offset;
+                if (offset < fast.text().size() &&
+                    (static_cast<unsigned char>(fast.text()[offset]) & 0xC0) == 0x80)
+                    continue;
+                ASSERT_EQ(fast.original_offset(offset), reference.original_offset(offset))
+                    << entry.path() << " @" << offset;
+                ASSERT_EQ(fast.original_offset(offset, true),
+                          reference.original_offset(offset, true))
+                    << entry.path() << " @" << offset;
+            }
+        }
+    }
+    EXPECT_GT(files, 100u);
+    EXPECT_GT(one_pass, files / 2);
+}
+
+TEST(FieldText, ReusedBuffersGiveTheSameResultAsFreshOnes) {
+    FieldText reused;
+    for (const std::string& text :
+         {std::string(3000, 'a') + " b", std::string("short"),
+          std::string("阿里云 ") + std::string(500, 'x'), std::string()}) {
+        reused.assign(text);
+        FieldText fresh;
+        fresh.assign(text);
+        EXPECT_EQ(reused.text(), fresh.text());
+        for (std::size_t offset = 0; offset <= fresh.text().size(); ++offset)
+            ASSERT_EQ(reused.word_index(offset), fresh.word_index(offset)) << text;
     }
 }
 
