@@ -75,7 +75,10 @@ nlohmann::json evidence_json(const match::RuleHit& hit, const match::MatchResult
     }
     nlohmann::json entities = nlohmann::json::array();
     for (const auto& entity : verdict.entities) {
-        entities.push_back({{"list", entity.list}, {"name", entity.name}, {"count", entity.count}});
+        entities.push_back({{"list", entity.list},
+                            {"kind", entity.kind},
+                            {"name", entity.name},
+                            {"count", entity.count}});
     }
     return {{"title", hit.title},
             {"tags", hit.tags},
