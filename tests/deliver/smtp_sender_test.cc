@@ -408,6 +408,20 @@ TEST(SmtpSettingsTest, RejectsContradictionsAndClearTextPasswords) {
     no_user.url = "smtp://mail.example.com";
     no_user.password.file = password;
     EXPECT_THROW(SmtpSender{no_user}, Error);
+    SmtpSettings no_password;
+    no_password.url = "smtp://mail.example.com";
+    no_password.username = "u";
+    EXPECT_THROW(check_smtp_settings(no_password, "x"), Error);
+    SmtpSettings no_host;
+    no_host.url = "smtp://";
+    EXPECT_THROW(check_smtp_settings(no_host, "x"), Error);
+    // The checks alone never read the password file.
+    SmtpSettings unread;
+    unread.url = "smtp://mail.example.com:587";
+    unread.username = "u";
+    unread.password.file = dir.path() / "not-there";
+    EXPECT_NO_THROW(check_smtp_settings(unread, "x"));
+    EXPECT_THROW(SmtpSender{unread}, Error);
     SmtpSettings bad_ca;
     bad_ca.url = "smtp://mail.example.com";
     bad_ca.ca_file = dir.path() / "missing.pem";
