@@ -178,22 +178,9 @@ std::string render_webhook_test_body(WebhookFormat format, std::string_view chan
                              ". If it arrived, digests will reach this webhook the same way.";
     nlohmann::json body;
     switch (format) {
-        case WebhookFormat::slack: {
-            // Slack reads &, < and > as markup ("<!channel>"); a channel name is text.
-            std::string escaped;
-            for (const char c : text) {
-                if (c == '&')
-                    escaped += "&amp;";
-                else if (c == '<')
-                    escaped += "&lt;";
-                else if (c == '>')
-                    escaped += "&gt;";
-                else
-                    escaped += c;
-            }
-            body = {{"text", escaped}};
+        case WebhookFormat::slack:
+            body = {{"text", digest::slack_escape(text)}};
             break;
-        }
         case WebhookFormat::discord:
             body = {{"content", text}, {"allowed_mentions", {{"parse", nlohmann::json::array()}}}};
             break;
