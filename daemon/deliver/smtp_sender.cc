@@ -236,6 +236,7 @@ DeliveryOutcome SmtpSender::send(std::string_view envelope_from,
                "CURLOPT_DEBUGFUNCTION");
     set_option(h, CURLOPT_DEBUGDATA, static_cast<void*>(&transcript), "CURLOPT_DEBUGDATA");
     set_option(h, CURLOPT_VERBOSE, 1L, "CURLOPT_VERBOSE");
+    detail::abort_when(h, abort_);
 
     const CURLcode rc = curl_easy_perform(h);
 

@@ -254,6 +254,7 @@ DeliveryOutcome WebhookSender::send(std::string_view body, std::string_view idem
     set_option(h, CURLOPT_TIMEOUT, static_cast<long>(settings_.timeout.count()), "CURLOPT_TIMEOUT");
     set_option(h, CURLOPT_NOSIGNAL, 1L, "CURLOPT_NOSIGNAL");
     set_option(h, CURLOPT_ERRORBUFFER, static_cast<char*>(error_buffer), "CURLOPT_ERRORBUFFER");
+    detail::abort_when(h, abort_);
 
     const CURLcode rc = curl_easy_perform(h);
     DeliveryOutcome outcome;
