@@ -85,13 +85,7 @@ def matched_rules(db, slug):
         con.close()
 
 
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+wait_until = harness.wait_until
 
 
 def main():

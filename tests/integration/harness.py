@@ -127,3 +127,67 @@ class Failures:
             sys.exit(1)
         print("all checks passed")
         sys.exit(0)
+
+
+SERVERS = os.path.join(SOURCE_DIR, "tests", "servers")
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+
+class Peer:
+    """A test server from tests/servers/ (smtp_server.py, webhook_receiver.py) run with Debian's
+    Python: it prints "PORT n" once it listens and exits when its stdin closes, so it never
+    outlives the test. Use as a context manager."""
+
+    def __init__(self, script, *args):
+        if not os.path.exists(DEBIAN_PYTHON):
+            skip(f"{DEBIAN_PYTHON} is not installed")
+        self.process = subprocess.Popen([DEBIAN_PYTHON, os.path.join(SERVERS, script), *map(str, args)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if not line.startswith("PORT "):
+            self.stop()
+            if "aiosmtpd" in script or script == "smtp_server.py":
+                skip(f"{script} did not start (is python3-aiosmtpd installed?)")
+            raise RuntimeError(f"{script} did not start: {line!r}")
+        self.port = int(line.split()[1])
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def make_certificate(folder):
+    """A self-signed certificate for 127.0.0.1 and localhost; returns (cert, key) paths."""
+    cert = os.path.join(folder, "cert.pem")
+    key = os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
+def write_private(path, text):
+    """A file only its owner can read, as a password file must be."""
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(text)
+    return path
+
+
+def wait_until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
