@@ -191,3 +191,57 @@ def wait_until(predicate, timeout, what):
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def write_rss(path, title, items):
+    """An RSS 2.0 feed of `items` (dicts with title, link, guid, description; text is escaped
+    here, `title_xml` is inserted as it is). Its modification time moves on by a minute each time
+    it is written, so that nginx's Last-Modified (whole seconds) always shows the change."""
+    from xml.sax.saxutils import escape
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>',
+             f"<title>{escape(title)}</title><link>https://{title.lower()}.example.test/</link>",
+             "<description>integration fixture</description>"]
+    for item in items:
+        item_title = item.get("title_xml", escape(item.get("title", "")))
+        parts.append(f"<item><title>{item_title}</title><link>{escape(item['link'])}</link>"
+                     f"<guid isPermaLink=\"false\">{escape(item['guid'])}</guid>"
+                     f"<description>{escape(item.get('description', ''))}</description></item>")
+    parts.append("</channel></rss>\n")
+    previous = os.path.getmtime(path) if os.path.exists(path) else time.time()
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("\n".join(parts))
+    later = max(previous, time.time()) + 60
+    os.utime(path, (later, later))
+    return path
+
+
+def read_maildir(folder):
+    """The messages an smtp_server.py stored, parsed with Python's email package (oldest first),
+    and its envelope records."""
+    import email
+    import email.policy
+    import json
+    import mailbox
+    if not os.path.isdir(folder):
+        return [], []
+    box = mailbox.Maildir(folder, create=False)
+    envelopes = []
+    path = os.path.join(folder, "envelopes.jsonl")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            envelopes = [json.loads(line) for line in f if line.strip()]
+    by_key = {}
+    for key in box.keys():
+        with box.get_file(key) as f:
+            by_key[key] = email.message_from_bytes(f.read(), policy=email.policy.default)
+    messages = [by_key[e["key"]] for e in envelopes if e["key"] in by_key]
+    return messages, envelopes
+
+
+def mail_parts(message):
+    """(plain text, HTML) of a multipart/alternative message, with LF line ends."""
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    def content(part):
+        return part.get_content().replace("\r\n", "\n") if part else ""
+    return content(text), content(html)
