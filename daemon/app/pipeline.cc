@@ -175,7 +175,9 @@ PreparedFetch prepare_fetch(const SourceContext& source, const fetch::FetchResul
     return prepared;
 }
 
-WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared) {
+namespace {
+
+WriteOutcome write_items_and_matches(store::Store& store, const PreparedFetch& prepared) {
     WriteOutcome outcome;
     const store::IngestResult ingested = store.ingest(prepared.record, prepared.items);
     outcome.items_seen = static_cast<int>(prepared.items.size());
@@ -192,6 +194,16 @@ WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared) 
         store.record_matches(item.item, inputs);
         ++outcome.matched;
     }
+    return outcome;
+}
+
+}  // namespace
+
+WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared) {
+    WriteOutcome outcome;
+    // Items and their matches commit together: a digest built on another connection between
+    // the two would see the items unmatched, and their period would pass without them.
+    store.run_in_transaction([&] { outcome = write_items_and_matches(store, prepared); });
     return outcome;
 }
 
