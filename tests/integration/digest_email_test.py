@@ -158,8 +158,7 @@ def server_down_then_up(f, tmp, nginx_url, www):
     # News arrives meanwhile; then the server comes up.
     harness.write_rss(os.path.join(www, "wire.xml"), "Wire", WIRE + LATER)
     with harness.Peer("smtp_server.py", *smtp_args(maildir, cert, key, password_file, port)):
-        import time
-        time.sleep(1.2)  # the retry's delay
+        ds.wait_for_retries(os.path.join(tmp, "chuhai.db"))
         up = harness.run_chuhai("once", "--config", config, check=0)
         f.equal(ds.digest_summary(up.stdout), (1, 2, 0, 0), "server up: the waiting digest and the new one")
         messages, envelopes = harness.read_maildir(maildir)

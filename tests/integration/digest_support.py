@@ -56,3 +56,16 @@ def webhook_requests(log):
         return []
     with open(log, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def wait_for_retries(db):
+    """Sleeps until every pending digest's next attempt has come (times are whole seconds)."""
+    import sqlite3
+    import time
+    con = sqlite3.connect(db)
+    try:
+        latest = con.execute("SELECT max(next_attempt) FROM digests WHERE status = 'pending'").fetchone()[0]
+    finally:
+        con.close()
+    if latest is not None:
+        time.sleep(max(0.0, latest + 1 - time.time()))

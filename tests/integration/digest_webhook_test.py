@@ -6,7 +6,6 @@ body with the same Idempotency-Key, freshly signed, and it is delivered once.
 
 import json
 import os
-import time
 
 import digest_support as ds
 import harness
@@ -48,7 +47,7 @@ delivery:
                     f"the 429 is reported:\n{first.stdout}")
             f.check(SECRET not in first.stdout + first.stderr, "the secret is never logged")
 
-            time.sleep(1.2)  # Retry-After: 1
+            ds.wait_for_retries(os.path.join(tmp, "chuhai.db"))  # Retry-After: 1
             second = harness.run_chuhai("once", "--config", config, check=0)
             f.equal(ds.digest_summary(second.stdout), (0, 1, 0, 0), "the retry is delivered")
 
