@@ -158,6 +158,46 @@ TEST_F(DigestDeliveryTest, WhileTheServerIsDownNothingIsLostAndNothingSentTwice)
     EXPECT_EQ(d->run(store()).delivered, 0);
 }
 
+TEST_F(DigestDeliveryTest, TheHeaderComparesWithEarlierPeriodsCountedFromTheStore) {
+    auto d = engine({channel("hourly", "every 1h")});
+    d->start_channels(store());  // 10:00
+    clock_.set(at("2025-06-24T10:20:00Z"));
+    matched_item(wire_, "1", "DeepSeek opens an office in Paris", "going-global", 20,
+                 {{"company", "DeepSeek"}, {"place", "France"}});
+    matched_item(wire_, "2", "Startups in Jakarta switch to DeepSeek models", "open-models", 20,
+                 {{"company", "DeepSeek"}});
+    matched_item(wire_, "3", "MiniMax launches Talkie in Brazil", "consumer-apps", 20,
+                 {{"company", "MiniMax"}});
+    clock_.set(at("2025-06-24T11:00:05Z"));
+    EXPECT_EQ(d->run(store()).delivered, 1);
+    clock_.set(at("2025-06-24T11:20:00Z"));
+    matched_item(wire_, "4", "DeepSeek releases a new reasoning model for Europe", "open-models",
+                 20, {{"company", "DeepSeek"}});
+    clock_.set(at("2025-06-24T12:00:05Z"));
+    EXPECT_EQ(d->run(store()).delivered, 1);
+    const auto sent = sender_->sent();
+    ASSERT_EQ(sent.size(), 2u);
+    const BuiltDigest latest = d->preview(store(), "hourly");
+    // The second digest, [11:00, 12:00), against [10:00, 11:00) as the store holds it.
+    const std::string& mail = sent[1].payload;
+    auto has = [&](const std::string& text) {
+        // Quoted-printable may break a line anywhere; compare with soft breaks removed.
+        std::string flat;
+        for (std::size_t i = 0; i < mail.size(); ++i) {
+            if (mail.compare(i, 3, "=\r\n") == 0) {
+                i += 2;
+                continue;
+            }
+            flat += mail[i];
+        }
+        return flat.find(text) != std::string::npos;
+    };
+    EXPECT_TRUE(has("DeepSeek 1 =E2=96=BC -1")) << "DeepSeek: 1 now, 2 before (▼ -1)";
+    EXPECT_TRUE(has("MiniMax 0 =E2=96=BC -1")) << "MiniMax dropped to zero and stays listed";
+    EXPECT_FALSE(has("France")) << "a place is no company";
+    EXPECT_TRUE(latest.digest.empty()) << "nothing new since";
+}
+
 TEST_F(DigestDeliveryTest, APermanentFailureIsRecordedAndBlocksNothing) {
     auto d = engine({channel("hourly", "every 1h")});
     d->start_channels(store());
