@@ -109,8 +109,11 @@ void DigestDelivery::start_channels(store::Store& store) {
 DeliveryActivity DigestDelivery::run(store::Store& store) {
     DeliveryActivity activity;
     start_channels(store);
-    for (const auto& channel : channels_)
+    for (const auto& channel : channels_) {
+        if (stopping())
+            return activity;
         build_due(store, channel, clock_.now(), activity);
+    }
     send_due(store, nullptr, activity);
     return activity;
 }
@@ -247,6 +250,8 @@ void DigestDelivery::send_due(store::Store& store, const std::string* only,
                               DeliveryActivity& activity) {
     const UtcTime now = clock_.now();
     for (const auto& pending : store.due_digests(now)) {
+        if (stopping())
+            return;
         if (only != nullptr && pending.channel != *only)
             continue;
         const DigestChannel* channel = find(pending.channel);

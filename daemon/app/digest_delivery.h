@@ -14,6 +14,7 @@
 //
 // A DigestDelivery is used by one thread at a time with one Store; sending blocks.
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -98,6 +99,9 @@ class DigestDelivery {
     void set_sender(const std::string& channel, std::shared_ptr<const deliver::DeliverySender>);
     // Counts deliveries and failures by channel into `metrics` (which must outlive this).
     void set_metrics(service::Metrics* metrics) { metrics_ = metrics; }
+    // Once `*flag` is true a run builds and sends nothing more (a daemon stopping); the flag
+    // must outlive this. Pair it with the senders' abort flag to cut the attempt in progress.
+    void set_stop_flag(const std::atomic<bool>* flag) { stop_ = flag; }
 
     const std::vector<DigestChannel>& channels() const { return channels_; }
     const DigestChannel* find(const std::string& name) const;
@@ -146,12 +150,14 @@ class DigestDelivery {
     void attempt(store::Store& store, const DigestChannel& channel, const store::Digest& digest,
                  const deliver::DeliverySender& sender, DeliveryActivity& activity);
     void count(std::string_view metric, const std::string& channel);
+    bool stopping() const { return stop_ != nullptr && stop_->load(); }
 
     std::vector<DigestChannel> channels_;
     DeliveryOptions options_;
     const Clock& clock_;
     std::map<std::string, std::shared_ptr<const deliver::DeliverySender>> senders_;
     service::Metrics* metrics_ = nullptr;
+    const std::atomic<bool>* stop_ = nullptr;
     std::map<std::string, std::string> last_build_error_;  // logged once until it changes
 };
 

@@ -42,6 +42,7 @@ std::shared_ptr<DigestService::Engine> DigestService::make_engine(const config::
         engine->delivery.set_sender(channel.name, std::move(sender));
     }
     engine->delivery.set_metrics(metrics);
+    engine->delivery.set_stop_flag(abort);
     return engine;
 }
 

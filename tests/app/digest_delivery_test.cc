@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
 
 #include "common/error.h"
@@ -376,6 +377,22 @@ TEST_F(DigestDeliveryTest, SendNowAndPreview) {
     // The scheduled digest then covers only what came after.
     clock_.set(at("2025-06-25T08:00:05Z"));
     EXPECT_EQ(d->run(store()).built, 0);
+}
+
+TEST_F(DigestDeliveryTest, AStoppingRunBuildsAndSendsNothingMore) {
+    std::atomic<bool> stopping{false};
+    auto d = engine({channel("hourly", "every 1h")});
+    d->set_stop_flag(&stopping);
+    d->start_channels(store());
+    matched_item(wire_, "1", "Moonshot AI opens in Singapore");
+    clock_.set(at("2025-06-24T11:00:10Z"));
+    stopping = true;
+    const DeliveryActivity activity = d->run(store());
+    EXPECT_EQ(activity.built + activity.delivered, 0);
+    EXPECT_EQ(store().channel_period_end("hourly"), at("2025-06-24T10:00:00Z"))
+        << "the period waits for the next start";
+    stopping = false;
+    EXPECT_EQ(d->run(store()).delivered, 1);
 }
 
 TEST_F(DigestDeliveryTest, DeliveriesAndFailuresAreCountedByChannel) {
