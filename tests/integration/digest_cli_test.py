@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+import urllib.request
 
 import digest_support as ds
 import harness
@@ -54,6 +55,7 @@ def main():
                 harness.Peer("smtp_server.py", "--maildir", maildir, "--cert", cert, "--key", key,
                              "--starttls", "--user", "digest-bot", "--password-file", password) as smtp, \
                 harness.Peer("webhook_receiver.py", "--log", log) as hook:
+            metrics_port = harness.free_port()
             smtp_section = f"""      smtp:
         url: smtp://127.0.0.1:{smtp.port}
         username: digest-bot
@@ -61,7 +63,10 @@ def main():
 """
             config = harness.write_config(
                 os.path.join(tmp, "chuhai.yaml"), db, RULES, [{"url": nginx.url("wire.xml"), "name": "Wire"}],
-                extra=f"""fetch:
+                extra=f"""metrics:
+  enabled: true
+  listen: 127.0.0.1:{metrics_port}
+fetch:
   interval: 1s
   min_interval: 1s
   first_poll_spread: 0s
@@ -167,6 +172,11 @@ digests:
                         [LATER[0]["title"]], "the daemon sent only what was new")
                 harness.wait_until(lambda: status_json(config)["last_cycle"]["by"] == "run", 10,
                                    "a cycle recorded by run")
+                opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+                with opener.open(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as response:
+                    metrics = response.read().decode()
+                f.check('chuhai_digest_deliveries_total{channel="hook"} 1' in metrics,
+                        "the daemon counts its delivery in /metrics")
             finally:
                 started = time.monotonic()
                 daemon.send_signal(signal.SIGTERM)
