@@ -1,6 +1,7 @@
 #include "app/digest_candidates.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -15,9 +16,12 @@ namespace {
 constexpr double kRelevantSeedSimilarity = 0.15;
 // A story syndicated a hundred times lists its first sources; the rest add nothing readable.
 constexpr std::size_t kMaxStoryMembers = 50;
-// same_story(): the share of words two tellings have in common, and the fewest that count.
+// SameStoryFinder: the share of (rarity-weighted) words two tellings have in common, and the
+// fewest shared words that count.
 constexpr double kSameStoryOverlap = 0.6;
 constexpr std::size_t kSameStoryMinShared = 6;
+// ... and the share of their entities that must agree, when both mention some.
+constexpr double kSameStoryEntityOverlap = 0.5;
 // Only the start of the text is compared: it is where syndicated copies say the same thing.
 constexpr std::size_t kSameStoryTextBytes = 600;
 
@@ -41,8 +45,9 @@ void add_evidence(digest::Story& story, digest::RuleEvidence evidence) {
 // The rules, terms, topics and companies recorded with an item's matches. Only mentions of
 // company entity lists are companies (places and products are entities too; docs/rules.md).
 // `topic_scores` adds up each topic's rule scores, to rank the story's topics.
-void add_matches(digest::Story& story, const std::vector<store::Match>& matches,
+void add_matches(digest::CandidateStory& candidate, const std::vector<store::Match>& matches,
                  std::map<std::string, double>& topic_scores) {
+    digest::Story& story = candidate.story;
     double item_score = 0;
     for (const auto& match : matches) {
         item_score += match.score;
@@ -57,10 +62,12 @@ void add_matches(digest::Story& story, const std::vector<store::Match>& matches,
                     add_unique(evidence.terms, e.value("term", std::string()));
             }
             for (const auto& entity : json.value("entities", nlohmann::json::array())) {
-                if (entity.is_object() &&
-                    entity.value("kind", std::string()) == match::kCompanyEntity) {
-                    add_unique(story.companies, entity.value("name", std::string()));
-                }
+                if (!entity.is_object())
+                    continue;
+                const std::string name = entity.value("name", std::string());
+                add_unique(candidate.entities, name);
+                if (entity.value("kind", std::string()) == match::kCompanyEntity)
+                    add_unique(story.companies, name);
             }
         }
         add_evidence(story, std::move(evidence));
@@ -174,6 +181,8 @@ void merge_into(digest::CandidateStory& a, digest::CandidateStory&& b) {
         add_evidence(a.story, std::move(evidence));
     for (const auto& company : b.story.companies)
         add_unique(a.story.companies, company);
+    for (const auto& entity : b.entities)
+        add_unique(a.entities, entity);
     a.story.score = std::max(a.story.score, b.story.score);
     a.story.first_seen = std::min(a.story.first_seen, b.story.first_seen);
     if (b.story.nearest_seed && (!a.story.nearest_seed || b.story.nearest_seed->similarity >
@@ -181,16 +190,28 @@ void merge_into(digest::CandidateStory& a, digest::CandidateStory&& b) {
         a.story.nearest_seed = b.story.nearest_seed;
 }
 
+// Each candidate joins the first earlier one that tells the same story (compared as it was
+// told, before anything joined it, so that no chain of small likenesses merges unrelated
+// stories).
 std::vector<digest::CandidateStory> merge_same_stories(std::vector<digest::CandidateStory> all) {
-    std::vector<digest::CandidateStory> merged;
-    for (auto& candidate : all) {
-        auto same = std::find_if(merged.begin(), merged.end(),
-                                 [&](const auto& kept) { return same_story(kept, candidate); });
-        if (same == merged.end())
-            merged.push_back(std::move(candidate));
-        else
-            merge_into(*same, std::move(candidate));
+    const SameStoryFinder finder(all);
+    std::vector<std::size_t> kept;  // indices into `all` of the stories kept
+    std::vector<std::size_t> merged_into(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const auto same = std::find_if(kept.begin(), kept.end(),
+                                       [&](std::size_t k) { return finder.same(k, i); });
+        merged_into[i] = same == kept.end() ? i : *same;
+        if (same == kept.end())
+            kept.push_back(i);
     }
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (merged_into[i] != i)
+            merge_into(all[merged_into[i]], std::move(all[i]));
+    }
+    std::vector<digest::CandidateStory> merged;
+    merged.reserve(kept.size());
+    for (const std::size_t k : kept)
+        merged.push_back(std::move(all[k]));
     return merged;
 }
 
@@ -277,7 +298,7 @@ std::vector<digest::CandidateStory> candidate_stories(store::Store& store,
         }
         auto& candidate = candidates[slot->second];
         candidate.items.push_back(item.id);
-        add_matches(candidate.story, store.matches_for(item.id), topic_scores[slot->second]);
+        add_matches(candidate, store.matches_for(item.id), topic_scores[slot->second]);
         if (item.corpus && item.corpus->score >= kRelevantSeedSimilarity &&
             (!candidate.story.nearest_seed ||
              item.corpus->score > candidate.story.nearest_seed->similarity)) {
@@ -306,15 +327,55 @@ std::vector<digest::CandidateStory> candidate_stories(store::Store& store, UtcTi
     return candidate_stories(store, matched_items_between(store, since, until, limit));
 }
 
-bool same_story(const digest::CandidateStory& a, const digest::CandidateStory& b) {
-    const auto words_a = story_words(a);
-    const auto words_b = story_words(b);
+SameStoryFinder::SameStoryFinder(const std::vector<digest::CandidateStory>& candidates) {
+    words_.reserve(candidates.size());
+    for (const auto& candidate : candidates) {
+        words_.push_back(story_words(candidate));
+        entities_.push_back(candidate.entities);
+        for (const auto& word : words_.back())
+            ++documents_with_[word];
+    }
+}
+
+double SameStoryFinder::weight(const std::string& word) const {
+    const auto it = documents_with_.find(word);
+    const double with = it == documents_with_.end() ? 1.0 : static_cast<double>(it->second);
+    return std::log(1.0 + static_cast<double>(words_.size()) / with);
+}
+
+bool SameStoryFinder::same(std::size_t a, std::size_t b) const {
+    // About other companies or places: another story, however alike the words.
+    const auto& ea = entities_[a];
+    const auto& eb = entities_[b];
+    if (!ea.empty() && !eb.empty()) {
+        const auto common = static_cast<std::size_t>(
+            std::count_if(ea.begin(), ea.end(), [&eb](const std::string& e) {
+                return std::find(eb.begin(), eb.end(), e) != eb.end();
+            }));
+        if (static_cast<double>(common) <
+            kSameStoryEntityOverlap * static_cast<double>(ea.size() + eb.size() - common))
+            return false;
+    }
     std::size_t shared = 0;
-    for (const auto& w : words_a)
-        shared += words_b.count(w);
-    const std::size_t either = words_a.size() + words_b.size() - shared;
-    return shared >= kSameStoryMinShared &&
-           static_cast<double>(shared) >= kSameStoryOverlap * static_cast<double>(either);
+    double shared_weight = 0;
+    double either_weight = 0;
+    for (const auto& word : words_[a]) {
+        const double w = weight(word);
+        either_weight += w;
+        if (words_[b].count(word) > 0) {
+            ++shared;
+            shared_weight += w;
+        }
+    }
+    for (const auto& word : words_[b]) {
+        if (words_[a].count(word) == 0)
+            either_weight += weight(word);
+    }
+    return shared >= kSameStoryMinShared && shared_weight >= kSameStoryOverlap * either_weight;
+}
+
+bool same_story(const digest::CandidateStory& a, const digest::CandidateStory& b) {
+    return SameStoryFinder({a, b}).same(0, 1);
 }
 
 std::vector<digest::SourceHealthNote> source_health_notes(store::Store& store, UtcTime since,

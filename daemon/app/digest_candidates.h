@@ -4,6 +4,8 @@
 // and the nearest seed document; and the source-health notes of a digest's footer.
 
 #include <cstddef>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,7 +30,8 @@ std::vector<store::ItemId> undelivered_items(store::Store& store, const std::str
 // with its own link), the rules, terms and topics of the given items, and as companies the
 // canonical names of company entity lists only. Candidates whose title and text share most of
 // their words are one story told twice (syndicated copies the store did not group) and are
-// merged. CandidateStory::items holds the given items each candidate stands for.
+// merged (SameStoryFinder). CandidateStory::items holds the given items each candidate stands
+// for.
 std::vector<digest::CandidateStory> candidate_stories(store::Store& store,
                                                       const std::vector<store::ItemId>& items);
 
@@ -36,8 +39,26 @@ std::vector<digest::CandidateStory> candidate_stories(store::Store& store,
 std::vector<digest::CandidateStory> candidate_stories(store::Store& store, UtcTime since,
                                                       UtcTime until, std::size_t limit = 5000);
 
-// Whether two candidates tell the same story: their titles and texts, as sets of words (and of
-// character pairs in Chinese and Japanese text), overlap by at least 60% and in at least six.
+// Which candidates of one digest tell the same story. Titles and the start of texts are taken
+// as sets of words (and of neighbouring character pairs in Chinese and Japanese, which has no
+// spaces), each word weighed by how rare it is among the candidates: the words every story of a
+// period uses ("opens", "cloud", "AI") say little, a name or a number says much. Two candidates
+// tell the same story when the words they share carry at least 60% of the weight of the words
+// either uses, they share at least six, and — when both mention entities (companies, places,
+// products) — at least half of those they mention between them are common to both.
+class SameStoryFinder {
+  public:
+    explicit SameStoryFinder(const std::vector<digest::CandidateStory>& candidates);
+    bool same(std::size_t a, std::size_t b) const;
+
+  private:
+    double weight(const std::string& word) const;
+    std::vector<std::set<std::string>> words_;
+    std::vector<std::vector<std::string>> entities_;
+    std::map<std::string, std::size_t> documents_with_;
+};
+
+// SameStoryFinder over just the two.
 bool same_story(const digest::CandidateStory& a, const digest::CandidateStory& b);
 
 // The source-health footer of a digest whose period started at `since`: sources failing now

@@ -29,6 +29,9 @@ struct CandidateStory {
     // The store's items this story stands for in its period: what the outbox records as carried
     // when the story goes out on a channel.
     std::vector<std::int64_t> items;
+    // Every entity the story mentions (companies, places, products), to tell apart stories
+    // whose words are alike but whose who and where are not.
+    std::vector<std::string> entities;
 };
 
 // Whether a story passes every filter except max_stories. Topic, rule and tag comparisons are

@@ -71,6 +71,9 @@ TEST_F(DigestCandidatesTest, CompaniesComeFromCompanyListsOnly) {
         candidate_stories(store(), clock_.now() - hours{1}, clock_.now() + hours{1});
     ASSERT_EQ(candidates.size(), 1u);
     EXPECT_EQ(candidates[0].story.companies, std::vector<std::string>{"Alibaba Cloud"});
+    EXPECT_EQ(candidates[0].entities,
+              (std::vector<std::string>{"Alibaba Cloud", "Qwen", "Saudi Arabia"}))
+        << "every entity still tells stories apart";
 }
 
 TEST_F(DigestCandidatesTest, TheTopicThatScoredMostComesFirst) {
@@ -121,6 +124,44 @@ TEST_F(DigestCandidatesTest, OneStoryToldTwiceIsMergedButNeighboursAreNot) {
     ASSERT_EQ(candidates.size(), 1u);
     EXPECT_EQ(candidates[0].story.sources.size(), 2u);
     EXPECT_EQ(candidates[0].items, (std::vector<store::ItemId>{first, second}));
+}
+
+TEST_F(DigestCandidatesTest, StoriesToldInOneTemplateStayApart) {
+    // Press releases written to one pattern share most of their words, but not the ones that
+    // matter: who, where, which.
+    const std::vector<std::string> companies = {"Alibaba Cloud", "Tencent Cloud", "Huawei Cloud",
+                                                "Volcano Engine"};
+    const std::vector<std::string> places = {"Saudi Arabia", "Malaysia", "Mexico", "Brazil",
+                                             "Germany"};
+    std::vector<digest::CandidateStory> candidates;
+    for (std::size_t i = 0; i < 20; ++i) {
+        const std::string& company = companies[i % companies.size()];
+        const std::string& place = places[i % places.size()];
+        digest::CandidateStory c = told(
+            company + " opens a data centre in " + place + " for AI customers",
+            "The new cloud region in " + place + " will host models for companies across the " +
+                "region, " + company + " said on Tuesday.");
+        c.story.companies = {company};
+        c.entities = {company, place};
+        candidates.push_back(std::move(c));
+    }
+    const SameStoryFinder finder(candidates);
+    for (std::size_t a = 0; a < candidates.size(); ++a) {
+        for (std::size_t b = a + 1; b < candidates.size(); ++b)
+            EXPECT_FALSE(finder.same(a, b))
+                << candidates[a].story.title << " / " << candidates[b].story.title;
+    }
+    // Two tellings of one of them among the rest are still found.
+    digest::CandidateStory retold = told(
+        "Alibaba Cloud opens data centre in Saudi Arabia for its AI customers",
+        "Alibaba Cloud said on Tuesday the new cloud region in Saudi Arabia will host models for "
+        "companies across the region.");
+    retold.story.companies = {"Alibaba Cloud"};
+    retold.entities = {"Saudi Arabia", "Alibaba Cloud"};
+    candidates.push_back(retold);
+    const SameStoryFinder with_retold(candidates);
+    EXPECT_TRUE(with_retold.same(0, candidates.size() - 1));
+    EXPECT_FALSE(with_retold.same(4, candidates.size() - 1)) << "same company, another place";
 }
 
 TEST_F(DigestCandidatesTest, TheFooterNamesFailingDisabledAndMovedSources) {
