@@ -251,7 +251,11 @@ std::optional<std::int64_t> Statement::column_optional_int64(int column) const {
 // ---- Transaction -----------------------------------------------------------------------------
 
 Transaction::Transaction(Database& db, Kind kind) : db_(&db) {
-    db.exec(kind == Kind::immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+    nested_ = sqlite3_get_autocommit(db.handle()) == 0;
+    if (nested_)
+        db.exec("SAVEPOINT chuhai_nested");
+    else
+        db.exec(kind == Kind::immediate ? "BEGIN IMMEDIATE" : "BEGIN");
     open_ = true;
 }
 
@@ -262,8 +266,11 @@ Transaction::~Transaction() {
     // transaction (SQLITE_FULL and some I/O errors do), so check before issuing ROLLBACK.
     if (sqlite3_get_autocommit(db_->handle()) != 0)
         return;
+    // A savepoint is rolled back to and then released, so the outer transaction goes on
+    // without its changes.
+    const char* sql = nested_ ? "ROLLBACK TO chuhai_nested; RELEASE chuhai_nested" : "ROLLBACK";
     char* error = nullptr;
-    const int rc = sqlite3_exec(db_->handle(), "ROLLBACK", nullptr, nullptr, &error);
+    const int rc = sqlite3_exec(db_->handle(), sql, nullptr, nullptr, &error);
     if (rc != SQLITE_OK) {
         spdlog::error("{}: rollback failed: {}", db_->path(),
                       error != nullptr ? error : sqlite3_errstr(rc));
@@ -272,7 +279,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-    db_->exec("COMMIT");
+    db_->exec(nested_ ? "RELEASE chuhai_nested" : "COMMIT");
     open_ = false;
 }
 

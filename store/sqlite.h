@@ -138,6 +138,11 @@ class Database {
 
 // A transaction that rolls back unless committed. The destructor never throws: a failed
 // rollback is logged (SQLite rolls back by itself when the connection closes).
+//
+// Opened while another transaction is open on the connection, it is a savepoint inside it: its
+// commit keeps its changes for the outer transaction to commit, its rollback undoes only them.
+// That lets a write that is one transaction on its own (create_digest) join a larger one
+// (Store::run_in_transaction).
 class Transaction {
   public:
     enum class Kind {
@@ -154,6 +159,7 @@ class Transaction {
   private:
     Database* db_;
     bool open_ = false;
+    bool nested_ = false;  // a savepoint inside an open transaction
 };
 
 // Turns a SQLite result code into the sentence chuhai prints ("database is locked by another

@@ -264,6 +264,10 @@ const char* to_string(DigestStatus status) {
     return "unknown";
 }
 
+const char* to_string(DeliveryKind kind) {
+    return kind == DeliveryKind::webhook ? "webhook" : "email";
+}
+
 // ---- Opening -----------------------------------------------------------------------------------
 
 std::unique_ptr<Database> open_database(const std::filesystem::path& path,
@@ -786,8 +790,9 @@ ItemResult SqliteStore::write_item(const ItemWriteContext& context, const ItemIn
     auto add_sighting = [&](ItemId item) {
         auto insert = db_->cached(
             "INSERT INTO sightings (source_id, item_key, item_id, first_fetch_id, first_seen, "
-            "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+            "last_seen, link) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)");
         insert->bind(1, source).bind(2, key).bind(3, item).bind(4, context.fetch).bind(5, seen);
+        insert->bind_text_or_null(6, input.link);
         insert->run();
         result.new_sighting = true;
     };
@@ -1191,7 +1196,7 @@ std::optional<Provenance> SqliteStore::provenance(ItemId id) {
     auto rows = db_->cached(R"sql(
         SELECT g.source_id, s.name, s.url, g.item_key, g.first_seen, g.last_seen,
                f.id, f.started_at, f.requested_url, f.final_url, f.http_status, f.etag,
-               f.last_modified
+               f.last_modified, g.link
         FROM sightings g JOIN sources s ON s.id = g.source_id
         LEFT JOIN fetches f ON f.id = g.first_fetch_id
         WHERE g.item_id = ?1
@@ -1220,6 +1225,7 @@ std::optional<Provenance> SqliteStore::provenance(ItemId id) {
             fetch.last_modified = rows->column_string(12);
             sighting.fetch = std::move(fetch);
         }
+        sighting.link = rows->column_string(13);
         if (first)
             provenance.first = std::move(sighting);
         else
@@ -1485,14 +1491,18 @@ DigestId SqliteStore::create_digest(const DigestDraft& draft) {
     {
         auto insert = db_->cached(R"sql(
             INSERT INTO digests (channel, period_start, period_end, message_id, payload,
-                next_attempt, created_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6))sql");
+                next_attempt, created_at, kind, envelope_from, recipients, story_count)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10))sql");
         insert->bind(1, draft.channel)
             .bind(2, to_db(draft.period_start))
             .bind(3, to_db(draft.period_end))
             .bind(4, draft.message_id)
             .bind(5, draft.payload)
-            .bind(6, created);
+            .bind(6, created)
+            .bind(7, to_string(draft.kind))
+            .bind(8, draft.envelope_from)
+            .bind(9, to_json_array(draft.recipients))
+            .bind(10, draft.story_count);
         insert->run();
     }
     const DigestId id = db_->last_insert_rowid();
@@ -1536,7 +1546,8 @@ std::vector<ItemId> SqliteStore::undelivered_matched_items(const std::string& ch
 namespace {
 constexpr std::string_view kDigestColumns =
     "id, channel, period_start, period_end, message_id, payload, status, attempts, "
-    "next_attempt, last_error, created_at, delivered_at";
+    "next_attempt, last_error, created_at, delivered_at, kind, envelope_from, recipients, "
+    "story_count";
 }  // namespace
 
 std::vector<Digest> SqliteStore::due_digests(UtcTime now_time) {
@@ -1551,12 +1562,7 @@ std::vector<Digest> SqliteStore::due_digests(UtcTime now_time) {
         while (rows->step())
             ids.push_back(rows->column_int64(0));
     }
-    std::vector<Digest> digests;
-    for (const DigestId id : ids) {
-        if (auto found = digest(id))
-            digests.push_back(std::move(*found));
-    }
-    return digests;
+    return digests_by_id(ids);
 }
 
 std::optional<Digest> SqliteStore::digest(DigestId id) {
@@ -1581,6 +1587,11 @@ std::optional<Digest> SqliteStore::digest(DigestId id) {
         digest.last_error = row->column_string(9);
         digest.created = from_db(row->column_int64(10));
         digest.delivered = optional_time(*row, 11);
+        digest.kind =
+            row->column_text(12) == "webhook" ? DeliveryKind::webhook : DeliveryKind::email;
+        digest.envelope_from = row->column_string(13);
+        digest.recipients = from_json_array(row->column_text(14));
+        digest.story_count = row->column_int(15);
     }
     auto items =
         db_->cached("SELECT item_id FROM digest_items WHERE digest_id = ?1 ORDER BY item_id");
@@ -1615,6 +1626,159 @@ void SqliteStore::mark_digest_failed(DigestId id, const std::string& error) {
     update->bind(1, id).bind(2, error);
     update->run();
     require_changed("pending digest", id);
+}
+
+std::vector<Digest> SqliteStore::digests_by_id(const std::vector<DigestId>& ids) {
+    std::vector<Digest> digests;
+    for (const DigestId id : ids) {
+        if (auto found = digest(id))
+            digests.push_back(std::move(*found));
+    }
+    return digests;
+}
+
+std::vector<Digest> SqliteStore::list_digests(DigestStatus status, UtcTime since,
+                                              std::size_t limit) {
+    std::vector<DigestId> ids;
+    {
+        auto rows = db_->cached(R"sql(
+            SELECT id FROM digests
+            WHERE status = ?1 AND (status = 'pending' OR created_at >= ?2)
+            ORDER BY created_at DESC, id DESC LIMIT ?3)sql");
+        rows->bind(1, to_string(status))
+            .bind(2, to_db(since))
+            .bind(3, static_cast<std::int64_t>(limit));
+        while (rows->step())
+            ids.push_back(rows->column_int64(0));
+    }
+    return digests_by_id(ids);
+}
+
+bool SqliteStore::claim_digest_attempt(DigestId id, UtcTime now_time, UtcTime lease_until) {
+    auto update = db_->cached(
+        "UPDATE digests SET next_attempt = ?3 "
+        "WHERE id = ?1 AND status = 'pending' AND next_attempt <= ?2");
+    update->bind(1, id).bind(2, to_db(now_time)).bind(3, to_db(lease_until));
+    update->run();
+    return db_->changes() == 1;
+}
+
+std::optional<UtcTime> SqliteStore::channel_period_end(const std::string& channel) {
+    auto row = db_->cached("SELECT last_period_end FROM digest_channels WHERE channel = ?1");
+    row->bind(1, channel);
+    if (!row->step())
+        return std::nullopt;
+    return from_db(row->column_int64(0));
+}
+
+void SqliteStore::set_channel_period_end(const std::string& channel, UtcTime end) {
+    auto upsert = db_->cached(R"sql(
+        INSERT INTO digest_channels (channel, last_period_end, updated_at) VALUES (?1, ?2, ?3)
+        ON CONFLICT (channel) DO UPDATE SET last_period_end = ?2, updated_at = ?3)sql");
+    upsert->bind(1, channel).bind(2, to_db(end)).bind(3, to_db(now()));
+    upsert->run();
+}
+
+std::vector<ChannelState> SqliteStore::channel_states() {
+    auto rows = db_->cached(
+        "SELECT channel, last_period_end, updated_at FROM digest_channels ORDER BY channel");
+    std::vector<ChannelState> states;
+    while (rows->step()) {
+        states.push_back(ChannelState{rows->column_string(0), from_db(rows->column_int64(1)),
+                                      from_db(rows->column_int64(2))});
+    }
+    return states;
+}
+
+void SqliteStore::run_in_transaction(const std::function<void()>& work) {
+    Transaction transaction(*db_);
+    try {
+        work();
+        transaction.commit();
+    } catch (...) {
+        // An ingest inside `work` may have added items to the story window, or changed the
+        // fingerprints of revised ones, that this rollback takes back: forget the window, and
+        // the next ingest reads it again from what is committed.
+        story_window_.truncate(0);
+        throw;
+    }
+}
+
+void SqliteStore::record_heartbeat(std::int64_t pid, UtcTime started, UtcTime now_time) {
+    auto upsert = db_->cached(R"sql(
+        INSERT INTO daemon_status (id, pid, started_at, heartbeat_at) VALUES (1, ?1, ?2, ?3)
+        ON CONFLICT (id) DO UPDATE SET pid = ?1, started_at = ?2, heartbeat_at = ?3,
+            stopped_at = NULL)sql");
+    upsert->bind(1, pid).bind(2, to_db(started)).bind(3, to_db(now_time));
+    upsert->run();
+}
+
+void SqliteStore::record_daemon_stop(std::int64_t pid, UtcTime now_time) {
+    // Only the daemon that wrote the heartbeat marks it stopped: a second `chuhai run` that
+    // failed to start must not declare the running one stopped.
+    auto update = db_->cached(
+        "UPDATE daemon_status SET stopped_at = ?2, heartbeat_at = ?2 WHERE id = 1 AND pid = ?1");
+    update->bind(1, pid).bind(2, to_db(now_time));
+    update->run();
+}
+
+void SqliteStore::record_cycle(UtcTime end, const std::string& summary, const std::string& by) {
+    auto upsert = db_->cached(R"sql(
+        INSERT INTO daemon_status (id, last_cycle_end, last_cycle_summary, last_cycle_by)
+        VALUES (1, ?1, ?2, ?3)
+        ON CONFLICT (id) DO UPDATE SET last_cycle_end = ?1, last_cycle_summary = ?2,
+            last_cycle_by = ?3)sql");
+    upsert->bind(1, to_db(end)).bind(2, summary).bind(3, by);
+    upsert->run();
+}
+
+DaemonStatus SqliteStore::daemon_status() {
+    DaemonStatus status;
+    auto row = db_->cached(R"sql(
+        SELECT pid, started_at, heartbeat_at, stopped_at, last_cycle_end, last_cycle_summary,
+               last_cycle_by
+        FROM daemon_status WHERE id = 1)sql");
+    if (!row->step())
+        return status;
+    status.pid = row->column_optional_int64(0);
+    status.started = optional_time(*row, 1);
+    status.heartbeat = optional_time(*row, 2);
+    status.stopped = optional_time(*row, 3);
+    status.last_cycle_end = optional_time(*row, 4);
+    status.last_cycle_summary = row->column_string(5);
+    status.last_cycle_by = row->column_string(6);
+    return status;
+}
+
+ItemCounts SqliteStore::count_items(UtcTime since, UtcTime until) {
+    auto row = db_->cached(R"sql(
+        SELECT count(*),
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM matches m WHERE m.item_id = i.id))
+        FROM items i JOIN sources s ON s.id = i.source_id
+        WHERE i.first_seen >= ?1 AND i.first_seen < ?2 AND s.kind = 'feed')sql");
+    row->bind(1, to_db(since)).bind(2, to_db(until));
+    ItemCounts counts;
+    if (row->step()) {
+        counts.items = row->column_int64(0);
+        counts.matched = row->column_int64(1);
+    }
+    return counts;
+}
+
+std::vector<SourceMove> SqliteStore::source_moves_since(UtcTime since) {
+    auto rows = db_->cached(R"sql(
+        SELECT s.id, s.name, a.url, s.url, a.renamed_at
+        FROM source_aliases a JOIN sources s ON s.id = a.source_id
+        WHERE a.renamed_at >= ?1
+        ORDER BY a.renamed_at, s.id)sql");
+    rows->bind(1, to_db(since));
+    std::vector<SourceMove> moves;
+    while (rows->step()) {
+        moves.push_back(SourceMove{rows->column_int64(0), rows->column_string(1),
+                                   rows->column_string(2), rows->column_string(3),
+                                   from_db(rows->column_int64(4))});
+    }
+    return moves;
 }
 
 // ---- Maintenance -------------------------------------------------------------------------------

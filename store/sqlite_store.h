@@ -70,6 +70,22 @@ class SqliteStore final : public Store {
     void mark_digest_sent(DigestId id, UtcTime delivered) override;
     void mark_digest_retry(DigestId id, const std::string& error, UtcTime next_attempt) override;
     void mark_digest_failed(DigestId id, const std::string& error) override;
+    std::vector<Digest> list_digests(DigestStatus status, UtcTime since,
+                                     std::size_t limit) override;
+    bool claim_digest_attempt(DigestId id, UtcTime now, UtcTime lease_until) override;
+
+    std::optional<UtcTime> channel_period_end(const std::string& channel) override;
+    void set_channel_period_end(const std::string& channel, UtcTime end) override;
+    std::vector<ChannelState> channel_states() override;
+
+    void run_in_transaction(const std::function<void()>& work) override;
+
+    void record_heartbeat(std::int64_t pid, UtcTime started, UtcTime now) override;
+    void record_daemon_stop(std::int64_t pid, UtcTime now) override;
+    void record_cycle(UtcTime end, const std::string& summary, const std::string& by) override;
+    DaemonStatus daemon_status() override;
+    ItemCounts count_items(UtcTime since, UtcTime until) override;
+    std::vector<SourceMove> source_moves_since(UtcTime since) override;
 
     RetentionResult apply_retention(const RetentionPolicy& policy) override;
     void backup_to(const std::filesystem::path& destination) override;
@@ -100,6 +116,7 @@ class SqliteStore final : public Store {
     void bump_corpus_generation();
     void insert_matches(ItemId item, std::span<const MatchInput> matches, UtcTime matched_at);
     void require_changed(std::string_view what, std::int64_t id);
+    std::vector<Digest> digests_by_id(const std::vector<DigestId>& ids);
 
     std::unique_ptr<Database> db_;
     StoreOptions options_;

@@ -287,6 +287,9 @@ struct Sighting {
     std::string source_name{};
     std::string source_url{};
     std::string item_key{};
+    // The item's link as this source gave it (another source may link to its own copy); empty
+    // for sightings stored before links were kept: use the item's link.
+    std::string link{};
     UtcTime first_seen{};
     UtcTime last_seen{};
     std::optional<FetchInfo> fetch{};  // the fetch in which this source first carried it
@@ -407,6 +410,10 @@ struct CorpusImportResult {
 enum class DigestStatus { pending, sent, failed };
 const char* to_string(DigestStatus status);
 
+// How a recorded digest is sent; everything needed to send it again byte for byte.
+enum class DeliveryKind { email, webhook };
+const char* to_string(DeliveryKind kind);
+
 struct DigestDraft {
     std::string channel{};
     UtcTime period_start{};
@@ -414,6 +421,10 @@ struct DigestDraft {
     std::string message_id{};  // Message-ID or idempotency key, the same on every attempt
     std::string payload{};     // the rendered message, sent as is on every attempt
     std::vector<ItemId> items{};
+    DeliveryKind kind = DeliveryKind::email;
+    std::string envelope_from{};            // email: MAIL FROM
+    std::vector<std::string> recipients{};  // email: RCPT TO
+    int story_count = 0;                    // for status and logs
 };
 
 struct Digest {
@@ -430,6 +441,44 @@ struct Digest {
     UtcTime created{};
     std::optional<UtcTime> delivered{};
     std::vector<ItemId> items{};
+    DeliveryKind kind = DeliveryKind::email;
+    std::string envelope_from{};
+    std::vector<std::string> recipients{};
+    int story_count = 0;
+};
+
+// Where a digest channel stands: the end of the last period it digested. Kept in the store so
+// that a restart neither repeats nor skips a period.
+struct ChannelState {
+    std::string channel{};
+    UtcTime last_period_end{};
+    UtcTime updated{};
+};
+
+// What `chuhai status` reads about the daemon: the heartbeat `chuhai run` writes, and the last
+// poll cycle any command (run or once) finished.
+struct DaemonStatus {
+    std::optional<std::int64_t> pid{};   // of the latest `chuhai run`
+    std::optional<UtcTime> started{};    // when it started
+    std::optional<UtcTime> heartbeat{};  // its latest sign of life
+    std::optional<UtcTime> stopped{};    // set when it stopped cleanly
+    std::optional<UtcTime> last_cycle_end{};
+    std::string last_cycle_summary{};  // the summary line of that cycle
+    std::string last_cycle_by{};       // "run" or "once"
+};
+
+// A source that moved (permanent redirect) to a new URL.
+struct SourceMove {
+    SourceId source = 0;
+    std::string name{};
+    std::string old_url{};
+    std::string new_url{};
+    UtcTime moved{};
+};
+
+struct ItemCounts {
+    std::int64_t items = 0;    // feed items first seen
+    std::int64_t matched = 0;  // of them, items with at least one match
 };
 
 // ---- Maintenance -------------------------------------------------------------------------------
@@ -546,7 +595,7 @@ class Store {
     // also when another process imported documents.
     virtual std::shared_ptr<const CorpusModel> corpus_model() = 0;
 
-    // -- digest outbox (the delivery stage extends this)
+    // -- digest outbox
     // Records a pending digest and claims its items for the channel, in one transaction.
     // Throws Error(store) when an item was already claimed by a digest of the same channel.
     virtual DigestId create_digest(const DigestDraft& draft) = 0;
@@ -556,11 +605,45 @@ class Store {
     // Pending digests whose next attempt is due.
     virtual std::vector<Digest> due_digests(UtcTime now) = 0;
     virtual std::optional<Digest> digest(DigestId id) = 0;
+    // Digests in `status`, newest first: every pending one, or (for sent and failed) those
+    // created at or after `since`, at most `limit`.
+    virtual std::vector<Digest> list_digests(DigestStatus status, UtcTime since,
+                                             std::size_t limit) = 0;
+    // Takes a due pending digest for one attempt: moves its next attempt to `lease_until`, so
+    // that no other process sends it meanwhile, and one that crashed mid-attempt leaves it to
+    // be tried again after the lease. False when it is no longer pending or not due at `now`
+    // (another process took it).
+    virtual bool claim_digest_attempt(DigestId id, UtcTime now, UtcTime lease_until) = 0;
     virtual void mark_digest_sent(DigestId id, UtcTime delivered) = 0;
     // A temporary failure: counts the attempt and schedules the next one.
     virtual void mark_digest_retry(DigestId id, const std::string& error, UtcTime next_attempt) = 0;
     // A permanent failure: recorded, never retried; its items stay claimed.
     virtual void mark_digest_failed(DigestId id, const std::string& error) = 0;
+
+    // -- digest channels
+    virtual std::optional<UtcTime> channel_period_end(const std::string& channel) = 0;
+    // Records the end of the channel's latest digested period (creating its state).
+    virtual void set_channel_period_end(const std::string& channel, UtcTime end) = 0;
+    virtual std::vector<ChannelState> channel_states() = 0;
+
+    // -- transactions
+    // Runs `work` in one write transaction (the write lock is taken first, so what `work` reads
+    // is not changed by another connection before it commits). Writes inside it join it. An
+    // exception from `work` rolls everything back and propagates.
+    virtual void run_in_transaction(const std::function<void()>& work) = 0;
+
+    // -- daemon status
+    // `chuhai run` with `pid` started at `started` is alive at `now`.
+    virtual void record_heartbeat(std::int64_t pid, UtcTime started, UtcTime now) = 0;
+    // ... and stopped cleanly.
+    virtual void record_daemon_stop(std::int64_t pid, UtcTime now) = 0;
+    // A poll cycle ended (by "run" or "once") with this summary line.
+    virtual void record_cycle(UtcTime end, const std::string& summary, const std::string& by) = 0;
+    virtual DaemonStatus daemon_status() = 0;
+    // Feed items first seen in [since, until) and how many of them matched.
+    virtual ItemCounts count_items(UtcTime since, UtcTime until) = 0;
+    // Sources that moved at or after `since`, oldest first.
+    virtual std::vector<SourceMove> source_moves_since(UtcTime since) = 0;
 
     // -- maintenance
     virtual RetentionResult apply_retention(const RetentionPolicy& policy) = 0;

@@ -9,6 +9,8 @@ void add_all_commands(CommandLine& cli) {
     add_feed_commands(cli);
     add_store_commands(cli);
     add_rules_commands(cli);
+    add_digest_commands(cli);
+    add_status_command(cli);
 }
 
 }  // namespace chuhai::app

@@ -16,6 +16,11 @@ void add_poll_commands(CommandLine& cli);
 // `chuhai run`, the daemon (commands_run.cc).
 void add_run_command(CommandLine& cli);
 
+// `chuhai digest preview|send|test` (commands_digest.cc).
+void add_digest_commands(CommandLine& cli);
+// `chuhai status` (commands_status.cc).
+void add_status_command(CommandLine& cli);
+
 // `chuhai feed parse` (commands_feed.cc).
 void add_feed_commands(CommandLine& cli);
 // `chuhai sources list|add|remove|enable|disable|import|export` (commands_sources.cc).

@@ -1,5 +1,6 @@
 // The subcommands that poll:
-//   chuhai once --config FILE   every enabled source once, now; store; a one-line summary
+//   chuhai once --config FILE   every enabled source once, now; store; then every due digest
+//                               built and sent; a summary of both
 //   chuhai demo                 `once` on the bundled sample feeds, then the digest
 // (`chuhai run`, the daemon, is in commands_run.cc.)
 
@@ -9,10 +10,12 @@
 #include <iostream>
 #include <memory>
 #include <system_error>
+#include <thread>
 
 #include "app/app_config.h"
 #include "app/commands.h"
 #include "app/digest_candidates.h"
+#include "app/digest_delivery.h"
 #include "app/poll_runtime.h"
 #include "app/static_http_server.h"
 #include "common/embedded_file.h"
@@ -166,10 +169,36 @@ void add_poll_commands(CommandLine& cli) {
     add_config_option(*once, common);
     once->callback([&common, &exit_status] {
         const config::Settings settings = load_app_config(common);
+        SystemClock clock;
+        // Senders first: a password that cannot be read stops the command before it polls.
+        DigestDelivery digests(digest_channels(settings), delivery_options(settings), clock);
+        for (const auto& channel : settings.digests)
+            digests.set_sender(channel.name, make_sender(channel));
+        auto store = store::open_store(settings.database);
+        // A channel new to the store starts before this poll, so what it finds is digested.
+        digests.start_channels(*store);
+
         const CycleReport report = poll_once(settings);
         std::cout << "chuhai once: " << summary_line(report) << "\n";
-        // Sources that failed are logged and counted in the summary; the cycle itself worked.
-        exit_status = kExitOk;
+        store->record_cycle(clock.now(), summary_line(report), "once");
+
+        // Periods end at whole seconds: let the second of the last item stored pass, so that an
+        // `immediate` channel's period holds everything this poll found.
+        if (!settings.digests.empty()) {
+            const UtcTime polled = clock.now();
+            while (clock.now() <= polled)
+                std::this_thread::sleep_for(std::chrono::milliseconds{50});
+        }
+        const DeliveryActivity activity = digests.run(*store);
+        if (!settings.digests.empty()) {
+            std::cout << "digests: " << summary_line(activity) << "\n";
+            for (const auto& line : activity.lines)
+                std::cout << "  " << line << "\n";
+        }
+        // Sources that failed are logged and counted in the summary, and a digest that failed
+        // for the time being waits in the outbox: the run itself worked. A digest the server
+        // refused for good is a failure the operator must see.
+        exit_status = activity.failed > 0 ? kExitFailure : kExitOk;
     });
 
     auto rules_dir = std::make_shared<std::string>(default_rules_dir().string());

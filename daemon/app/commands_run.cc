@@ -7,6 +7,7 @@
 //                    running configuration stays
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -16,6 +17,7 @@
 
 #include "app/app_config.h"
 #include "app/commands.h"
+#include "app/digest_service.h"
 #include "app/poll_runtime.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -37,6 +39,8 @@ namespace asio = boost::asio;
 
 // How often the store's retention runs.
 constexpr std::chrono::hours kRetentionEvery{6};
+// How often the daemon records that it is alive, for `chuhai status` (docs/operations.md).
+constexpr std::chrono::seconds kHeartbeatEvery{30};
 // After a stop request, the loop is abandoned this long after fetch.stop_grace even when work is
 // still outstanding, so that SIGTERM always ends the process.
 constexpr std::chrono::seconds kStopMargin{5};
@@ -67,8 +71,10 @@ class Daemon {
           notifier_(io_),
           signals_(io_, SIGINT, SIGTERM, SIGHUP),
           retention_timer_(io_),
+          heartbeat_timer_(io_),
           stop_deadline_(io_),
-          lag_probe_(io_, metrics_) {
+          lag_probe_(io_, metrics_),
+          digests_(io_, clock_, settings_, &metrics_) {
         service::declare_standard_metrics(metrics_);
         runtime_.attach_metrics(&metrics_);
         runtime_.set_cycle_observer([this](const CycleReport& report) { on_cycle(report); });
@@ -82,6 +88,8 @@ class Daemon {
         runtime_.start();
         lag_probe_.start();
         schedule_retention(std::chrono::minutes{1});
+        beat();
+        digests_.start();
         // The configuration's sources and those added with `chuhai sources`, as polled.
         const std::size_t polled = runtime_.polled_sources();
         notifier_.ready("polling " + std::to_string(polled) + " sources");
@@ -112,6 +120,13 @@ class Daemon {
         notifier_.stopping();
         lag_probe_.stop();
         retention_timer_.cancel();
+        heartbeat_timer_.cancel();
+        digests_.stop();
+        // Queued on the writer before the runtime stops, so it is written before the process
+        // ends: `chuhai status` then says "stopped" rather than "not responding".
+        runtime_.with_store([pid = pid_, clock = &clock_](store::Store& store) {
+            store.record_daemon_stop(pid, clock->now());
+        });
         watcher_.reset();
         if (metrics_server_)
             metrics_server_->stop();
@@ -165,6 +180,7 @@ class Daemon {
             }
             warn_about_restart_only_settings(fresh);
             runtime_.reload(fresh);
+            digests_.reload(fresh);
             settings_ = std::move(fresh);
             spdlog::info("reload: configuration reloaded from {}", settings_.config_file.string());
         } catch (const Error& e) {
@@ -236,6 +252,28 @@ class Daemon {
         last_cycle_end_ = std::chrono::system_clock::now();
         notifier_.status(summary_line(report));
         spdlog::info("cycle: {}", summary_line(report));
+        runtime_.with_store([summary = summary_line(report), clock = &clock_](store::Store& store) {
+            store.record_cycle(clock->now(), summary, "run");
+        });
+        digests_.poke();
+    }
+
+    // The heartbeat `chuhai status` judges the daemon by: written on the writer strand, so a
+    // writer that hangs stops it too.
+    void beat() {
+        runtime_.with_store(
+            [pid = pid_, started = started_, clock = &clock_](store::Store& store) {
+                store.record_heartbeat(pid, started, clock->now());
+            },
+            [](const std::string& error) {
+                if (!error.empty())
+                    spdlog::warn("cannot record the heartbeat: {}", error);
+            });
+        heartbeat_timer_.expires_after(kHeartbeatEvery);
+        heartbeat_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec)
+                beat();
+        });
     }
 
     void schedule_retention(std::chrono::seconds delay) {
@@ -289,8 +327,12 @@ class Daemon {
     service::ServiceNotifier notifier_;
     asio::signal_set signals_;
     asio::steady_timer retention_timer_;
+    asio::steady_timer heartbeat_timer_;
     asio::steady_timer stop_deadline_;
     service::LoopLagProbe lag_probe_;
+    std::int64_t pid_ = ::getpid();
+    UtcTime started_ = clock_.now();
+    DigestService digests_;
     std::unique_ptr<match::RuleWatcher> watcher_;
     std::optional<service::MetricsServer> metrics_server_;
     std::optional<std::chrono::system_clock::time_point> last_cycle_end_;

@@ -71,7 +71,10 @@ nlohmann::json evidence_json(const match::RuleHit& hit, const match::MatchResult
     }
     nlohmann::json entities = nlohmann::json::array();
     for (const auto& entity : verdict.entities) {
-        entities.push_back({{"list", entity.list}, {"name", entity.name}, {"count", entity.count}});
+        entities.push_back({{"list", entity.list},
+                            {"kind", entity.kind},
+                            {"name", entity.name},
+                            {"count", entity.count}});
     }
     return {{"title", hit.title},
             {"tags", hit.tags},
@@ -297,11 +300,24 @@ WriteOutcome record_outcome(store::Store& store, const PreparedFetch& prepared,
     return outcome;
 }
 
+// One fetch's items and their matches in one transaction: a digest built meanwhile on the
+// delivery thread's connection never sees the items unmatched, which would let their period pass
+// without them.
+WriteOutcome write_one(store::Store& store, const PreparedFetch& prepared,
+                       const match::RuleSet* rules) {
+    WriteOutcome outcome;
+    store.run_in_transaction([&] {
+        outcome =
+            record_outcome(store, prepared, store.ingest(prepared.record, prepared.items), rules);
+    });
+    return outcome;
+}
+
 }  // namespace
 
 WriteOutcome write_prepared(store::Store& store, const PreparedFetch& prepared,
                             const match::RuleSet* rules) {
-    return record_outcome(store, prepared, store.ingest(prepared.record, prepared.items), rules);
+    return write_one(store, prepared, rules);
 }
 
 std::vector<IngestAttempt> ingest_together(store::Store& store,
@@ -330,19 +346,28 @@ std::vector<IngestAttempt> ingest_together(store::Store& store,
 std::vector<BatchWriteResult> write_prepared_batch(store::Store& store,
                                                    std::span<const PreparedFetch* const> batch,
                                                    const match::RuleSet* rules) {
-    std::vector<store::FetchBatch> fetches;
-    fetches.reserve(batch.size());
-    for (const PreparedFetch* prepared : batch)
-        fetches.push_back({prepared->record, prepared->items});
-    const auto attempts = ingest_together(store, fetches);
     std::vector<BatchWriteResult> results(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (!attempts[i].result) {
-            results[i].error = attempts[i].error;
-            continue;
-        }
+    if (batch.size() > 1) {
+        std::vector<store::FetchBatch> fetches;
+        fetches.reserve(batch.size());
+        for (const PreparedFetch* prepared : batch)
+            fetches.push_back({prepared->record, prepared->items});
         try {
-            results[i].outcome = record_outcome(store, *batch[i], *attempts[i].result, rules);
+            // Every fetch with its items and matches in one transaction.
+            store.run_in_transaction([&] {
+                const auto ingested = store.ingest_batch(fetches);
+                for (std::size_t i = 0; i < batch.size(); ++i)
+                    results[i].outcome = record_outcome(store, *batch[i], ingested.at(i), rules);
+            });
+            return results;
+        } catch (const Error&) {
+            // One of them was refused: each on its own below, so that it fails alone.
+            results.assign(batch.size(), BatchWriteResult{});
+        }
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        try {
+            results[i].outcome = write_one(store, *batch[i], rules);
         } catch (const Error& e) {
             results[i].error = e.what();
         }

@@ -8,6 +8,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "config/delivery_settings.h"
 #include "config/yaml_reader.h"
 
 namespace chuhai::config {
@@ -173,6 +174,28 @@ void read_store(const YAML::Node& node, const std::filesystem::path& file, Store
     reader.reject_unknown_keys();
 }
 
+// A timeout below one second would turn every delivery into a failure.
+void read_timeout(MapReader& reader, const YAML::Node& node, const std::string& key, Seconds& out) {
+    reader.optional_duration(key, out);
+    if (out.count() < 1)
+        reader.fail(node[key], "'" + key + "' must be at least 1s");
+}
+
+// Both a file and a credential for one secret is a mistake the loader names.
+void check_one_secret_source(const MapReader& reader, const YAML::Node& node,
+                             const std::filesystem::path& secret_file,
+                             const std::string& credential, const std::string& file_key,
+                             const std::string& credential_key) {
+    if (!secret_file.empty() && !credential.empty()) {
+        reader.fail(node[credential_key],
+                    "give either " + file_key + " or " + credential_key + ", not both");
+    }
+    if (credential.find('/') != std::string::npos || credential == "." || credential == "..") {
+        reader.fail(node[credential_key],
+                    credential_key + " names a file in $CREDENTIALS_DIRECTORY: a plain file name");
+    }
+}
+
 SmtpSettings read_smtp(const YAML::Node& node, const std::filesystem::path& file) {
     SmtpSettings smtp;
     MapReader reader(node, file, "smtp section");
@@ -184,22 +207,33 @@ SmtpSettings read_smtp(const YAML::Node& node, const std::filesystem::path& file
     if (smtp.starttls != "required" && smtp.starttls != "none") {
         reader.fail(node["starttls"], "starttls must be 'required' or 'none'");
     }
+    if (smtp.url.rfind("smtps://", 0) == 0 && reader.has("starttls")) {
+        reader.fail(node["starttls"],
+                    "smtps:// is TLS from the first byte; starttls applies to smtp:// URLs only "
+                    "(remove it)");
+    }
     reader.optional_string("username", smtp.username);
     reader.optional_path("password_file", smtp.password_file);
     reader.optional_string("password_credential", smtp.password_credential);
     reader.optional_path("ca_file", smtp.ca_file);
-    reader.optional_duration("timeout", smtp.timeout);
+    read_timeout(reader, node, "connect_timeout", smtp.connect_timeout);
+    read_timeout(reader, node, "timeout", smtp.timeout);
     if (reader.has("password")) {
         reader.fail(node["password"],
                     "passwords are not read from the config file; use password_file or "
                     "password_credential (a systemd credential)");
     }
     reader.reject_unknown_keys();
+    check_one_secret_source(reader, node, smtp.password_file, smtp.password_credential,
+                            "password_file", "password_credential");
     if (!smtp.username.empty() && smtp.password_file.empty() && smtp.password_credential.empty()) {
         throw Error(ErrorKind::config,
                     "smtp username given without password_file or password_credential",
                     reader.where());
     }
+    // What the sender would refuse (a password in clear text to another machine, a URL without
+    // a host) is refused now, at the line that says it.
+    deliver::check_smtp_settings(smtp_settings(smtp), reader.where(node["url"]));
     return smtp;
 }
 
@@ -207,7 +241,22 @@ EmailSettings read_email(const YAML::Node& node, const std::filesystem::path& fi
     EmailSettings email;
     MapReader reader(node, file, "email section");
     reader.required_string("from", email.from);
-    reader.optional_string_list("to", email.to);
+    (void)deliver::parse_mailbox(email.from, reader.where(node["from"]));
+    reader.optional_node("to", [&](const YAML::Node& value) {
+        // Each address is checked where it is written.
+        const auto add = [&](const YAML::Node& element) {
+            if (!element.IsScalar())
+                reader.fail(element, "'to' lists addresses such as \"Name <a@example.org>\"");
+            (void)deliver::parse_mailbox(element.Scalar(), reader.where(element));
+            email.to.push_back(element.Scalar());
+        };
+        if (value.IsSequence()) {
+            for (const auto& element : value)
+                add(element);
+        } else {
+            add(value);
+        }
+    });
     if (email.to.empty()) {
         throw Error(ErrorKind::config, "email needs at least one recipient in 'to'",
                     reader.where());
@@ -235,13 +284,19 @@ WebhookSettings read_webhook(const YAML::Node& node, const std::filesystem::path
     }
     reader.optional_path("secret_file", webhook.secret_file);
     reader.optional_string("secret_credential", webhook.secret_credential);
-    reader.optional_duration("timeout", webhook.timeout);
+    reader.optional_path("ca_file", webhook.ca_file);
+    read_timeout(reader, node, "connect_timeout", webhook.connect_timeout);
+    read_timeout(reader, node, "timeout", webhook.timeout);
     if (reader.has("secret")) {
         reader.fail(
             node["secret"],
             "secrets are not read from the config file; use secret_file or secret_credential");
     }
     reader.reject_unknown_keys();
+    check_one_secret_source(reader, node, webhook.secret_file, webhook.secret_credential,
+                            "secret_file", "secret_credential");
+    const std::string url_where = reader.where(node["url"]);
+    deliver::check_webhook_settings(webhook_settings(webhook, url_where), url_where);
     return webhook;
 }
 
@@ -252,9 +307,20 @@ ChannelSettings read_channel(const YAML::Node& node, const std::filesystem::path
     MapReader reader(node, file, "digest channel");
     channel.where = reader.where();
     reader.required_string("name", channel.name);
+    if (channel.name.find_first_not_of(" \t") == std::string::npos)
+        reader.fail(node["name"], "a digest channel's name must not be empty");
     reader.optional_string("schedule", channel.schedule);
     read_timezone(reader, "timezone", channel.timezone);
     reader.optional_string("quiet_hours", channel.quiet_hours);
+    // Checked with the digest stage's own parser, each where it is written.
+    {
+        ChannelSettings schedule_only = channel;
+        schedule_only.quiet_hours.clear();
+        (void)channel_schedule(
+            schedule_only, reader.has("schedule") ? reader.where(node["schedule"]) : channel.where);
+        if (!channel.quiet_hours.empty())
+            (void)channel_schedule(channel, reader.where(node["quiet_hours"]));
+    }
     reader.optional_int("max_stories", channel.max_stories, 1, 1000);
     reader.optional_bool("send_empty", channel.send_empty);
     reader.optional_node("filters", [&](const YAML::Node& value) {
@@ -282,6 +348,50 @@ ChannelSettings read_channel(const YAML::Node& node, const std::filesystem::path
             channel.where);
     }
     return channel;
+}
+
+void read_delivery(const YAML::Node& node, const std::filesystem::path& file,
+                   DeliverySettings& delivery) {
+    MapReader reader(node, file, "delivery section");
+    reader.optional_node("retry", [&](const YAML::Node& value) {
+        MapReader retry(value, file, "retry section");
+        RetrySettings& r = delivery.retry;
+        retry.optional_duration("initial_delay", r.initial_delay);
+        retry.optional_double("multiplier", r.multiplier);
+        retry.optional_duration("max_delay", r.max_delay);
+        retry.optional_double("jitter", r.jitter);
+        retry.optional_duration("max_retry_after", r.max_retry_after);
+        retry.reject_unknown_keys();
+        // A value that contradicts a default is reported where it is written, or at the
+        // section when neither is written.
+        const auto fail_at = [&](const std::string& key, const std::string& message) {
+            throw Error(ErrorKind::config, message,
+                        retry.has(key) ? retry.where(value[key]) : retry.where());
+        };
+        if (r.initial_delay.count() < 1)
+            fail_at("initial_delay", "initial_delay must be at least 1s");
+        if (!(r.multiplier >= 1.0 && r.multiplier <= 100.0))
+            fail_at("multiplier", "multiplier must lie between 1 and 100");
+        if (r.max_delay < r.initial_delay) {
+            fail_at(retry.has("max_delay") ? "max_delay" : "initial_delay",
+                    "max_delay (" + format_duration(r.max_delay) +
+                        ") must be at least initial_delay (" + format_duration(r.initial_delay) +
+                        ")");
+        }
+        if (!(r.jitter >= 0.0 && r.jitter < 1.0))
+            fail_at("jitter", "jitter must be at least 0 and below 1");
+        if (r.max_retry_after.count() < 1)
+            fail_at("max_retry_after", "max_retry_after must be at least 1s");
+    });
+    reader.optional_duration("give_up_after", delivery.give_up_after);
+    reader.reject_unknown_keys();
+    if (delivery.give_up_after < delivery.retry.max_delay) {
+        throw Error(
+            ErrorKind::config,
+            "give_up_after must be at least the retry's max_delay (" +
+                format_duration(delivery.retry.max_delay) + ")",
+            reader.has("give_up_after") ? reader.where(node["give_up_after"]) : reader.where());
+    }
 }
 
 void read_metrics(const YAML::Node& node, const std::filesystem::path& file,
@@ -323,6 +433,8 @@ Settings parse_settings(std::string_view yaml, const std::filesystem::path& file
                          [&](const YAML::Node& node) { read_store(node, file, settings.store); });
     reader.optional_node(
         "metrics", [&](const YAML::Node& node) { read_metrics(node, file, settings.metrics); });
+    reader.optional_node(
+        "delivery", [&](const YAML::Node& node) { read_delivery(node, file, settings.delivery); });
     reader.optional_node("sources", [&](const YAML::Node& node) {
         read_list(node, reader, "sources", [&](const YAML::Node& element) {
             settings.sources.push_back(read_source(element, file));

@@ -67,18 +67,19 @@ struct StoreSettings {
 
 struct SmtpSettings {
     std::string url;                    // smtp://host:587 or smtps://host:465
-    std::string starttls = "required";  // "required" or "none" (smtp:// only)
+    std::string starttls = "required";  // smtp:// only: "required" or "none" (a local relay)
     std::string username;
-    std::filesystem::path password_file;  // read at send time, never logged
+    std::filesystem::path password_file;  // read when the sender is made, never logged
     std::string password_credential;      // name under $CREDENTIALS_DIRECTORY
-    std::filesystem::path ca_file;        // extra CA bundle to trust
-    Seconds timeout{60};
+    std::filesystem::path ca_file;        // CA bundle to trust instead of the system's
+    Seconds connect_timeout{20};
+    Seconds timeout{120};  // the whole SMTP transaction
 };
 
 struct EmailSettings {
-    std::string from;
-    std::vector<std::string> to;
-    std::string subject_prefix = "[chuhai]";
+    std::string from;             // "Name <address>" or "address", checked at load
+    std::vector<std::string> to;  // the same, at least one
+    std::string subject_prefix;   // put before the subject with a space, when not empty
     SmtpSettings smtp;
 };
 
@@ -87,6 +88,8 @@ struct WebhookSettings {
     std::string kind = "json";  // json, slack, discord
     std::filesystem::path secret_file;
     std::string secret_credential;
+    std::filesystem::path ca_file;
+    Seconds connect_timeout{10};
     Seconds timeout{30};
 };
 
@@ -99,16 +102,32 @@ struct ChannelFilters {
 
 struct ChannelSettings {
     std::string name;
-    std::string schedule =
-        "daily 08:00";  // immediate | every N(m|h) | daily HH:MM | weekly DAY HH:MM
+    // immediate | every N(m|h) | daily HH:MM | weekly DAY HH:MM; checked at load.
+    std::string schedule = "daily 08:00";
     std::string timezone = "UTC";
-    std::string quiet_hours;  // "22:00-07:00"; empty = none
+    std::string quiet_hours;  // "22:00-07:00"; empty = none; checked at load
     ChannelFilters filters;
     int max_stories = 50;
     bool send_empty = false;
     std::optional<EmailSettings> email;
     std::optional<WebhookSettings> webhook;
     std::string where;
+};
+
+// When a digest whose delivery failed for the time being is tried again (deliver/retry.h).
+struct RetrySettings {
+    Seconds initial_delay{60};
+    double multiplier = 2.0;
+    Seconds max_delay{3600};
+    double jitter = 0.2;
+    Seconds max_retry_after{6 * 3600};
+};
+
+struct DeliverySettings {
+    RetrySettings retry;
+    // A digest still undelivered this long after it was built is given up (failed permanently),
+    // so that an outbox facing a server that never comes back stays bounded.
+    Seconds give_up_after{3 * 86400};
 };
 
 struct MetricsSettings {
@@ -126,6 +145,7 @@ struct Settings {
     StoreSettings store;
     std::vector<SourceSettings> sources;
     std::vector<ChannelSettings> digests;
+    DeliverySettings delivery;
     MetricsSettings metrics;
 };
 

@@ -14,6 +14,25 @@ void CurlList::append(const std::string& value) {
     head_ = grown;
 }
 
+namespace {
+
+int on_curl_progress(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(flag)->load() ? 1 : 0;
+}
+
+}  // namespace
+
+void abort_when(CURL* handle, const std::atomic<bool>* flag) {
+    if (flag == nullptr)
+        return;
+    set_option(handle, CURLOPT_XFERINFOFUNCTION,
+               static_cast<curl_xferinfo_callback>(on_curl_progress), "CURLOPT_XFERINFOFUNCTION");
+    // libcurl's callback API takes a void*; the callback only ever reads through it.
+    set_option(handle, CURLOPT_XFERINFODATA,
+               static_cast<void*>(const_cast<std::atomic<bool>*>(flag)), "CURLOPT_XFERINFODATA");
+    set_option(handle, CURLOPT_NOPROGRESS, 0L, "CURLOPT_NOPROGRESS");
+}
+
 CurlEasy make_easy_handle() {
     // curl_global_init is not thread-safe before 7.84 and must run before other threads use
     // libcurl; a function-local static runs it exactly once.

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -49,6 +50,10 @@ class CurlList {
 CurlEasy make_easy_handle();
 
 [[noreturn]] void throw_option_error(const char* name, CURLcode rc);
+
+// Makes the transfer on `handle` end with CURLE_ABORTED_BY_CALLBACK soon after `*flag` turns
+// true (libcurl asks at least once a second); nothing when `flag` is null.
+void abort_when(CURL* handle, const std::atomic<bool>* flag);
 
 // Sets an option and throws Error(internal) naming it when libcurl refuses (an option this
 // libcurl does not support is a build problem, not a delivery failure).

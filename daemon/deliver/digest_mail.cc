@@ -16,12 +16,14 @@ std::string domain_of(const Mailbox& mailbox) {
 }  // namespace
 
 MailMessage make_digest_mail(const digest::Digest& digest, const Mailbox& from,
-                             const std::vector<Mailbox>& to) {
+                             const std::vector<Mailbox>& to, std::string_view subject_prefix) {
     const std::string domain = domain_of(from);
     MailMessage m;
     m.from = from;
     m.to = to;
     m.subject = digest::subject_line(digest);
+    if (!subject_prefix.empty())
+        m.subject = std::string(subject_prefix) + " " + m.subject;
     m.date = digest.generated;
     m.message_id = make_message_id(digest.id, domain);
     m.list_name = "chuhai digest " + digest.channel;

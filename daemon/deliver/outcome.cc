@@ -16,11 +16,15 @@ const char* to_string(DeliveryStatus status) {
 
 std::string describe(const DeliveryOutcome& outcome) {
     std::string out = to_string(outcome.status);
+    // An SMTP reply starts with its code; an HTTP body does not, and the status comes first.
     std::string said;
-    if (!outcome.reply.empty())
+    const std::string code = outcome.code != 0 ? std::to_string(outcome.code) : std::string();
+    if (outcome.reply.empty())
+        said = code;
+    else if (code.empty() || outcome.reply.starts_with(code))
         said = outcome.reply;
-    else if (outcome.code != 0)
-        said = std::to_string(outcome.code);
+    else
+        said = code + " " + outcome.reply;
     if (!said.empty())
         out += (outcome.delivered() ? " (" : ": server said \"") + said +
                (outcome.delivered() ? ")" : "\"");

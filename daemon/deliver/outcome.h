@@ -33,8 +33,9 @@ struct DeliveryOutcome {
     bool delivered() const { return status == DeliveryStatus::delivered; }
 };
 
-// "delivered (250 2.0.0 Ok: queued)", "temporary failure: connection refused", for logs and
-// `chuhai digest test`.
+// "delivered (250 2.0.0 Ok: queued)", "delivered (200 {"ok":true})", "temporary failure:
+// connection refused", for logs and `chuhai digest test`: the status code, then the server's
+// answer.
 std::string describe(const DeliveryOutcome& outcome);
 
 inline constexpr std::size_t kMaxReplyBytes = 2048;

@@ -6,8 +6,8 @@
 namespace chuhai::deliver {
 
 PreparedDelivery prepare_email(const digest::Digest& digest, const Mailbox& from,
-                               const std::vector<Mailbox>& to) {
-    const MailMessage mail = make_digest_mail(digest, from, to);
+                               const std::vector<Mailbox>& to, std::string_view subject_prefix) {
+    const MailMessage mail = make_digest_mail(digest, from, to, subject_prefix);
     PreparedDelivery p;
     p.kind = PreparedDelivery::Kind::email;
     p.digest_id = digest.id;

@@ -6,6 +6,7 @@
 // carries the same Message-ID or Idempotency-Key, which is what lets the receiving side drop the
 // duplicate.
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,8 @@ struct PreparedDelivery {
 // The digest as an e-mail (make_digest_mail + build_mime_message). Throws Error(config) for
 // invalid addresses.
 PreparedDelivery prepare_email(const digest::Digest& digest, const Mailbox& from,
-                               const std::vector<Mailbox>& to);
+                               const std::vector<Mailbox>& to,
+                               std::string_view subject_prefix = {});
 
 // The digest as a webhook body in `format`.
 PreparedDelivery prepare_webhook(const digest::Digest& digest, WebhookFormat format);
@@ -42,6 +44,14 @@ class DeliverySender {
     // Sends `delivery`; never throws for what the network or the server does. Throws
     // Error(internal) when handed a delivery of the other kind.
     virtual DeliveryOutcome deliver(const PreparedDelivery& delivery) const = 0;
+
+    // From now on an attempt in progress gives up within about a second once `*flag` is true
+    // (a temporary failure, "aborted"), so that a daemon asked to stop is not held up by a slow
+    // server. `flag` must outlive the sender; null turns this off.
+    void set_abort_flag(const std::atomic<bool>* flag) { abort_ = flag; }
+
+  protected:
+    const std::atomic<bool>* abort_ = nullptr;
 };
 
 }  // namespace chuhai::deliver

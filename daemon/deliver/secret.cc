@@ -79,6 +79,13 @@ Secret load_secret(const SecretSource& source, std::string_view what) {
     if (value.empty())
         throw Error(ErrorKind::config, name + ": the file is empty", path.string());
 
+    // Masked in every log line from now on, whatever later code does with it. A secret too
+    // short to mask without garbling every line is still used, with a warning.
+    if (value.size() < kMinSecretLength) {
+        spdlog::warn("{}: {} holds fewer than {} characters, too short to be masked in logs", name,
+                     path.string(), kMinSecretLength);
+    }
+    register_secret(value);
     struct stat info {};
     if (::stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         spdlog::warn("{}: {} is readable by other users; chmod 600 it", name, path.string());

@@ -40,7 +40,9 @@ struct SecretSource {
 // source is given, the credential name is not a plain file name, $CREDENTIALS_DIRECTORY is unset
 // for a credential, or the file is missing, unreadable, empty or larger than 64 KiB; the errors
 // name the file, never its contents. A file readable by group or others is accepted with a
-// warning in the log.
+// warning in the log. The secret is registered with the log's redaction (register_secret), so
+// no log line can show it; one shorter than kMinSecretLength cannot be, and is accepted with a
+// warning.
 Secret load_secret(const SecretSource& source, std::string_view what);
 
 }  // namespace chuhai::deliver

@@ -138,34 +138,44 @@ SmtpTls parse_smtp_tls(std::string_view text, std::string_view where) {
                 std::string(where));
 }
 
-SmtpSender::SmtpSender(SmtpSettings settings, std::string_view where)
-    : settings_(std::move(settings)) {
+void check_smtp_settings(const SmtpSettings& settings, std::string_view where) {
     const std::string at(where);
-    const auto url = detail::parse_url(settings_.url, at);
+    const auto url = detail::parse_url(settings.url, at);
     if (url.scheme != "smtp" && url.scheme != "smtps") {
         throw Error(ErrorKind::config,
-                    "mail server URL must start with smtp:// or smtps://: '" + settings_.url + "'",
+                    "mail server URL must start with smtp:// or smtps://: '" + settings.url + "'",
                     at);
     }
-    if ((url.scheme == "smtps") != (settings_.tls == SmtpTls::implicit)) {
+    if (url.host.empty())
+        throw Error(ErrorKind::config, "mail server URL has no host: '" + settings.url + "'", at);
+    if ((url.scheme == "smtps") != (settings.tls == SmtpTls::implicit)) {
         throw Error(ErrorKind::config,
                     url.scheme == "smtps"
                         ? "smtps:// always uses TLS: set tls to implicit or leave it out"
                         : "tls implicit needs an smtps:// URL (STARTTLS is tls: starttls)",
                     at);
     }
-    if (!settings_.username.empty()) {
-        if (settings_.tls == SmtpTls::none && !detail::is_loopback_host(url.host)) {
+    if (!settings.username.empty()) {
+        if (settings.tls == SmtpTls::none && !detail::is_loopback_host(url.host)) {
             throw Error(ErrorKind::config,
                         "refusing to send a password in clear text to " + url.host +
                             ": use tls starttls or implicit (tls none is for a relay on this "
                             "machine)",
                         at);
         }
-        password_ = load_secret(settings_.password, "SMTP password");
-    } else if (!settings_.password.empty()) {
+        if (settings.password.empty())
+            throw Error(ErrorKind::config, "an SMTP username needs a password file or credential",
+                        at);
+    } else if (!settings.password.empty()) {
         throw Error(ErrorKind::config, "an SMTP password needs a username", at);
     }
+}
+
+SmtpSender::SmtpSender(SmtpSettings settings, std::string_view where)
+    : settings_(std::move(settings)) {
+    check_smtp_settings(settings_, where);
+    if (!settings_.username.empty())
+        password_ = load_secret(settings_.password, "SMTP password");
     if (!settings_.ca_file.empty() && !std::filesystem::is_regular_file(settings_.ca_file)) {
         throw Error(ErrorKind::config, "CA file not found", settings_.ca_file.string());
     }
@@ -226,6 +236,7 @@ DeliveryOutcome SmtpSender::send(std::string_view envelope_from,
                "CURLOPT_DEBUGFUNCTION");
     set_option(h, CURLOPT_DEBUGDATA, static_cast<void*>(&transcript), "CURLOPT_DEBUGDATA");
     set_option(h, CURLOPT_VERBOSE, 1L, "CURLOPT_VERBOSE");
+    detail::abort_when(h, abort_);
 
     const CURLcode rc = curl_easy_perform(h);
 

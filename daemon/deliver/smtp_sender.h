@@ -37,6 +37,12 @@ struct SmtpSettings {
 // Parses the `tls` key: "starttls", "none" or "implicit". Throws Error(config) naming `where`.
 SmtpTls parse_smtp_tls(std::string_view text, std::string_view where = {});
 
+// What SmtpSender's constructor checks before it reads the password, for the configuration
+// stage to report at load time: an smtp:// or smtps:// URL with a host, a TLS mode that agrees
+// with it, no password sent in clear text to a host that is not loopback, a password source
+// exactly when there is a username. Throws Error(config) naming `where`.
+void check_smtp_settings(const SmtpSettings& settings, std::string_view where = {});
+
 class SmtpSender final : public DeliverySender {
   public:
     // Validates the settings and loads the password. Throws Error(config) naming `where` (the

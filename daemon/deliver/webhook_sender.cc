@@ -4,11 +4,13 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "deliver/curl_handles.h"
+#include "deliver/retry.h"
 #include "deliver/signature.h"
 #include "digest/render.h"
 
@@ -158,14 +160,47 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, Ut
     return when > now ? when - now : seconds{0};
 }
 
+void check_webhook_settings(const WebhookSettings& settings, std::string_view where) {
+    const std::string at(where);
+    const auto url = detail::parse_url(settings.url, at);
+    if (url.scheme != "http" && url.scheme != "https") {
+        throw Error(ErrorKind::config,
+                    "webhook URL must start with https:// or http://: '" + settings.url + "'", at);
+    }
+    if (url.host.empty())
+        throw Error(ErrorKind::config, "webhook URL has no host: '" + settings.url + "'", at);
+}
+
+std::string render_webhook_test_body(WebhookFormat format, std::string_view channel, UtcTime now) {
+    const std::string name(channel);
+    const std::string text = "chuhai test message for the channel \"" + name + "\", sent at " +
+                             format_rfc3339(now) +
+                             ". If it arrived, digests will reach this webhook the same way.";
+    nlohmann::json body;
+    switch (format) {
+        case WebhookFormat::slack:
+            body = {{"text", digest::slack_escape(text)}};
+            break;
+        case WebhookFormat::discord:
+            body = {{"content", text}, {"allowed_mentions", {{"parse", nlohmann::json::array()}}}};
+            break;
+        case WebhookFormat::json:
+            body = {{"schema", "chuhai.test"},
+                    {"version", 1},
+                    {"channel", name},
+                    {"sent", format_rfc3339(now)},
+                    {"text", text}};
+            break;
+    }
+    // Invalid UTF-8 in a channel name is replaced rather than refused: this is a test message.
+    return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 WebhookSender::WebhookSender(WebhookSettings settings, std::string_view where, const Clock* clock)
     : settings_(std::move(settings)), clock_(clock) {
     const std::string at(where);
+    check_webhook_settings(settings_, where);
     const auto url = detail::parse_url(settings_.url, at);
-    if (url.scheme != "http" && url.scheme != "https") {
-        throw Error(ErrorKind::config,
-                    "webhook URL must start with https:// or http://: '" + settings_.url + "'", at);
-    }
     if (url.scheme == "http" && !detail::is_loopback_host(url.host)) {
         spdlog::warn("{}: webhook to {} over plain http: the digest travels unencrypted", at,
                      url.host);
@@ -219,6 +254,7 @@ DeliveryOutcome WebhookSender::send(std::string_view body, std::string_view idem
     set_option(h, CURLOPT_TIMEOUT, static_cast<long>(settings_.timeout.count()), "CURLOPT_TIMEOUT");
     set_option(h, CURLOPT_NOSIGNAL, 1L, "CURLOPT_NOSIGNAL");
     set_option(h, CURLOPT_ERRORBUFFER, static_cast<char*>(error_buffer), "CURLOPT_ERRORBUFFER");
+    detail::abort_when(h, abort_);
 
     const CURLcode rc = curl_easy_perform(h);
     DeliveryOutcome outcome;
@@ -244,6 +280,14 @@ DeliveryOutcome WebhookSender::deliver(const PreparedDelivery& delivery) const {
     if (delivery.kind != PreparedDelivery::Kind::webhook)
         throw Error(ErrorKind::internal, "an e-mail delivery was handed to the webhook sender");
     return send(delivery.payload, delivery.digest_id);
+}
+
+DeliveryOutcome WebhookSender::send_test_message(std::string_view channel, UtcTime now) const {
+    // A key of its own: a receiver that drops repeated keys must not drop the second test.
+    const std::string key = "test-" + digest::channel_slug(channel) + "-" +
+                            std::to_string(now.time_since_epoch().count()) + "-" +
+                            std::to_string(static_cast<unsigned long long>(random_unit() * 1e12));
+    return send(render_webhook_test_body(settings_.format, channel, now), key);
 }
 
 DeliveryOutcome WebhookSender::send(const digest::Digest& digest) const {

@@ -32,6 +32,15 @@ struct WebhookSettings {
 // The body for `format`: render_json / render_slack / render_discord.
 std::string render_webhook_body(const digest::Digest& digest, WebhookFormat format);
 
+// The body of `chuhai digest test` for a webhook: a short message naming the channel and the
+// time, in the format's own shape ({"schema": "chuhai.test", ...}, Slack "text", Discord
+// "content" with mentions off).
+std::string render_webhook_test_body(WebhookFormat format, std::string_view channel, UtcTime now);
+
+// What WebhookSender's constructor checks before it reads the secret: an http(s) URL with a
+// host. Throws Error(config) naming `where`.
+void check_webhook_settings(const WebhookSettings& settings, std::string_view where = {});
+
 // Retry-After as delta-seconds ("120") or an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT",
 // converted against `now`, never negative); nullopt when it is neither.
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, UtcTime now);
@@ -54,6 +63,10 @@ class WebhookSender final : public DeliverySender {
     // A prepared webhook body from the outbox, with its digest id as the idempotency key. The
     // signature is made now (its timestamp is part of the replay protection).
     DeliveryOutcome deliver(const PreparedDelivery& delivery) const override;
+
+    // `chuhai digest test`: render_webhook_test_body() sent with a fresh idempotency key; the
+    // outcome holds the server's answer.
+    DeliveryOutcome send_test_message(std::string_view channel, UtcTime now) const;
 
     const WebhookSettings& settings() const { return settings_; }
 

@@ -94,8 +94,10 @@ MentionCounts count_mentions(const ChannelFilter& filter,
     for (const auto& candidate : candidates) {
         if (!passes(filter, candidate))
             continue;
-        for (const auto& topic : accepted_topics(filter, candidate.story))
-            ++counts.topics[single_line(topic)];
+        // Once, under the topic whose section lists it, so that the header's counts add up to
+        // the sections below them.
+        const auto topics = accepted_topics(filter, candidate.story);
+        ++counts.topics[topics.empty() ? std::string(kOtherTopic) : single_line(topics.front())];
         for (const auto& company : unique(candidate.story.companies))
             ++counts.companies[company];
     }

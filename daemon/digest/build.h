@@ -14,7 +14,9 @@
 namespace chuhai::digest {
 
 // How often topics and companies came up among the stories that pass a channel's filters
-// (max_stories does not apply: counts describe the period, not the digest's length).
+// (max_stories does not apply: counts describe the period, not the digest's length). Each story
+// counts once for a topic, the one whose section it is listed under (its first accepted topic,
+// or kOtherTopic), so the topic counts add up to the stories; and once for each company.
 struct MentionCounts {
     std::map<std::string, int> topics;
     std::map<std::string, int> companies;

@@ -3,6 +3,7 @@
 // applies them. Empty lists mean "no restriction".
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ struct CandidateStory {
     Story story;
     std::vector<std::string> source_tags;  // tags of every source that carried it
     std::string text;  // plain text of the first item (summary or content), for the excerpt
+    // The store's items this story stands for in its period: what the outbox records as carried
+    // when the story goes out on a channel.
+    std::vector<std::int64_t> items;
+    // Every entity the story mentions (companies, places, products), to tell apart stories
+    // whose words are alike but whose who and where are not.
+    std::vector<std::string> entities;
 };
 
 // Whether a story passes every filter except max_stories. Topic, rule and tag comparisons are

@@ -5,6 +5,7 @@
 // builder turns them into CRLF).
 
 #include <string>
+#include <string_view>
 
 #include "digest/digest.h"
 
@@ -32,6 +33,10 @@ std::string render_slack(const Digest& digest);
 // A Discord webhook payload (content plus at most 10 embeds and 6000 characters in them;
 // mentions disabled through allowed_mentions).
 std::string render_discord(const Digest& digest);
+
+// Text for Slack: its mrkdwn and plain text reserve only &, < and > (control sequences such as
+// <!channel> start with <), which become entities.
+std::string slack_escape(std::string_view text);
 
 // The subject of the digest's e-mail: "chuhai digest: CHANNEL, 2025-07-02 (12 stories)", the
 // date being the period's last day in the channel's time zone. One line, unescaped.

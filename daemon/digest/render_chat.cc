@@ -41,23 +41,6 @@ constexpr std::size_t kSlackMaxBlocks = 50;
 constexpr std::size_t kSlackSectionChars = 3000;
 constexpr std::size_t kSlackHeaderChars = 150;
 
-// Slack's mrkdwn and plain text reserve only &, < and > (control sequences such as <!channel>
-// start with <).
-std::string slack_escape(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '&')
-            out += "&amp;";
-        else if (c == '<')
-            out += "&lt;";
-        else if (c == '>')
-            out += "&gt;";
-        else
-            out += c;
-    }
-    return out;
-}
-
 // <url|text>: '|', '<' and '>' in the URL are percent-encoded so they cannot end it, and '&' is
 // written &amp; like everywhere else in the text (Slack decodes it before opening the link).
 std::string slack_link(std::string_view url, std::string_view text) {
@@ -268,6 +251,21 @@ std::string render_discord(const Digest& digest) {
         {"allowed_mentions", json{{"parse", json::array()}}},
     };
     return dump(doc);
+}
+
+std::string slack_escape(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else
+            out += c;
+    }
+    return out;
 }
 
 }  // namespace chuhai::digest

@@ -58,6 +58,8 @@ struct ListInfo {
     std::vector<std::string> entry_names;  // canonical names
     std::uint32_t atom = 0;
     bool entities = false;  // declared under entities: — its entries count as mentions
+    // Entity lists only: what their entries are (kEntityKinds); digests count companies.
+    std::string kind;
     bool used = false;
 };
 

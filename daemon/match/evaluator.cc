@@ -726,8 +726,8 @@ void Evaluation::finish_result(MatchResult& result) {
             n += counts[j].second;
         const auto list = static_cast<std::uint32_t>(counts[i].first >> 32);
         const auto entry = static_cast<std::uint32_t>(counts[i].first & 0xffffffffu);
-        result.entities.push_back(
-            EntityMention{impl_.lists[list].name, impl_.lists[list].entry_names[entry], n});
+        result.entities.push_back(EntityMention{impl_.lists[list].name, impl_.lists[list].kind,
+                                                impl_.lists[list].entry_names[entry], n});
         i = j;
     }
     std::stable_sort(result.entities.begin(), result.entities.end(),

@@ -30,7 +30,8 @@ nlohmann::json result_json(const MatchResult& result) {
     }
     nlohmann::json entities = nlohmann::json::array();
     for (const EntityMention& m : result.entities)
-        entities.push_back({{"list", m.list}, {"name", m.name}, {"count", m.count}});
+        entities.push_back(
+            {{"list", m.list}, {"kind", m.kind}, {"name", m.name}, {"count", m.count}});
     return {{"matched", result.matched},
             {"score", result.score},
             {"threshold", result.threshold},

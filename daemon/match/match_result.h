@@ -31,9 +31,14 @@ struct RuleHit {
     std::vector<Evidence> evidence;  // at most kMaxEvidencePerRule, in field and offset order
 };
 
+// The kind of entity list whose mentions digests count per company (docs/rules.md); the
+// default kind of an entity list.
+inline constexpr const char* kCompanyEntity = "company";
+
 // A list entry mentioned in the document, by its canonical name.
 struct EntityMention {
     std::string list;
+    std::string kind;  // the list's kind: company, product, place or other
     std::string name;
     std::uint32_t count = 0;  // occurrences over all scanned fields
 };
@@ -57,7 +62,7 @@ inline constexpr std::size_t kMaxEvidencePerRule = 32;
 // {"matched", "score", "threshold", "rules_version", "topics", "tags",
 //  "rules": [{"id", "title", "topic", "tags", "score",
 //             "evidence": [{"term", "list", "field", "begin", "end", "text"}]}],
-//  "entities": [{"list", "name", "count"}], "hits_truncated"}
+//  "entities": [{"list", "kind", "name", "count"}], "hits_truncated"}
 std::string to_json(const MatchResult& result);
 
 }  // namespace chuhai::match

@@ -45,6 +45,9 @@ const std::vector<std::string> kConditionKeys = {"any",  "all",  "not",   "at_le
                                                  "list", "term", "regex", "similar_to_corpus",
                                                  "of",   "near", "in"};
 const std::vector<std::string> kEntryKeys = {"name", "aliases"};
+const std::vector<std::string> kEntityListKeys = {"kind", "entries"};
+// What an entity list may hold; a list that does not say holds companies.
+const std::vector<std::string> kEntityKinds = {kCompanyEntity, "product", "place", "other"};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
@@ -699,11 +702,44 @@ void RuleCompiler::compile_lists() {
         Atom atom;
         atom.label = "list " + pending.name;
         atom.list = list_id;
-        if (!pending.entries.IsSequence()) {
-            error(file, pending.entries.Mark(),
+        YAML::Node entries = pending.entries;
+        if (pending.entities) {
+            info.kind = kEntityKinds.front();
+            // An entity list may say what its entries are: {kind: place, entries: [...]}.
+            if (entries.IsMap()) {
+                YAML::Node listed;
+                bool has_entries = false;
+                for_each_key(
+                    entries, file, kEntityListKeys, "an entity list",
+                    [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+                        if (key == "entries") {
+                            listed = value;
+                            has_entries = true;
+                            return;
+                        }
+                        const auto kind = scalar(value, file, "kind");
+                        if (kind && std::find(kEntityKinds.begin(), kEntityKinds.end(), *kind) !=
+                                        kEntityKinds.end()) {
+                            info.kind = *kind;
+                        } else if (kind) {
+                            error(file, value.Mark(),
+                                  "unknown entity kind '" + *kind + "' (use " +
+                                      join(kEntityKinds, ", ") + ")");
+                        }
+                    });
+                if (!has_entries) {
+                    error(file, entries.Mark(),
+                          "entity list '" + pending.name + "' written as a mapping needs entries:");
+                    listed = YAML::Node(YAML::NodeType::Sequence);
+                }
+                entries = listed;
+            }
+        }
+        if (!entries.IsSequence()) {
+            error(file, entries.Mark(),
                   "list '" + pending.name + "' must be a sequence of entries ('- Name | alias')");
         } else {
-            for (const YAML::Node& entry : pending.entries) {
+            for (const YAML::Node& entry : entries) {
                 const auto entry_id = static_cast<std::uint32_t>(info.entry_names.size());
                 if (entry.IsScalar()) {
                     const std::string& text = entry.Scalar();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "config/delivery_settings.h"
 #include "tests/support/test_support.h"
 
 namespace chuhai::config {
@@ -83,11 +84,160 @@ TEST(ConfigLoader, ReadsEveryKey) {
     EXPECT_EQ(morning.email->to.size(), 2u);
     EXPECT_EQ(morning.email->smtp.starttls, "none");
     EXPECT_EQ(morning.email->smtp.password_file, file.parent_path() / "secrets/smtp-password");
+    EXPECT_EQ(morning.email->smtp.ca_file, file.parent_path() / "certs/relay-ca.pem");
+    EXPECT_EQ(morning.email->smtp.connect_timeout, 5s);
+    EXPECT_EQ(morning.email->smtp.timeout, 45s);
+    EXPECT_EQ(morning.email->subject_prefix, "[chuhai]");
     const auto& slack = s.digests[1];
     EXPECT_EQ(slack.timezone, "Asia/Shanghai");  // inherits the global zone
     ASSERT_TRUE(slack.webhook);
     EXPECT_EQ(slack.webhook->kind, "slack");
     EXPECT_EQ(slack.webhook->secret_credential, "slack-secret");
+    EXPECT_EQ(slack.webhook->ca_file, file.parent_path() / "certs/hooks-ca.pem");
+    EXPECT_EQ(slack.webhook->connect_timeout, 3s);
+    EXPECT_EQ(slack.webhook->timeout, 15s);
+
+    EXPECT_EQ(s.delivery.retry.initial_delay, 30s);
+    EXPECT_DOUBLE_EQ(s.delivery.retry.multiplier, 3.0);
+    EXPECT_EQ(s.delivery.retry.max_delay, 2h);
+    EXPECT_DOUBLE_EQ(s.delivery.retry.jitter, 0.1);
+    EXPECT_EQ(s.delivery.retry.max_retry_after, 1h);
+    EXPECT_EQ(s.delivery.give_up_after, 24h);
+}
+
+TEST(ConfigLoader, ChannelsMapOntoTheDigestAndDeliverTypes) {
+    const Settings s = load_settings(testing::fixture_path("config/complete.yaml"));
+    const auto& morning = s.digests[0];
+    const digest::Schedule schedule = channel_schedule(morning);
+    EXPECT_EQ(digest::describe(schedule), "daily 08:00");
+    EXPECT_EQ(schedule.zone.name(), "Europe/London");
+    ASSERT_TRUE(schedule.quiet_hours);
+    EXPECT_EQ(schedule.quiet_hours->start, 22h);
+    const digest::ChannelFilter filter = channel_filter(morning);
+    EXPECT_EQ(filter.max_stories, 20u);
+    EXPECT_DOUBLE_EQ(filter.min_score, 5.0);
+    EXPECT_EQ(filter.source_tags, std::vector<std::string>{"media"});
+    EXPECT_TRUE(filter.send_empty);
+    const deliver::SmtpSettings smtp = smtp_settings(morning.email->smtp);
+    EXPECT_EQ(smtp.tls, deliver::SmtpTls::none);
+    EXPECT_EQ(smtp.password.file, morning.email->smtp.password_file);
+    EXPECT_EQ(smtp.connect_timeout, 5s);
+    EXPECT_EQ(sender_mailbox(*morning.email).address, "chuhai@example.org");
+    EXPECT_EQ(sender_mailbox(*morning.email).display_name, "chuhai");
+    EXPECT_EQ(recipient_mailboxes(*morning.email)[1].display_name, "Desk");
+    const deliver::WebhookSettings hook = webhook_settings(*s.digests[1].webhook);
+    EXPECT_EQ(hook.format, deliver::WebhookFormat::slack);
+    EXPECT_EQ(hook.secret.credential, "slack-secret");
+    EXPECT_EQ(hook.timeout, 15s);
+    const deliver::RetryPolicy policy = retry_policy(s.delivery.retry);
+    EXPECT_EQ(policy.initial_delay, 30s);
+    EXPECT_EQ(policy.max_retry_after, 1h);
+
+    // smtp:// is STARTTLS unless `starttls: none`; smtps:// is TLS from the first byte.
+    SmtpSettings plain;
+    plain.url = "smtp://mail.example.org:587";
+    EXPECT_EQ(smtp_tls(plain), deliver::SmtpTls::starttls);
+    plain.starttls = "none";
+    EXPECT_EQ(smtp_tls(plain), deliver::SmtpTls::none);
+    SmtpSettings implicit;
+    implicit.url = "smtps://mail.example.org";
+    EXPECT_EQ(smtp_tls(implicit), deliver::SmtpTls::implicit);
+}
+
+// The error a channel with `body` (indented as the channel's keys) raises.
+Error channel_error(const std::string& body) {
+    return error_of("database: db\nrules: r\ndigests:\n  - name: m\n" + body);
+}
+
+const std::string kEmail =
+    "    email:\n      from: a@example.org\n      to: b@example.org\n"
+    "      smtp:\n        url: smtp://mail.example.org\n";
+
+TEST(ConfigLoader, SchedulesAndQuietHoursAreCheckedWhereWritten) {
+    const Error schedule = channel_error("    schedule: every fortnight at teatime\n" + kEmail);
+    EXPECT_EQ(schedule.kind(), ErrorKind::config);
+    EXPECT_EQ(schedule.where(), "/etc/chuhai/chuhai.yaml:5:15");
+    EXPECT_NE(schedule.message().find("every fortnight at teatime"), std::string::npos);
+    EXPECT_EQ(channel_error("    schedule: daily 25:00\n" + kEmail).where(),
+              "/etc/chuhai/chuhai.yaml:5:15");
+    EXPECT_EQ(channel_error("    schedule: weekly someday 08:00\n" + kEmail).where(),
+              "/etc/chuhai/chuhai.yaml:5:15");
+    const Error quiet = channel_error("    quiet_hours: \"22:00-22:00\"\n" + kEmail);
+    EXPECT_EQ(quiet.where(), "/etc/chuhai/chuhai.yaml:5:18");
+    EXPECT_NE(quiet.message().find("quiet hours"), std::string::npos) << quiet.message();
+    EXPECT_EQ(channel_error("    quiet_hours: late evening\n" + kEmail).where(),
+              "/etc/chuhai/chuhai.yaml:5:18");
+}
+
+TEST(ConfigLoader, AddressesAreCheckedOneByOne) {
+    const Error from = channel_error(
+        "    email:\n      from: not an address\n      to: b@example.org\n"
+        "      smtp:\n        url: smtp://mail.example.org\n");
+    EXPECT_EQ(from.where(), "/etc/chuhai/chuhai.yaml:6:13");
+    const Error second = channel_error(
+        "    email:\n      from: a@example.org\n      to:\n        - b@example.org\n"
+        "        - \"Bob <bob@@example.org>\"\n      smtp:\n        url: smtp://h.example\n");
+    EXPECT_EQ(second.where(), "/etc/chuhai/chuhai.yaml:9:11");
+    EXPECT_NE(second.message().find("bob@@example.org"), std::string::npos) << second.message();
+    const Error injected = channel_error(
+        "    email:\n      from: \"a@example.org\\r\\nBcc: x@example.org\"\n"
+        "      to: b@example.org\n      smtp:\n        url: smtp://h.example\n");
+    EXPECT_EQ(injected.where(), "/etc/chuhai/chuhai.yaml:6:13");
+}
+
+TEST(ConfigLoader, SmtpTlsAndPasswordsAreChecked) {
+    const std::string head =
+        "    email:\n      from: a@example.org\n      to: b@example.org\n      smtp:\n";
+    const Error smtps_starttls =
+        channel_error(head + "        url: smtps://mail.example.org\n        starttls: required\n");
+    EXPECT_EQ(smtps_starttls.where(), "/etc/chuhai/chuhai.yaml:10:19");
+    EXPECT_NE(smtps_starttls.message().find("smtps://"), std::string::npos);
+    const Error clear = channel_error(
+        head +
+        "        url: smtp://mail.example.org\n        starttls: none\n        username: u\n"
+        "        password_file: /etc/chuhai/pw\n");
+    EXPECT_NE(clear.message().find("clear text"), std::string::npos) << clear.message();
+    EXPECT_EQ(clear.where(), "/etc/chuhai/chuhai.yaml:9:14");
+    const Error both =
+        channel_error(head +
+                      "        url: smtp://mail.example.org\n        username: u\n"
+                      "        password_file: /etc/chuhai/pw\n        password_credential: smtp\n");
+    EXPECT_EQ(both.where(), "/etc/chuhai/chuhai.yaml:12:30");
+    EXPECT_NE(
+        channel_error(head + "        url: smtp://mail.example.org\n"
+                             "        password_credential: ../etc/shadow\n        username: u\n")
+            .message()
+            .find("plain file name"),
+        std::string::npos);
+    EXPECT_NE(channel_error(head + "        url: smtp://mail.example.org\n        timeout: 0s\n")
+                  .message()
+                  .find("at least 1s"),
+              std::string::npos);
+    EXPECT_NE(channel_error(head + "        url: smtp://mail.example.org\n        tls: starttls\n")
+                  .message()
+                  .find("unknown key 'tls'"),
+              std::string::npos);
+    // A relay on this machine may take a password in clear text.
+    EXPECT_NO_THROW(parse_settings(
+        "database: db\nrules: r\ndigests:\n  - name: m\n" + head +
+            "        url: smtp://127.0.0.1:25\n        starttls: none\n        username: u\n"
+            "        password_file: pw\n",
+        "/etc/chuhai/chuhai.yaml"));
+}
+
+TEST(ConfigLoader, RetrySettingsAreChecked) {
+    const std::string base = "database: db\nrules: r\ndelivery:\n";
+    EXPECT_EQ(error_of(base + "  retry:\n    multiplier: 0.5\n").where(),
+              "/etc/chuhai/chuhai.yaml:5:17");
+    EXPECT_EQ(error_of(base + "  retry:\n    initial_delay: 2h\n").where(),
+              "/etc/chuhai/chuhai.yaml:5:20")
+        << "beyond the default max_delay of 1h";
+    EXPECT_NE(error_of(base + "  retry:\n    jitter: 1\n").message().find("jitter"),
+              std::string::npos);
+    EXPECT_NE(error_of(base + "  give_up_after: 10m\n").message().find("give_up_after"),
+              std::string::npos);
+    EXPECT_NE(error_of(base + "  retry:\n    backoff: 2\n").message().find("unknown key"),
+              std::string::npos);
 }
 
 TEST(ConfigLoader, DefaultsWhenOptionalKeysAreAbsent) {
@@ -155,11 +305,20 @@ TEST(ConfigLoader, AScalarWhereAListIsRequiredIsAnError) {
     EXPECT_EQ(tags.kind(), ErrorKind::config);
     EXPECT_EQ(tags.where(), "/etc/chuhai/chuhai.yaml:5:11");
     EXPECT_NE(tags.message().find("'tags' must be a list"), std::string::npos) << tags.message();
+    // A single recipient may be written without brackets; anything but an address is refused
+    // where it is written.
+    const Settings one = parse_settings(
+        "database: db\nrules: r\ndigests:\n  - name: m\n    email:\n      from: a@example.org\n"
+        "      to: b@example.org\n      smtp: {url: 'smtp://127.0.0.1:25', starttls: none}\n",
+        "/etc/chuhai/chuhai.yaml");
+    ASSERT_EQ(one.digests.size(), 1u);
+    ASSERT_TRUE(one.digests[0].email);
+    EXPECT_EQ(one.digests[0].email->to, std::vector<std::string>{"b@example.org"});
     const Error to = error_of(
         "database: db\nrules: r\ndigests:\n  - name: m\n    email:\n      from: a@example.org\n"
-        "      to: b@example.org\n      smtp: {url: 'smtp://127.0.0.1:25'}\n");
+        "      to: {b: c}\n      smtp: {url: 'smtp://127.0.0.1:25', starttls: none}\n");
     EXPECT_EQ(to.where(), "/etc/chuhai/chuhai.yaml:7:11");
-    EXPECT_NE(to.message().find("'to' must be a list"), std::string::npos) << to.message();
+    EXPECT_NE(to.message().find("'to' lists addresses"), std::string::npos) << to.message();
     const Error nested = error_of(
         "database: db\nrules: r\nsources:\n  - url: https://a.example/feed\n    tags: [[a]]\n");
     EXPECT_NE(nested.message().find("single values"), std::string::npos) << nested.message();

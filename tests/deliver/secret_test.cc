@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "tests/support/test_support.h"
 
 namespace chuhai::deliver {
@@ -82,6 +83,24 @@ TEST(Secret, CredentialsNeedTheDirectoryAndAPlainName) {
     ScopedEnv env("CREDENTIALS_DIRECTORY", dir.path().string());
     EXPECT_THROW(load_secret({"", "../etc/passwd"}, "x"), Error);
     EXPECT_THROW(load_secret({"", ".."}, "x"), Error);
+}
+
+TEST(Secret, EverySecretLoadedIsMaskedInLogs) {
+    TempDir dir;
+    clear_registered_secrets();
+    const auto file = dir.write("password", "correct-horse-battery\n");
+    ::chmod(file.c_str(), 0600);
+    dir.write("webhook-secret", "whsec-credential-value\n");
+    ScopedEnv env("CREDENTIALS_DIRECTORY", dir.path().string());
+    EXPECT_EQ(redact_secrets("login correct-horse-battery"), "login correct-horse-battery");
+    const Secret password = load_secret({file, ""}, "SMTP password");
+    const Secret credential = load_secret({"", "webhook-secret"}, "webhook secret");
+    // Whatever later code logs, the secrets are masked: with the password or the secret in a
+    // server's error message, in a URL, or on their own.
+    EXPECT_EQ(redact_secrets("535 login correct-horse-battery refused"),
+              "535 login [REDACTED] refused");
+    EXPECT_EQ(redact_secrets("signed with whsec-credential-value"), "signed with [REDACTED]");
+    clear_registered_secrets();
 }
 
 TEST(Secret, CopiesAndMovesKeepTheValue) {

@@ -12,8 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "common/error.h"
 #include "common/file.h"
@@ -317,8 +319,23 @@ TEST_F(SmtpSenderTest, AServerThatNeverAnswersTimesOutTemporarily) {
     s.tls = SmtpTls::none;
     s.timeout = 2s;
     const DeliveryOutcome outcome = SmtpSender(s).send(digest_mail());
-    ::close(fd);
     EXPECT_EQ(outcome.status, DeliveryStatus::temporary_failure) << describe(outcome);
+
+    // A daemon that is stopping does not wait for the timeout: the attempt gives up when told.
+    s.timeout = 60s;
+    SmtpSender stoppable(s);
+    std::atomic<bool> stopping{false};
+    stoppable.set_abort_flag(&stopping);
+    const auto started = std::chrono::steady_clock::now();
+    std::thread stopper([&stopping] {
+        std::this_thread::sleep_for(300ms);
+        stopping = true;
+    });
+    const DeliveryOutcome aborted = stoppable.send(digest_mail());
+    stopper.join();
+    ::close(fd);
+    EXPECT_EQ(aborted.status, DeliveryStatus::temporary_failure) << describe(aborted);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 10s) << describe(aborted);
 }
 
 TEST_F(SmtpSenderTest, TestMessageReportsTheServersAnswer) {
@@ -408,6 +425,20 @@ TEST(SmtpSettingsTest, RejectsContradictionsAndClearTextPasswords) {
     no_user.url = "smtp://mail.example.com";
     no_user.password.file = password;
     EXPECT_THROW(SmtpSender{no_user}, Error);
+    SmtpSettings no_password;
+    no_password.url = "smtp://mail.example.com";
+    no_password.username = "u";
+    EXPECT_THROW(check_smtp_settings(no_password, "x"), Error);
+    SmtpSettings no_host;
+    no_host.url = "smtp://";
+    EXPECT_THROW(check_smtp_settings(no_host, "x"), Error);
+    // The checks alone never read the password file.
+    SmtpSettings unread;
+    unread.url = "smtp://mail.example.com:587";
+    unread.username = "u";
+    unread.password.file = dir.path() / "not-there";
+    EXPECT_NO_THROW(check_smtp_settings(unread, "x"));
+    EXPECT_THROW(SmtpSender{unread}, Error);
     SmtpSettings bad_ca;
     bad_ca.url = "smtp://mail.example.com";
     bad_ca.ca_file = dir.path() / "missing.pem";

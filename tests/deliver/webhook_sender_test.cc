@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/error.h"
 #include "deliver/signature.h"
@@ -109,6 +110,37 @@ TEST_F(WebhookSenderTest, PostsSlackAndDiscordPayloads) {
     EXPECT_TRUE(json::parse(log[0]["body"].get<std::string>()).contains("blocks"));
     EXPECT_TRUE(json::parse(log[1]["body"].get<std::string>()).contains("allowed_mentions"));
     EXPECT_EQ(log[0]["signature"], "valid");
+}
+
+TEST_F(WebhookSenderTest, TestMessagesAreSignedInEachFormatWithFreshKeys) {
+    start_receiver({"--reject-invalid"});
+    const UtcTime now = *parse_rfc3339("2025-07-01T08:00:00Z");
+    for (const auto format : {WebhookFormat::json, WebhookFormat::slack, WebhookFormat::discord}) {
+        const DeliveryOutcome outcome =
+            WebhookSender(settings(format)).send_test_message("team <alerts>", now);
+        EXPECT_TRUE(outcome.delivered()) << describe(outcome);
+    }
+    // A second test of the same channel at the same second is not taken for a repeat.
+    EXPECT_TRUE(WebhookSender(settings(WebhookFormat::slack))
+                    .send_test_message("team <alerts>", now)
+                    .delivered());
+    const auto log = requests();
+    ASSERT_EQ(log.size(), 4u);
+    const json first = json::parse(log[0]["body"].get<std::string>());
+    EXPECT_EQ(first["schema"], "chuhai.test");
+    EXPECT_EQ(first["channel"], "team <alerts>");
+    EXPECT_EQ(first["sent"], "2025-07-01T08:00:00Z");
+    const json slack = json::parse(log[1]["body"].get<std::string>());
+    EXPECT_NE(slack["text"].get<std::string>().find("team &lt;alerts&gt;"), std::string::npos)
+        << "Slack markup in a channel name is escaped";
+    EXPECT_EQ(log[3]["signature"], "valid");
+    EXPECT_FALSE(log[3]["duplicate"].get<bool>());
+    EXPECT_TRUE(
+        json::parse(log[2]["body"].get<std::string>())["allowed_mentions"]["parse"].empty());
+    std::set<std::string> keys;
+    for (const auto& request : log)
+        keys.insert(request["headers"]["idempotency-key"].get<std::string>());
+    EXPECT_EQ(keys.size(), 4u) << "each test message has a key of its own";
 }
 
 TEST_F(WebhookSenderTest, ServerErrorsAndRateLimitsAreTemporaryWithRetryAfter) {
@@ -241,7 +273,10 @@ TEST(WebhookSettingsTest, RejectsBadUrlsKeysAndKinds) {
     WebhookSettings s;
     s.url = "ftp://example.com/hook";
     EXPECT_THROW(WebhookSender(s, "channels.slack"), Error);
+    s.url = "https://";
+    EXPECT_THROW(check_webhook_settings(s, "channels.slack"), Error);
     s.url = "https://hooks.example.com/x";
+    EXPECT_NO_THROW(check_webhook_settings(s, "channels.slack"));
     const WebhookSender sender(s);
     EXPECT_THROW(sender.send("{}", "bad key\r\nX-Injected: 1"), Error);
     EXPECT_THROW(sender.send("{}", ""), Error);

@@ -114,14 +114,25 @@ TEST(Build, CountsAgainstThePreviousPeriod) {
                                      [&](const CountChange& c) { return c.name == name; });
         return it == counts.end() ? CountChange{name, -1, -1} : *it;
     };
+    // Each story counts once, under the topic of its section: the counts add up to the stories.
     const auto expansion = find(d.topic_counts, "overseas-expansion");
-    EXPECT_EQ(expansion.current, 3);  // 101, 102, 104
+    EXPECT_EQ(expansion.current, 2);  // 101, 102
     EXPECT_EQ(expansion.previous, 1);
-    EXPECT_EQ(expansion.change(), 2);
+    EXPECT_EQ(expansion.change(), 1);
     const auto funding = find(d.topic_counts, "funding");
     EXPECT_EQ(funding.current, 2);  // 103, 104 (106 is below the minimum score)
     EXPECT_EQ(funding.previous, 3);
-    EXPECT_EQ(find(d.topic_counts, "hiring").current, 1);
+    EXPECT_EQ(find(d.topic_counts, kOtherTopic).current, 1);  // 105 has no topic
+    EXPECT_EQ(find(d.topic_counts, "hiring").current, -1) << "101 is listed under expansion";
+    int counted = 0;
+    for (const auto& count : d.topic_counts)
+        counted += count.current;
+    EXPECT_EQ(counted, d.story_count());
+    for (const auto& section : d.topics) {
+        EXPECT_EQ(find(d.topic_counts, section.topic).current,
+                  static_cast<int>(section.stories.size()))
+            << section.topic;
+    }
 
     const auto zhipu = find(d.company_counts, "Zhipu AI");
     EXPECT_EQ(zhipu.current, 2);

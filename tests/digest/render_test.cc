@@ -29,7 +29,7 @@ TEST(RenderText, HasHeaderCountsChartStoriesAndFooter) {
     // The period in the channel's zone (Asia/Shanghai, UTC+8).
     EXPECT_NE(text.find("2025-07-01 08:00 → 2025-07-02 08:00 CST"), std::string::npos) << text;
     EXPECT_NE(text.find("5 stories in 3 topics"), std::string::npos);
-    EXPECT_NE(text.find("overseas-expansion 3 ▲ +2"), std::string::npos);
+    EXPECT_NE(text.find("overseas-expansion 2 ▲ +1"), std::string::npos);
     EXPECT_NE(text.find("funding 2 ▼ -1"), std::string::npos);
     EXPECT_NE(text.find("MiniMax 0 ▼ -1"), std::string::npos);
     EXPECT_NE(text.find("Zhipu AI 2 = 0"), std::string::npos);
@@ -132,7 +132,7 @@ TEST(RenderHtml, DrawsTheChartWithTableCells) {
     EXPECT_NE(html.find("title=\"06-29: 4\""), std::string::npos);
     EXPECT_NE(html.find("height=\"40\""), std::string::npos);
     EXPECT_NE(html.find("height=\"10\""), std::string::npos);
-    EXPECT_NE(html.find("▲ +2"), std::string::npos);
+    EXPECT_NE(html.find("▲ +1"), std::string::npos);
     // Balanced tables: every opened table is closed.
     auto count = [&](const std::string& needle) {
         std::size_t n = 0;
@@ -167,8 +167,10 @@ TEST(RenderJson, FollowsTheVersionedSchema) {
     EXPECT_TRUE(doc["topics"][0]["stories"][1]["published"].is_null());
     EXPECT_DOUBLE_EQ(doc["topics"][0]["stories"][1]["nearest_seed"]["similarity"].get<double>(),
                      0.83);
-    EXPECT_EQ(doc["counts"]["topics"][0]["name"], "overseas-expansion");
-    EXPECT_EQ(doc["counts"]["topics"][0]["change"], 2);
+    EXPECT_EQ(doc["counts"]["topics"][0]["name"], "funding");
+    EXPECT_EQ(doc["counts"]["topics"][0]["change"], -1);
+    EXPECT_EQ(doc["counts"]["topics"][1]["name"], "overseas-expansion");
+    EXPECT_EQ(doc["counts"]["topics"][1]["change"], 1);
     EXPECT_EQ(doc["chart"]["periods"].size(), 5u);
     EXPECT_EQ(doc["chart"]["series"][0]["mentions"], json::array({1, 2, 4, 2, 1}));
     EXPECT_EQ(doc["source_health"][1]["kind"], "moved");

@@ -35,6 +35,19 @@ def main():
     for unrelated in ["Pixel phone", "football", "Typhoon", "大风蓝色预警"]:
         f.check(unrelated not in out, f"digest leaves out {unrelated!r}")
     f.check(re.search(r"^chuhai digest: demo$", out, re.M) is not None, "digest header")
+    # The DeepSeek story two feeds tell in other words is one story with both sources.
+    f.equal(len(re.findall(r"^ *\d+\. DeepSeek", out, re.M)), 1, "the DeepSeek story is listed once")
+    f.check(re.search(r"Asia AI Review and Global Tech Wire|Global Tech Wire and Asia AI Review", out)
+            is not None, "with both of its sources")
+    # The header's count of topics is the sections below it, and their stories add up.
+    sections = re.findall(r"^(\S+) \((\d+)\)\n=+$", out, re.M)
+    header = re.search(r"^(\d+) stories in (\d+) topics$", out, re.M)
+    f.check(header is not None and int(header.group(2)) == len(sections)
+            and int(header.group(1)) == sum(int(n) for _, n in sections),
+            f"'N stories in M topics' agrees with the sections {sections}")
+    companies = re.search(r"^Companies\s+(.*(?:\n {11}\S.*)*)", out, re.M)
+    f.check(companies is not None and "Saudi Arabia" not in companies.group(1)
+            and "Southeast Asia" not in companies.group(1), "places are not counted as companies")
     f.check(result.stderr.strip() == "", f"no warnings on the bundled feeds:\n{result.stderr}")
     f.finish()
 

@@ -247,15 +247,6 @@ def write_rss(path, items, title="Fixture Feed", host="fixture.example.test"):
     os.utime(path, (later, later))
 
 
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 class Failures:
     """Collects failed checks so one run reports all of them."""
 
@@ -277,3 +268,112 @@ class Failures:
             sys.exit(1)
         print("all checks passed")
         sys.exit(0)
+
+
+SERVERS = os.path.join(SOURCE_DIR, "tests", "servers")
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+
+class Peer:
+    """A test server from tests/servers/ (smtp_server.py, webhook_receiver.py) run with Debian's
+    Python: it prints "PORT n" once it listens and exits when its stdin closes, so it never
+    outlives the test. Use as a context manager."""
+
+    def __init__(self, script, *args):
+        if not os.path.exists(DEBIAN_PYTHON):
+            skip(f"{DEBIAN_PYTHON} is not installed")
+        self.process = subprocess.Popen([DEBIAN_PYTHON, os.path.join(SERVERS, script), *map(str, args)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if not line.startswith("PORT "):
+            self.stop()
+            if "aiosmtpd" in script or script == "smtp_server.py":
+                skip(f"{script} did not start (is python3-aiosmtpd installed?)")
+            raise RuntimeError(f"{script} did not start: {line!r}")
+        self.port = int(line.split()[1])
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def make_certificate(folder):
+    """A self-signed certificate for 127.0.0.1 and localhost; returns (cert, key) paths."""
+    cert = os.path.join(folder, "cert.pem")
+    key = os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
+def write_private(path, text):
+    """A file only its owner can read, as a password file must be."""
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(text)
+    return path
+
+
+def write_rss_entries(path, title, items):
+    """An RSS 2.0 feed of `items` (dicts with title, link, guid, description; text is escaped
+    here, `title_xml` is inserted as it is). Its modification time moves on by a minute each time
+    it is written, so that nginx's Last-Modified (whole seconds) always shows the change."""
+    from xml.sax.saxutils import escape
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>',
+             f"<title>{escape(title)}</title><link>https://{title.lower()}.example.test/</link>",
+             "<description>integration fixture</description>"]
+    for item in items:
+        item_title = item.get("title_xml", escape(item.get("title", "")))
+        parts.append(f"<item><title>{item_title}</title><link>{escape(item['link'])}</link>"
+                     f"<guid isPermaLink=\"false\">{escape(item['guid'])}</guid>"
+                     f"<description>{escape(item.get('description', ''))}</description></item>")
+    parts.append("</channel></rss>\n")
+    previous = os.path.getmtime(path) if os.path.exists(path) else time.time()
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("\n".join(parts))
+    later = max(previous, time.time()) + 60
+    os.utime(path, (later, later))
+    return path
+
+
+def read_maildir(folder):
+    """The messages an smtp_server.py stored, parsed with Python's email package (oldest first),
+    and its envelope records."""
+    import email
+    import email.policy
+    import json
+    import mailbox
+    if not os.path.isdir(folder):
+        return [], []
+    box = mailbox.Maildir(folder, create=False)
+    envelopes = []
+    path = os.path.join(folder, "envelopes.jsonl")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            envelopes = [json.loads(line) for line in f if line.strip()]
+    by_key = {}
+    for key in box.keys():
+        with box.get_file(key) as f:
+            by_key[key] = email.message_from_bytes(f.read(), policy=email.policy.default)
+    messages = [by_key[e["key"]] for e in envelopes if e["key"] in by_key]
+    return messages, envelopes
+
+
+def mail_parts(message):
+    """(plain text, HTML) of a multipart/alternative message, with LF line ends."""
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    def content(part):
+        return part.get_content().replace("\r\n", "\n") if part else ""
+    return content(text), content(html)

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import sqlite3
-import time
 import urllib.request
 
 import harness

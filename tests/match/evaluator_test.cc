@@ -331,6 +331,45 @@ TEST(Mentions, CanonicalNamesCountedOncePerPlace) {
     }
 }
 
+TEST(Mentions, EachMentionCarriesItsListsKind) {
+    const auto rules = compile_ok(
+        "entities:\n"
+        "  labs:\n    - DeepSeek* | 深度求索\n"
+        "  models:\n    kind: product\n    entries:\n      - Qwen*\n"
+        "  places:\n    kind: place\n    entries:\n      - Saudi Arabia | Saudi\n"
+        "rules:\n  - id: r\n    topic: t\n    match: {list: labs}\n");
+    ASSERT_TRUE(rules);
+    const MatchResult r = rules->evaluate(doc("DeepSeek and Qwen in Saudi Arabia"));
+    std::vector<std::string> seen;
+    for (const EntityMention& m : r.entities)
+        seen.push_back(m.list + ":" + m.kind + ":" + m.name);
+    EXPECT_EQ(seen, (std::vector<std::string>{"labs:company:DeepSeek", "models:product:Qwen",
+                                              "places:place:Saudi Arabia"}));
+    EXPECT_NE(to_json(r).find("\"kind\":\"place\""), std::string::npos) << to_json(r);
+}
+
+TEST(Mentions, AnEntityListsKindIsChecked) {
+    using testing::diagnostics_of;
+    const auto unknown =
+        diagnostics_of("entities:\n  places:\n    kind: city\n    entries:\n      - Riyadh\n");
+    ASSERT_FALSE(unknown.empty());
+    EXPECT_EQ(unknown[0].to_string(),
+              "rules.yaml:3:11: unknown entity kind 'city' (use company, product, place, other)");
+    const auto no_entries = diagnostics_of("entities:\n  places:\n    kind: place\n");
+    EXPECT_TRUE(std::any_of(no_entries.begin(), no_entries.end(), [](const Diagnostic& d) {
+        return d.severity == Severity::error &&
+               d.to_string() ==
+                   "rules.yaml:3:5: entity list 'places' written as a mapping needs entries:";
+    }));
+    const auto typo =
+        diagnostics_of("entities:\n  places:\n    knid: place\n    entries:\n      - Riyadh\n");
+    ASSERT_FALSE(typo.empty());
+    EXPECT_EQ(typo[0].to_string(),
+              "rules.yaml:3:5: unknown key 'knid' in an entity list (allowed: kind, entries)");
+    // Vocabulary lists have no kind.
+    EXPECT_FALSE(diagnostics_of("lists:\n  words:\n    kind: place\n    entries: [a]\n").empty());
+}
+
 TEST(Robustness, HostileDocumentsNeverCrash) {
     const auto rules = one_rule("      all: [DeepSeek, {regex: 'a+b'}]\n      near: sentence\n");
     ASSERT_TRUE(rules);

@@ -8,9 +8,14 @@ line per message (envelope, whether TLS and AUTH were used) is appended to DIR/e
 
 It prints "PORT <n>" on stdout once it listens, and stops on SIGTERM/SIGINT or when its stdin
 reaches end of file (the test that started it has gone), so it never outlives a test.
+
+--stall-first-data S stores the first message and then waits S seconds before answering it: the
+client has handed the message over but does not know yet, which is where a test kills it to see
+what a crash between "sent" and "marked sent" does.
 """
 
 import argparse
+import asyncio
 import json
 import logging
 import mailbox
@@ -40,11 +45,12 @@ class FreePortController(Controller):
 
 
 class RecordingHandler:
-    def __init__(self, maildir_path, fail_rcpt, fail_data):
+    def __init__(self, maildir_path, fail_rcpt, fail_data, stall_first_data=0.0):
         self.maildir = mailbox.Maildir(maildir_path, create=True)
         self.envelopes = os.path.join(maildir_path, "envelopes.jsonl")
         self.fail_rcpt = fail_rcpt
         self.fail_data = fail_data
+        self.stall_first_data = stall_first_data
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -77,6 +83,9 @@ class RecordingHandler:
             }
             with open(self.envelopes, "a", encoding="utf-8") as out:
                 out.write(json.dumps(record) + "\n")
+            stall, self.stall_first_data = self.stall_first_data, 0.0
+        if stall:
+            await asyncio.sleep(stall)
         return "250 2.0.0 Ok: queued as " + key
 
 
@@ -108,6 +117,9 @@ def main():
     parser.add_argument("--password-file", help="the password --user must give")
     parser.add_argument("--fail-rcpt", type=int, help="answer RCPT TO with this code")
     parser.add_argument("--fail-data", type=int, help="answer the message with this code")
+    parser.add_argument("--port", type=int, default=0, help="listen on this port (default: free)")
+    parser.add_argument("--stall-first-data", type=float, default=0.0,
+                        help="store the first message, then wait this long before answering")
     args = parser.parse_args()
     # aiosmtpd logs a deprecation notice per AUTH and a traceback per aborted TLS handshake
     # (which some tests cause on purpose); the tests read outcomes, not this log.
@@ -136,9 +148,9 @@ def main():
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", args.port))
     sock.listen(16)
-    handler = RecordingHandler(args.maildir, args.fail_rcpt, args.fail_data)
+    handler = RecordingHandler(args.maildir, args.fail_rcpt, args.fail_data, args.stall_first_data)
     controller = FreePortController(
         handler,
         sock,

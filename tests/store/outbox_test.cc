@@ -27,14 +27,7 @@ class OutboxTest : public StoreTest {
 
     DigestDraft draft(const std::string& channel, std::vector<ItemId> items,
                       const std::string& message_id) {
-        DigestDraft d;
-        d.channel = channel;
-        d.period_start = clock_.now() - hours(24);
-        d.period_end = clock_.now();
-        d.message_id = message_id;
-        d.payload = "Subject: digest\r\n\r\nbody for " + channel;
-        d.items = std::move(items);
-        return d;
+        return make_draft(channel, std::move(items), message_id, clock_.now());
     }
 
     ItemId one_ = 0;

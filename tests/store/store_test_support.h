@@ -34,6 +34,19 @@ inline ItemInput make_item(const std::string& key, const std::string& title,
     return item;
 }
 
+// A digest of `channel` for the day before `now`, carrying `items`.
+inline DigestDraft make_draft(const std::string& channel, std::vector<ItemId> items,
+                              const std::string& message_id, UtcTime now) {
+    DigestDraft d;
+    d.channel = channel;
+    d.period_start = now - std::chrono::hours(24);
+    d.period_end = now;
+    d.message_id = message_id;
+    d.payload = "Subject: digest\r\n\r\nbody for " + channel;
+    d.items = std::move(items);
+    return d;
+}
+
 class StoreTest : public ::testing::Test {
   protected:
     StoreTest() : clock_(at("2025-06-24T08:00:00Z")) { reopen(); }

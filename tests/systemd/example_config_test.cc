@@ -103,6 +103,12 @@ TEST(ExampleConfig, LoadsWithTheDocumentedDefaults) {
     EXPECT_EQ(loaded.store.fetch_log_retention, defaults.store.fetch_log_retention);
     EXPECT_EQ(loaded.metrics.enabled, defaults.metrics.enabled);
     EXPECT_EQ(loaded.metrics.listen, defaults.metrics.listen);
+    EXPECT_EQ(loaded.delivery.retry.initial_delay, defaults.delivery.retry.initial_delay);
+    EXPECT_EQ(loaded.delivery.retry.multiplier, defaults.delivery.retry.multiplier);
+    EXPECT_EQ(loaded.delivery.retry.max_delay, defaults.delivery.retry.max_delay);
+    EXPECT_EQ(loaded.delivery.retry.jitter, defaults.delivery.retry.jitter);
+    EXPECT_EQ(loaded.delivery.retry.max_retry_after, defaults.delivery.retry.max_retry_after);
+    EXPECT_EQ(loaded.delivery.give_up_after, defaults.delivery.give_up_after);
     // Nothing is polled or sent until the administrator says so.
     EXPECT_TRUE(loaded.sources.empty());
     EXPECT_TRUE(loaded.digests.empty());
@@ -135,6 +141,7 @@ TEST(ExampleConfig, ItsCommentedChannelsLoadOnceUncommented) {
     ASSERT_EQ(loaded.digests.size(), 2u);
     ASSERT_TRUE(loaded.digests[0].email);
     EXPECT_EQ(loaded.digests[0].email->smtp.password_credential, "chuhai.smtp-password");
+    EXPECT_EQ(loaded.digests[0].email->smtp.timeout, SmtpSettings{}.timeout);
     ASSERT_TRUE(loaded.digests[1].webhook);
     EXPECT_EQ(loaded.digests[1].webhook->secret_credential, "chuhai.webhook-secret");
 }
