@@ -6,7 +6,7 @@
 // cosine with the whole document and with the document's closest paragraph. The score is 0 (no
 // term in common) to 1 (the same distribution of terms).
 //
-// Calibrated with build/bench/store/corpus_eval on the shipped corpus (docs/storage.md): news
+// Calibrated with build/tests/bench/store/corpus_eval on the shipped corpus (docs/storage.md): news
 // about the subject scores 0.04-0.27 (median 0.10), news on neighbouring subjects (the same
 // companies at home, other firms abroad) 0-0.13 (median 0.06), unrelated feeds 0-0.12 (median
 // 0.03); kCorpusRelatedScore separates them best.

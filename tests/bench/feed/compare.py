@@ -5,7 +5,7 @@ Runs Debian's python3-feedparser (this script must run under /usr/bin/python3) o
 file of the corpus folder, a few rounds, and bench_feed over the same folder; prints both and
 the ratio. Both sides are timed in CPU time (the machine is shared with compilers). Usage:
 
-    /usr/bin/python3 bench/feed/compare.py build/bench/feed/bench_feed [FOLDER] [--rounds N]
+    /usr/bin/python3 tests/bench/feed/compare.py build/tests/bench/feed/bench_feed [FOLDER] [--rounds N]
 """
 import json
 import os
@@ -25,7 +25,7 @@ def main():
         args = [a for a in args if a != str(rounds)]
     bench = args[0]
     here = os.path.dirname(os.path.abspath(__file__))
-    folder = args[1] if len(args) > 1 else os.path.join(here, "..", "..", "..", "shared", "corpus", "realworld")
+    folder = args[1] if len(args) > 1 else os.path.join(here, "..", "..", "..", "..", "shared", "corpus", "realworld")
     files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f not in ("MANIFEST.tsv", "README.md"))
     blobs = [open(f, "rb").read() for f in files]
     total = sum(len(b) for b in blobs)

@@ -2,8 +2,8 @@
 """The peer for BM_PrepareEmail: Python's standard email package building the same kind of
 message (multipart/alternative, UTF-8 text and HTML, encoded subject) from bodies of the same
 size. Run as
-    build/bench/digest/digest_bench --write-parts=/tmp
-    /usr/bin/python3 bench/digest/mime_peer.py /tmp/digest.txt /tmp/digest.html
+    build/tests/bench/digest/digest_bench --write-parts=/tmp
+    /usr/bin/python3 tests/bench/digest/mime_peer.py /tmp/digest.txt /tmp/digest.html
 Prints the median CPU time (time.process_time, like Google Benchmark's CPU column) of 7 runs.
 """
 

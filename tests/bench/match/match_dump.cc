@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "app/pipeline.h"
-#include "bench/match/synthetic.h"
+#include "tests/bench/match/synthetic.h"
 #include "common/error.h"
 #include "common/file.h"
 #include "feed/feed_parser.h"

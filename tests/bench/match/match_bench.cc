@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/match/synthetic.h"
+#include "tests/bench/match/synthetic.h"
 #include "match/aho_corasick.h"
 #include "match/match_text.h"
 #include "match/rule_set.h"

@@ -1,9 +1,9 @@
 // Parse + normalise throughput over a folder of feeds (default ../shared/corpus/realworld),
 // beside a raw pugixml parse of the same bytes in the same run, and html_to_text() beside
 // gumbo on the HTML bodies those feeds hold. Prints medians of several rounds; `--json` prints
-// one JSON object for bench/feed/compare.py.
+// one JSON object for tests/bench/feed/compare.py.
 //
-//   build/bench/feed/bench_feed [--rounds N] [--json] [--parse-only] [--html-only]
+//   build/tests/bench/feed/bench_feed [--rounds N] [--json] [--parse-only] [--html-only]
 //                               [--pugixml-only] [--per-file] [FOLDER]
 //
 // --parse-only runs nothing but parse_feed() for the rounds, --html-only nothing but

@@ -2,7 +2,7 @@
 // in name order), one field per line, so that two builds of the parser can be compared with
 // diff: an optimisation of the parse stage must leave this output unchanged.
 //
-//   build/bench/feed/feed_dump [--base-url URL] [--timezone ZONE] PATH... > dump.txt
+//   build/tests/bench/feed/feed_dump [--base-url URL] [--timezone ZONE] PATH... > dump.txt
 //
 // Each file is parsed twice, without and with a Content-Type naming a charset, base URL and
 // timezone (ones the fuzzer uses too), so that those paths are compared as well. Strings are

@@ -3,8 +3,8 @@
 feed URLs served by nginx on 127.0.0.1 ... 127.0.0.H, beside curl (the transport floor) and
 newsboat (`newsboat -x reload`) on the same URLs, and `chuhai run` idle between polls.
 
-    /usr/bin/python3 bench/fetch/pipeline.py --n 1000 --repeat 3
-    /usr/bin/python3 bench/fetch/pipeline.py --n 10000 --repeat 3
+    /usr/bin/python3 tests/bench/fetch/pipeline.py --n 1000 --repeat 3
+    /usr/bin/python3 tests/bench/fetch/pipeline.py --n 10000 --repeat 3
 
 Each run, in this order: curl -Z --parallel-max 50 over every URL; `chuhai once` on a fresh
 database (cold: every source new, 200s) and again (warm: conditional GET, 304s); newsboat with an
@@ -14,7 +14,7 @@ CPU time over --idle-seconds is read from /proc, from --idle-delay seconds after
 The script prints medians, the ratios the goals are stated in, and Markdown tables for
 docs/performance.md.
 
-The URLs, nginx's setup and the curl and newsboat commands are bench/fetch/run.py's (see there).
+The URLs, nginx's setup and the curl and newsboat commands are tests/bench/fetch/run.py's (see there).
 newsboat comes from Debian; it is installed when missing (as root) or skipped with a note.
 """
 
@@ -31,7 +31,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import run as fetch_run  # noqa: E402  (bench/fetch/run.py: the served URLs and the peers)
+import run as fetch_run  # noqa: E402  (tests/bench/fetch/run.py: the served URLs and the peers)
 
 ROOT = fetch_run.ROOT
 SUMMARY = re.compile(r"(\d+) sources: (\d+) ok \((\d+) not modified\), (\d+) failed.*?; (\d+) items: (\d+) new")

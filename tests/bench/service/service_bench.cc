@@ -2,7 +2,7 @@
 // handle, and with a label lookup each time), rendering /metrics at several registry sizes,
 // a full scrape over loopback, and the redaction every log message passes through.
 //
-//   build/bench/service/service_bench --benchmark_repetitions=5
+//   build/tests/bench/service/service_bench --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true   (one command line)
 
 #include <arpa/inet.h>

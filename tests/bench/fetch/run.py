@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Fetch benchmark: N distinct feed URLs served by nginx on 127.0.0.1 ... 127.0.0.H, fetched by
-chuhai's poller (bench/fetch/fetch_bench), by curl (the transport floor) and by newsboat.
+chuhai's poller (tests/bench/fetch/fetch_bench), by curl (the transport floor) and by newsboat.
 
-    /usr/bin/python3 bench/fetch/run.py --n 1000 [--repeat 5] [--bench build/bench/fetch/fetch_bench]
-    /usr/bin/python3 bench/fetch/run.py --n 1000 --setup-only   # just the served URLs, for reuse
+    /usr/bin/python3 tests/bench/fetch/run.py --n 1000 [--repeat 5] [--bench build/tests/bench/fetch/fetch_bench]
+    /usr/bin/python3 tests/bench/fetch/run.py --n 1000 --setup-only   # just the served URLs, for reuse
 
 The URLs point at the files of ../shared/corpus/realworld/ in turn (symbolic links, so nginx
 sends each file's real ETag and Last-Modified). nginx runs with one worker, gzip off (every client
@@ -26,7 +26,7 @@ import tempfile
 import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "servers"))
 from nginx_server import NginxServer  # noqa: E402
 
