@@ -1,6 +1,7 @@
 // Benchmarks of the digest and deliver stages: building and rendering a digest, building its
 // MIME message, the body encoders, schedule arithmetic and webhook signing. Run with
-//   build/tests/bench/digest/digest_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only
+//   build/tests/bench/digest/digest_bench \
+//       --benchmark_repetitions=5 --benchmark_report_aggregates_only
 // (docs/performance.md quotes the medians).
 
 #include <benchmark/benchmark.h>
@@ -109,8 +110,8 @@ void BM_PrepareEmail(benchmark::State& state) {
 }
 BENCHMARK(BM_PrepareEmail)->Arg(50);
 
-// The MIME step alone, from already rendered parts: what tests/bench/digest/mime_peer.py measures for
-// Python's email package.
+// The MIME step alone, from already rendered parts: what tests/bench/digest/mime_peer.py measures
+// for Python's email package.
 void BM_BuildMimeMessage(benchmark::State& state) {
     const auto d = digest::build_digest(inputs(static_cast<int>(state.range(0))));
     deliver::MailMessage m;

@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "tests/bench/match/synthetic.h"
 #include "match/aho_corasick.h"
 #include "match/match_text.h"
 #include "match/rule_set.h"
+#include "tests/bench/match/synthetic.h"
 #include "text/normalize.h"
 
 #ifdef CHUHAI_BENCH_HYPERSCAN

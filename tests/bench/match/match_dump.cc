@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "app/pipeline.h"
-#include "tests/bench/match/synthetic.h"
 #include "common/error.h"
 #include "common/file.h"
 #include "feed/feed_parser.h"
 #include "match/corpus.h"
 #include "match/rule_set.h"
+#include "tests/bench/match/synthetic.h"
 
 namespace {
 
