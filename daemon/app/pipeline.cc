@@ -101,10 +101,11 @@ match::Document document_of(const Entry& entry) {
     return document;
 }
 
-// The rule engine's view of an item about to be stored from a source.
-match::Document document_for(const store::ItemInput& item, const SourceContext& source,
+// The rule engine's view of an entry, or of the item made of it, from a source.
+template <class Entry>
+match::Document document_for(const Entry& entry, const SourceContext& source,
                              std::optional<double> corpus_similarity) {
-    match::Document document = document_of(item);
+    match::Document document = document_of(entry);
     document.source_name = source.name;
     document.source_tags = source.tags;
     document.corpus_similarity = corpus_similarity;
@@ -125,11 +126,7 @@ CorpusMeasure measure_against_corpus(const store::CorpusModel* corpus, std::stri
 
 match::Document match_document(const feed::FeedEntry& entry, const SourceContext& source,
                                std::optional<double> corpus_similarity) {
-    match::Document document = document_of(entry);
-    document.source_name = source.name;
-    document.source_tags = source.tags;
-    document.corpus_similarity = corpus_similarity;
-    return document;
+    return document_for(entry, source, corpus_similarity);
 }
 
 match::Document match_document(const store::Item& item,

@@ -85,6 +85,18 @@ class Nginx(NginxServer):
             return f.read()
 
 
+def stop_child(process):
+    """Ends a server started with its stdin on a pipe: closing the pipe asks it to exit; one that
+    has not within 10 s is killed."""
+    if process.poll() is None:
+        process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class ScriptedServer:
     """tests/servers/scripted_http_server.py on 127.0.0.1 as a child process (HTTPS with
     tls=True): 404, 410, 500, redirects, hangs and inline feeds by URL (see its docstring), `root`
@@ -125,13 +137,7 @@ class ScriptedServer:
         return self.requests().count(path)
 
     def close(self):
-        if self.process.poll() is None:
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_child(self.process)
         self.process.stdout.close()
 
     def __enter__(self):
@@ -293,13 +299,7 @@ class Peer:
         self.port = int(line.split()[1])
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_child(self.process)
 
     def __enter__(self):
         return self
