@@ -58,6 +58,9 @@ struct Scratch {
     // that hit are reset, so the cost does not grow with the number of rules).
     std::vector<std::uint32_t> pattern_hits;
     std::vector<AtomHit> atom_hits;
+    // Per hit: an entity alias's occurrence inside a longer one of an entity (mark_covered()).
+    std::vector<std::uint8_t> covered;
+    std::vector<std::uint32_t> entity_hits;  // mark_covered()'s sorting room
     std::vector<std::uint32_t> candidates;
     std::vector<std::uint32_t> support;  // indices into atom_hits
     std::vector<Segment> segments;
@@ -172,6 +175,10 @@ class Evaluation {
     bool within_window(const Node& node, std::size_t first_segment, std::uint32_t required,
                        FieldMask& fields, std::string* note);
     void add_hit(std::uint32_t pattern, Field field, std::size_t begin, std::size_t end);
+    bool is_entity_pattern(std::uint32_t pattern) const {
+        return impl_.pattern_entities_begin[pattern] != impl_.pattern_entities_begin[pattern + 1];
+    }
+    void mark_covered();
     Evidence evidence(const AtomHit& atom_hit) const;
     bool source_allowed(const CompiledRule& rule) const;
 
@@ -252,16 +259,63 @@ void Evaluation::scan() {
             }
         }
     }
-    // Hits → atoms, sorted so that each atom's hits are one range.
+    mark_covered();
+    // Hits → atoms, sorted so that each atom's hits are one range. A covered occurrence is part
+    // of a longer name: entity lists do not see it (terms written in a rule still do).
     s_.atom_hits.clear();
     for (std::uint32_t h = 0; h < s_.hits.size(); ++h) {
         const std::uint32_t pattern = s_.hits[h].pattern;
         for (std::uint32_t i = impl_.pattern_atoms_begin[pattern];
-             i < impl_.pattern_atoms_begin[pattern + 1]; ++i)
-            s_.atom_hits.push_back(
-                AtomHit{impl_.pattern_atoms[i], h, impl_.pattern_atom_displays[i]});
+             i < impl_.pattern_atoms_begin[pattern + 1]; ++i) {
+            const std::uint32_t atom = impl_.pattern_atoms[i];
+            if (s_.covered[h] != 0) {
+                const std::int32_t list = impl_.atoms[atom].list;
+                if (list >= 0 && impl_.lists[static_cast<std::size_t>(list)].entities)
+                    continue;
+            }
+            s_.atom_hits.push_back(AtomHit{atom, h, impl_.pattern_atom_displays[i]});
+        }
     }
     std::sort(s_.atom_hits.begin(), s_.atom_hits.end());
+}
+
+// An occurrence of an entity alias that lies inside a longer occurrence of an entity alias in
+// the same field ("America" inside "Latin American", "Huawei" inside "Huawei Cloud", "Mexico"
+// inside "New Mexico") names the longer entry, not its own: it is marked covered, and neither
+// entity lists in rules nor mentions count it. Occurrences with the same span (one name in two
+// lists) are not covered.
+void Evaluation::mark_covered() {
+    s_.covered.assign(s_.hits.size(), 0);
+    s_.entity_hits.clear();
+    for (std::uint32_t h = 0; h < s_.hits.size(); ++h) {
+        if (is_entity_pattern(s_.hits[h].pattern))
+            s_.entity_hits.push_back(h);
+    }
+    if (s_.entity_hits.size() < 2)
+        return;
+    std::sort(s_.entity_hits.begin(), s_.entity_hits.end(), [&](std::uint32_t a, std::uint32_t b) {
+        const Hit& ha = s_.hits[a];
+        const Hit& hb = s_.hits[b];
+        if (ha.field != hb.field)
+            return ha.field < hb.field;
+        if (ha.begin != hb.begin)
+            return ha.begin < hb.begin;
+        return ha.end > hb.end;  // longest first
+    });
+    // Among the occurrences sorted so, one is inside a longer one exactly when it ends no later
+    // than the furthest end reached before it in its field.
+    const Hit* furthest = nullptr;
+    for (const std::uint32_t h : s_.entity_hits) {
+        const Hit& hit = s_.hits[h];
+        if (furthest != nullptr && furthest->field == hit.field) {
+            const bool same_span = hit.begin == furthest->begin && hit.end == furthest->end;
+            if (hit.end <= furthest->end) {
+                s_.covered[h] = same_span ? 0 : 1;
+                continue;
+            }
+        }
+        furthest = &hit;
+    }
 }
 
 void Evaluation::find_candidates() {
@@ -673,9 +727,8 @@ void Evaluation::finish_result(MatchResult& result) {
     std::sort(result.tags.begin(), result.tags.end());
     result.tags.erase(std::unique(result.tags.begin(), result.tags.end()), result.tags.end());
 
-    // Mentions of the entries of entity lists. An occurrence inside a longer one does not count
-    // ("Huawei" inside "Huawei Cloud", "America" inside "Latin America"), and one entry found
-    // twice at one place (two aliases, two spellings) counts once.
+    // Mentions of the entries of entity lists: covered occurrences do not count (mark_covered()),
+    // and one entry found twice at one place (two aliases, two spellings) counts once.
     struct Mention {
         Field field;
         std::uint32_t begin;
@@ -684,7 +737,10 @@ void Evaluation::finish_result(MatchResult& result) {
         std::uint32_t entry;
     };
     std::vector<Mention> mentions;
-    for (const Hit& hit : s_.hits) {
+    for (std::uint32_t h = 0; h < s_.hits.size(); ++h) {
+        const Hit& hit = s_.hits[h];
+        if (s_.covered[h] != 0)
+            continue;
         for (std::uint32_t i = impl_.pattern_entities_begin[hit.pattern];
              i < impl_.pattern_entities_begin[hit.pattern + 1]; ++i) {
             const auto& [list, entry] = impl_.pattern_entities[i];
@@ -693,31 +749,19 @@ void Evaluation::finish_result(MatchResult& result) {
     }
     if (mentions.empty())
         return;
-    std::sort(mentions.begin(), mentions.end(), [](const Mention& a, const Mention& b) {
-        if (a.field != b.field)
-            return a.field < b.field;
-        if (a.begin != b.begin)
-            return a.begin < b.begin;
-        if (a.end != b.end)
-            return a.end > b.end;  // longest first
-        return std::tie(a.list, a.entry) < std::tie(b.list, b.entry);
-    });
+    const auto key = [](const Mention& m) {
+        return std::tie(m.field, m.begin, m.end, m.list, m.entry);
+    };
+    std::sort(mentions.begin(), mentions.end(),
+              [&key](const Mention& a, const Mention& b) { return key(a) < key(b); });
+    mentions.erase(
+        std::unique(mentions.begin(), mentions.end(),
+                    [&key](const Mention& a, const Mention& b) { return key(a) == key(b); }),
+        mentions.end());
     std::vector<std::pair<std::uint64_t, std::uint32_t>> counts;  // (list << 32 | entry, count)
-    const Mention* cover = nullptr;  // the kept occurrence reaching furthest in this field
-    const Mention* previous = nullptr;
-    for (const Mention& m : mentions) {
-        const bool same_field = cover != nullptr && cover->field == m.field;
-        const bool same_place = same_field && m.begin == cover->begin && m.end == cover->end;
-        const bool duplicate = previous != nullptr && previous->field == m.field &&
-                               previous->begin == m.begin && previous->end == m.end &&
-                               previous->list == m.list && previous->entry == m.entry;
-        previous = &m;
-        if (duplicate || (same_field && !same_place && m.end <= cover->end))
-            continue;
-        if (!same_place)
-            cover = &m;
+    counts.reserve(mentions.size());
+    for (const Mention& m : mentions)
         counts.emplace_back((std::uint64_t{m.list} << 32) | m.entry, 1);
-    }
     std::sort(counts.begin(), counts.end());
     for (std::size_t i = 0; i < counts.size();) {
         std::size_t j = i;

@@ -331,6 +331,41 @@ TEST(Mentions, CanonicalNamesCountedOncePerPlace) {
     }
 }
 
+TEST(Mentions, ANameInsideALongerNameIsNoEvidenceForItsList) {
+    const auto rules = compile_ok(
+        "entities:\n"
+        "  places:\n    kind: place\n    entries:\n"
+        "      - United States | American\n      - Latin America | Latin American\n"
+        "  us:\n    kind: place\n    entries:\n      - United States | American\n"
+        "rules:\n"
+        "  - id: any-place\n    topic: t\n    match: {list: places}\n"
+        "  - id: us-only\n    topic: t\n    match: {list: us}\n"
+        "  - id: us-word\n    topic: t\n    match: {any: [American]}\n");
+    ASSERT_TRUE(rules);
+    const auto held = [](const MatchResult& r) {
+        std::vector<std::string> ids;
+        for (const RuleHit& hit : r.rules)
+            ids.push_back(hit.id);
+        return ids;
+    };
+    // "American" inside "Latin American" names Latin America: the list of the United States
+    // does not hold on it, evidence does not show it, and a term written in a rule still
+    // matches the word.
+    const MatchResult latin = rules->evaluate(doc("A cloud region for Latin American startups"));
+    EXPECT_EQ(held(latin), (std::vector<std::string>{"any-place", "us-word"}));
+    ASSERT_FALSE(latin.rules.empty());
+    for (const Evidence& e : latin.rules[0].evidence)
+        EXPECT_EQ(e.term, "Latin America") << e.text;
+    // On its own the same word names the United States, for both lists; one name in two lists
+    // at one place is no longer name of the other.
+    const MatchResult us = rules->evaluate(doc("American startups adopt Qwen"));
+    EXPECT_EQ(held(us), (std::vector<std::string>{"any-place", "us-only", "us-word"}));
+    std::vector<std::string> seen;
+    for (const EntityMention& m : us.entities)
+        seen.push_back(m.list + ":" + m.name + "=" + std::to_string(m.count));
+    EXPECT_EQ(seen, (std::vector<std::string>{"places:United States=1", "us:United States=1"}));
+}
+
 TEST(Mentions, EachMentionCarriesItsListsKind) {
     const auto rules = compile_ok(
         "entities:\n"

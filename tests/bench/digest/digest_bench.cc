@@ -1,6 +1,6 @@
 // Benchmarks of the digest and deliver stages: building and rendering a digest, building its
 // MIME message, the body encoders, schedule arithmetic and webhook signing. Run with
-//   build/tests/bench/digest/digest_bench \
+//   build/tests/bench/digest/digest_bench
 //       --benchmark_repetitions=5 --benchmark_report_aggregates_only
 // (docs/performance.md quotes the medians).
 
