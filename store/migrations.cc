@@ -10,6 +10,12 @@ int latest_schema_version() {
     return static_cast<int>(embedded_migrations().size());
 }
 
+std::string newer_schema_message(int version) {
+    return "database schema version " + std::to_string(version) +
+           " is newer than this chuhai knows (" + std::to_string(latest_schema_version()) +
+           "); it was written by a newer chuhai: upgrade chuhai or use a backup";
+}
+
 int schema_version(Database& db) {
     return static_cast<int>(db.query_int64("PRAGMA user_version"));
 }
@@ -27,13 +33,8 @@ void migrate(Database& db, std::span<const Migration> migrations, int target) {
                     db.path());
     }
     const int current = schema_version(db);
-    if (current > latest) {
-        throw Error(ErrorKind::store,
-                    "database schema version " + std::to_string(current) +
-                        " is newer than this chuhai knows (" + std::to_string(latest) +
-                        "); it was written by a newer chuhai: upgrade chuhai or use a backup",
-                    db.path());
-    }
+    if (current > latest)
+        throw Error(ErrorKind::store, newer_schema_message(current), db.path());
     for (const Migration& migration : migrations) {
         if (migration.version <= current || migration.version > target)
             continue;

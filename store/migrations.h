@@ -3,6 +3,7 @@
 // build time). The database's PRAGMA user_version is the number of the last migration applied.
 
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "store/sqlite.h"
@@ -20,6 +21,9 @@ std::span<const Migration> embedded_migrations();
 
 // The version a fully migrated database has.
 int latest_schema_version();
+
+// Why a database of schema `version` (newer than latest_schema_version()) is refused.
+std::string newer_schema_message(int version);
 
 // The database's user_version.
 int schema_version(Database& db);

@@ -271,8 +271,12 @@ const char* to_string(DeliveryKind kind) {
 // ---- Opening -----------------------------------------------------------------------------------
 
 std::unique_ptr<Database> open_database(const std::filesystem::path& path,
-                                        std::chrono::milliseconds busy_timeout) {
-    auto db = std::make_unique<Database>(path.string(), OpenMode::read_write_create, busy_timeout);
+                                        std::chrono::milliseconds busy_timeout, bool create) {
+    std::error_code ec;
+    if (!create && !std::filesystem::exists(path, ec))
+        throw Error(ErrorKind::store, "no such database file", path.string());
+    auto db = std::make_unique<Database>(
+        path.string(), create ? OpenMode::read_write_create : OpenMode::read_write, busy_timeout);
     if (sqlite3_db_readonly(db->handle(), "main") == 1) {
         throw Error(ErrorKind::store,
                     "database is read-only (the file or its folder is not writable)",
@@ -296,6 +300,11 @@ std::unique_ptr<Database> open_database(const std::filesystem::path& path,
                     "not a chuhai database (it holds tables, but not chuhai's schema)",
                     path.string());
     }
+    // A newer schema is refused before anything below writes to the file (the journal mode,
+    // the application id): the database stays as the newer chuhai left it.
+    if (version > latest_schema_version())
+        throw Error(ErrorKind::store, newer_schema_message(static_cast<int>(version)),
+                    path.string());
     if (tables == 0 && version == 0) {
         // A new database. Incremental vacuum can only be chosen before the first table.
         db->exec("PRAGMA auto_vacuum = INCREMENTAL");
@@ -325,7 +334,8 @@ std::unique_ptr<Database> open_database(const std::filesystem::path& path,
 
 std::unique_ptr<SqliteStore> open_sqlite_store(const std::filesystem::path& path,
                                                const StoreOptions& options) {
-    return std::make_unique<SqliteStore>(open_database(path, options.busy_timeout), options);
+    return std::make_unique<SqliteStore>(
+        open_database(path, options.busy_timeout, options.create_if_missing), options);
 }
 
 std::unique_ptr<Store> open_store(const std::filesystem::path& path, const StoreOptions& options) {
@@ -717,6 +727,7 @@ IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
         // Health and schedule. Validators change only with a response whose items are stored
         // in this same transaction (ok), or are refreshed by a 304: a crash can never leave
         // new validators without the items they stand for.
+        const SourceSchedule schedule = fetch.schedule.value_or(SourceSchedule{});
         auto health = db_->cached(R"sql(
             UPDATE sources SET
                 last_attempt = ?2,
@@ -735,12 +746,12 @@ IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
                 last_modified = CASE ?6 WHEN 'ok' THEN ?11
                                         WHEN 'not_modified' THEN coalesce(?11, last_modified)
                                         ELSE last_modified END,
-                next_poll = ?12,
-                mean_update_gap_seconds = ?13,
-                updates_observed = ?14,
-                retry_after_until = ?15,
-                freshness_seconds = ?16,
-                ttl_minutes = ?17
+                next_poll = CASE WHEN ?18 THEN ?12 ELSE next_poll END,
+                mean_update_gap_seconds = CASE WHEN ?18 THEN ?13 ELSE mean_update_gap_seconds END,
+                updates_observed = CASE WHEN ?18 THEN ?14 ELSE updates_observed END,
+                retry_after_until = CASE WHEN ?18 THEN ?15 ELSE retry_after_until END,
+                freshness_seconds = CASE WHEN ?18 THEN ?16 ELSE freshness_seconds END,
+                ttl_minutes = CASE WHEN ?18 THEN ?17 ELSE ttl_minutes END
             WHERE id = ?1)sql");
         health->bind(1, fetch.source)
             .bind(2, to_db(fetch.started))
@@ -753,12 +764,13 @@ IngestResult SqliteStore::ingest_in_transaction(const FetchRecord& fetch,
             .bind(9, result.added)
             .bind_text_or_null(10, fetch.etag)
             .bind_text_or_null(11, fetch.last_modified)
-            .bind(12, to_db(fetch.schedule.next_poll))
-            .bind(13, static_cast<std::int64_t>(fetch.schedule.mean_update_gap.count()))
-            .bind(14, fetch.schedule.updates_observed)
-            .bind(15, to_db(fetch.schedule.retry_after_until))
-            .bind(16, to_db(fetch.schedule.freshness))
-            .bind(17, fetch.schedule.ttl_minutes);
+            .bind(12, to_db(schedule.next_poll))
+            .bind(13, static_cast<std::int64_t>(schedule.mean_update_gap.count()))
+            .bind(14, schedule.updates_observed)
+            .bind(15, to_db(schedule.retry_after_until))
+            .bind(16, to_db(schedule.freshness))
+            .bind(17, schedule.ttl_minutes)
+            .bind(18, static_cast<std::int64_t>(fetch.schedule.has_value()));
         health->run();
     }
     {

@@ -14,9 +14,11 @@ namespace chuhai::store {
 
 // Opens a connection configured the way the store needs it: WAL journal, synchronous=NORMAL,
 // foreign keys on, busy timeout, the search tokenizer registered. It checks that the file is a
-// chuhai database (or empty, or new) and refuses a read-only one; it does not migrate.
+// chuhai database (or empty, or new) of a schema this chuhai knows, before writing anything to
+// it, and refuses a read-only one; it does not migrate. With `create` false a missing file is
+// an error instead of a new database.
 std::unique_ptr<Database> open_database(const std::filesystem::path& path,
-                                        std::chrono::milliseconds busy_timeout);
+                                        std::chrono::milliseconds busy_timeout, bool create = true);
 
 class SqliteStore;
 

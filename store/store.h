@@ -152,8 +152,10 @@ struct FetchRecord {
     // ever saved together with the items of the same response.
     std::string etag{};
     std::string last_modified{};
-    // Where the scheduler stands after this attempt.
-    SourceSchedule schedule{};
+    // Where the scheduler stands after this attempt. None: the schedule stored is left as it is
+    // (a body's record is written by the pipeline, before the scheduler has decided; it saves
+    // the schedule afterwards, and a stop in between must not erase what it learnt).
+    std::optional<SourceSchedule> schedule{};
 };
 
 // One parsed item, normalised by the parse stage.
@@ -169,7 +171,7 @@ struct ItemInput {
     std::string content{};  // plain text
     std::string content_html{};
     // content_html sanitised for digests, given for items that matched a rule (see
-    // migrations/0006_sanitized_html.sql); empty optional: stored as NULL.
+    // migrations/0008_sanitized_html.sql); empty optional: stored as NULL.
     std::optional<std::string> sanitized_html{};
     std::vector<std::string> categories{};
     // Hash of the item's text (title, summary, content); empty: the store computes SHA-256.
@@ -521,6 +523,9 @@ struct StoreOptions {
     const Clock* clock = nullptr;
     // What list_sources() calls silent.
     SilenceRule silence{};
+    // A missing database file is created (the daemon, imports); false for commands that only
+    // read or check a database, where a mistyped path must be an error and leave nothing.
+    bool create_if_missing = true;
 };
 
 class Store {

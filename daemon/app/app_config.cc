@@ -50,8 +50,9 @@ fetch::ClientOptions client_options(const config::FetchSettings& f) {
     return options;
 }
 
-std::unique_ptr<store::Store> open_configured_store(const config::Settings& settings) {
+std::unique_ptr<store::Store> open_configured_store(const config::Settings& settings, bool create) {
     store::StoreOptions options;
+    options.create_if_missing = create;
     options.silence.factor = settings.fetch.silence_factor;
     options.silence.floor = settings.fetch.silence_floor;
     return store::open_store(settings.database, options);

@@ -28,7 +28,9 @@ void apply_log_level(const CommonOptions& common, const std::string& configured 
 // body size cap, redirects. The daemon and `chuhai feed parse URL` fetch alike.
 fetch::ClientOptions client_options(const config::FetchSettings& fetch);
 // Opens the configured database with the store options the configuration sets (the silence rule).
-std::unique_ptr<store::Store> open_configured_store(const config::Settings& settings);
+// With `create` false a missing file is an error (commands that only read or check it).
+std::unique_ptr<store::Store> open_configured_store(const config::Settings& settings,
+                                                    bool create = true);
 
 // The default rule pack: the source tree's rules/ when it exists (a binary run from its build
 // tree), else the folder the rules were installed to.

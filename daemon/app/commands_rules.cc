@@ -426,7 +426,7 @@ bool same_verdict(const std::vector<store::Match>& stored, const match::MatchRes
 
 int explain_item(const match::RuleSet& rules, const ExplainOptions& options,
                  const CommonOptions& common, store::ItemId id) {
-    const auto store = open_store_from_options(options.store, common);
+    const auto store = open_store_from_options(options.store, common, MissingDatabase::refuse);
     const std::optional<store::Item> item = store->item(id);
     if (!item) {
         throw Error(ErrorKind::usage,
@@ -561,7 +561,7 @@ int run_backfill_command(const std::filesystem::path& rules_dir,
     backfill.dry_run = options.dry_run;
     backfill.list_limit = options.list;
     backfill.batch_size = options.batch;
-    const auto store = open_store_from_options(options.store, common);
+    const auto store = open_store_from_options(options.store, common, MissingDatabase::refuse);
     const BackfillReport r = run_backfill(*store, *rules, backfill);
 
     if (options.json) {

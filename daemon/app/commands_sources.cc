@@ -568,23 +568,23 @@ void add_sources_commands(CommandLine& cli) {
 
     auto file = std::make_shared<std::string>();
     auto import_tags = std::make_shared<std::vector<std::string>>();
-    auto* import = sources->add_subcommand(
+    auto* import_command = sources->add_subcommand(
         "import", "add the feeds of an OPML file (folders become tags); idempotent");
-    import->add_option("FILE", *file, "the OPML file")->required();
-    import->add_option("--tags", *import_tags, "tags to add to every imported feed")
+    import_command->add_option("FILE", *file, "the OPML file")->required();
+    import_command->add_option("--tags", *import_tags, "tags to add to every imported feed")
         ->delimiter(',');
-    import->callback([&common, &exit_status, file, import_tags] {
+    import_command->callback([&common, &exit_status, file, import_tags] {
         SourcesSession session(common);
-    exit_status = import_opml(session, *file, *import_tags);
-});
+        exit_status = import_opml(session, *file, *import_tags);
+    });
 
-auto* export_command = sources->add_subcommand(
-    "export", "write every source as OPML 2.0 (first tag as folder, all tags as category)");
-export_command->add_option("FILE", *file, "where to write it (default: standard output)");
-export_command->callback([&common, &exit_status, file] {
-    SourcesSession session(common);
-    exit_status = export_opml(session, *file);
-});
+    auto* export_command = sources->add_subcommand(
+        "export", "write every source as OPML 2.0 (first tag as folder, all tags as category)");
+    export_command->add_option("FILE", *file, "where to write it (default: standard output)");
+    export_command->callback([&common, &exit_status, file] {
+        SourcesSession session(common);
+        exit_status = export_opml(session, *file);
+    });
 }  // namespace chuhai::app
 
 }  // namespace chuhai::app

@@ -50,12 +50,16 @@ UtcTime parse_since(const std::string& text, UtcTime now) {
 }
 
 std::unique_ptr<store::Store> open_store_from_options(const StoreCommandOptions& options,
-                                                      const CommonOptions& common) {
+                                                      const CommonOptions& common,
+                                                      MissingDatabase missing) {
+    const bool create = missing == MissingDatabase::create;
     if (!options.db_path.empty()) {
         apply_log_level(common);
-        return store::open_store(options.db_path);
+        store::StoreOptions store_options;
+        store_options.create_if_missing = create;
+        return store::open_store(options.db_path, store_options);
     }
-    return open_configured_store(load_app_config(common));
+    return open_configured_store(load_app_config(common), create);
 }
 
 namespace {
@@ -279,128 +283,129 @@ void add_store_commands(CommandLine& cli) {
         auto options = std::make_shared<StoreCommandOptions>();
         auto folder = std::make_shared<std::string>();
         auto as_json = std::make_shared<bool>(false);
-        auto* import = corpus->add_subcommand(
+        auto* import_command = corpus->add_subcommand(
             "import", "import .txt, .md and .html documents (first line: title); idempotent");
-        import->add_option("DIR", *folder, "folder of documents")->required();
-        add_db_option(*import, *options, common);
-        import->add_flag("--json", *as_json, "print the result as JSON");
-        import->callback([options, folder, as_json, &common, &exit_status] {
-            auto store = open_store_from_options(*options, common);
-        corpus_import(*store, *folder, *as_json);
-        exit_status = kExitOk;
-    });
-}
-{
-    auto options = std::make_shared<StoreCommandOptions>();
-    auto as_json = std::make_shared<bool>(false);
-    auto* list = corpus->add_subcommand("list", "list the corpus documents");
-    add_db_option(*list, *options, common);
-    list->add_flag("--json", *as_json, "print JSON");
-    list->callback([options, as_json, &common, &exit_status] {
-        auto store = open_store_from_options(*options, common);
-        corpus_list(*store, *as_json);
-        exit_status = kExitOk;
-    });
-}
+        import_command->add_option("DIR", *folder, "folder of documents")->required();
+        add_db_option(*import_command, *options, common);
+        import_command->add_flag("--json", *as_json, "print the result as JSON");
+        import_command->callback([options, folder, as_json, &common, &exit_status] {
+            auto store = open_store_from_options(*options, common, MissingDatabase::create);
+            corpus_import(*store, *folder, *as_json);
+            exit_status = kExitOk;
+        });
+    }
+    {
+        auto options = std::make_shared<StoreCommandOptions>();
+        auto as_json = std::make_shared<bool>(false);
+        auto* list = corpus->add_subcommand("list", "list the corpus documents");
+        add_db_option(*list, *options, common);
+        list->add_flag("--json", *as_json, "print JSON");
+        list->callback([options, as_json, &common, &exit_status] {
+            auto store = open_store_from_options(*options, common, MissingDatabase::refuse);
+            corpus_list(*store, *as_json);
+            exit_status = kExitOk;
+        });
+    }
 
-// chuhai search QUERY...
-{
-    auto options = std::make_shared<StoreCommandOptions>();
-    auto search_options = std::make_shared<SearchOptions>();
-    auto* command = cli.app.add_subcommand(
-        "search", "full-text search of stored items, English and Chinese, ranked by bm25");
-    command->add_option("QUERY", search_options->words, "words and \"quoted phrases\"")->required();
-    command->add_option("--since", search_options->since, "e.g. 7d, 36h or an RFC 3339 time");
-    command->add_option("--topic", search_options->topic, "only items matched to this topic");
-    command->add_option("--source", search_options->source, "only items this source carried");
-    command->add_option("--limit", search_options->limit, "at most this many results")
-        ->check(CLI::Range(1, 10000));
-    command->add_flag("--json", search_options->json, "print JSON (highlights as <mark>)");
-    add_db_option(*command, *options, common);
-    command->callback([options, search_options, &common, &exit_status] {
-        auto store = open_store_from_options(*options, common);
-        search(*store, *search_options, SystemClock().now());
-        exit_status = kExitOk;
-    });
-}
+    // chuhai search QUERY...
+    {
+        auto options = std::make_shared<StoreCommandOptions>();
+        auto search_options = std::make_shared<SearchOptions>();
+        auto* command = cli.app.add_subcommand(
+            "search", "full-text search of stored items, English and Chinese, ranked by bm25");
+        command->add_option("QUERY", search_options->words, "words and \"quoted phrases\"")
+            ->required();
+        command->add_option("--since", search_options->since, "e.g. 7d, 36h or an RFC 3339 time");
+        command->add_option("--topic", search_options->topic, "only items matched to this topic");
+        command->add_option("--source", search_options->source, "only items this source carried");
+        command->add_option("--limit", search_options->limit, "at most this many results")
+            ->check(CLI::Range(1, 10000));
+        command->add_flag("--json", search_options->json, "print JSON (highlights as <mark>)");
+        add_db_option(*command, *options, common);
+        command->callback([options, search_options, &common, &exit_status] {
+            auto store = open_store_from_options(*options, common, MissingDatabase::refuse);
+            search(*store, *search_options, SystemClock().now());
+            exit_status = kExitOk;
+        });
+    }
 
-// chuhai items
-{
-    auto options = std::make_shared<StoreCommandOptions>();
-    auto items_options = std::make_shared<ItemsOptions>();
-    auto* command = cli.app.add_subcommand("items", "list stored items, newest first");
-    command->add_option("--since", items_options->since, "e.g. 7d, 36h or an RFC 3339 time");
-    command->add_flag("--matched", items_options->matched, "only items that matched a rule");
-    command->add_option("--source", items_options->source, "only items this source carried");
-    command->add_option("--limit", items_options->limit, "at most this many items")
-        ->check(CLI::Range(1, 100000));
-    command->add_flag("--json", items_options->json, "print JSON");
-    add_db_option(*command, *options, common);
-    command->callback([options, items_options, &common, &exit_status] {
-        auto store = open_store_from_options(*options, common);
-        items(*store, *items_options, SystemClock().now());
-        exit_status = kExitOk;
-    });
-}
+    // chuhai items
+    {
+        auto options = std::make_shared<StoreCommandOptions>();
+        auto items_options = std::make_shared<ItemsOptions>();
+        auto* command = cli.app.add_subcommand("items", "list stored items, newest first");
+        command->add_option("--since", items_options->since, "e.g. 7d, 36h or an RFC 3339 time");
+        command->add_flag("--matched", items_options->matched, "only items that matched a rule");
+        command->add_option("--source", items_options->source, "only items this source carried");
+        command->add_option("--limit", items_options->limit, "at most this many items")
+            ->check(CLI::Range(1, 100000));
+        command->add_flag("--json", items_options->json, "print JSON");
+        add_db_option(*command, *options, common);
+        command->callback([options, items_options, &common, &exit_status] {
+            auto store = open_store_from_options(*options, common, MissingDatabase::refuse);
+            items(*store, *items_options, SystemClock().now());
+            exit_status = kExitOk;
+        });
+    }
 
-// chuhai db check [--quick]
-{
-    auto* db = cli.app.add_subcommand("db", "the database itself");
-    db->require_subcommand(1);
-    auto options = std::make_shared<StoreCommandOptions>();
-    auto quick = std::make_shared<bool>(false);
-    auto as_json = std::make_shared<bool>(false);
-    auto* check = db->add_subcommand(
-        "check", "check the database's integrity: every page, index and the search index");
-    check->add_flag("--quick", *quick,
-                    "PRAGMA quick_check only (what the daemon runs at start): every page read, "
-                    "indexes not compared with their tables");
-    check->add_flag("--json", *as_json, "print JSON");
-    add_db_option(*check, *options, common);
-    check->callback([options, quick, as_json, &common, &exit_status] {
-        auto store = open_store_from_options(*options, common);
-        const auto problems = store->check_integrity(*quick ? store::Store::IntegrityCheck::quick
-                                                            : store::Store::IntegrityCheck::full);
-        if (*as_json) {
-            std::cout << json{{"database", store->describe()},
-                              {"check", *quick ? "quick" : "full"},
-                              {"ok", problems.empty()},
-                              {"problems", problems}}
-                             .dump(2)
-                      << "\n";
-        } else if (problems.empty()) {
-            std::cout << store->describe() << ": ok (" << (*quick ? "quick" : "full")
-                      << " check)\n";
-        } else {
-            std::cout << store->describe() << ": " << problems.size() << " problem"
-                      << (problems.size() == 1 ? "" : "s") << "\n";
-            for (const auto& problem : problems)
-                std::cout << "  " << problem << "\n";
-        }
-        exit_status = problems.empty() ? kExitOk : kExitFailure;
-    });
-}
+    // chuhai db check [--quick]
+    {
+        auto* db = cli.app.add_subcommand("db", "the database itself");
+        db->require_subcommand(1);
+        auto options = std::make_shared<StoreCommandOptions>();
+        auto quick = std::make_shared<bool>(false);
+        auto as_json = std::make_shared<bool>(false);
+        auto* check = db->add_subcommand(
+            "check", "check the database's integrity: every page, index and the search index");
+        check->add_flag("--quick", *quick,
+                        "PRAGMA quick_check only (what the daemon runs at start): every page read, "
+                        "indexes not compared with their tables");
+        check->add_flag("--json", *as_json, "print JSON");
+        add_db_option(*check, *options, common);
+        check->callback([options, quick, as_json, &common, &exit_status] {
+            auto store = open_store_from_options(*options, common, MissingDatabase::refuse);
+            const auto problems = store->check_integrity(
+                *quick ? store::Store::IntegrityCheck::quick : store::Store::IntegrityCheck::full);
+            if (*as_json) {
+                std::cout << json{{"database", store->describe()},
+                                  {"check", *quick ? "quick" : "full"},
+                                  {"ok", problems.empty()},
+                                  {"problems", problems}}
+                                 .dump(2)
+                          << "\n";
+            } else if (problems.empty()) {
+                std::cout << store->describe() << ": ok (" << (*quick ? "quick" : "full")
+                          << " check)\n";
+            } else {
+                std::cout << store->describe() << ": " << problems.size() << " problem"
+                          << (problems.size() == 1 ? "" : "s") << "\n";
+                for (const auto& problem : problems)
+                    std::cout << "  " << problem << "\n";
+            }
+            exit_status = problems.empty() ? kExitOk : kExitFailure;
+        });
+    }
 
-// chuhai backup FILE
-{
-    auto options = std::make_shared<StoreCommandOptions>();
-    auto destination = std::make_shared<std::string>();
-    auto* command = cli.app.add_subcommand(
-        "backup", "write a consistent copy of the database (safe while the daemon runs)");
-    command->add_option("FILE", *destination, "where to write the copy")->required();
-    add_db_option(*command, *options, common);
-    command->callback([options, destination, &common, &exit_status] {
-        auto store = open_store_from_options(*options, common);
-        store->backup_to(*destination);
-        std::error_code ec;
-        const auto size = std::filesystem::file_size(*destination, ec);
-        std::cout << "backup of " << store->describe() << " written to " << *destination;
-        if (!ec)
-            std::cout << " (" << size << " bytes)";
-        std::cout << "\n";
-        exit_status = kExitOk;
-    });
+    // chuhai backup FILE
+    {
+        auto options = std::make_shared<StoreCommandOptions>();
+        auto destination = std::make_shared<std::string>();
+        auto* command = cli.app.add_subcommand(
+            "backup", "write a consistent copy of the database (safe while the daemon runs)");
+        command->add_option("FILE", *destination, "where to write the copy")->required();
+        add_db_option(*command, *options, common);
+        command->callback([options, destination, &common, &exit_status] {
+            auto store = open_store_from_options(*options, common, MissingDatabase::refuse);
+            store->backup_to(*destination);
+            std::error_code ec;
+            const auto size = std::filesystem::file_size(*destination, ec);
+            std::cout << "backup of " << store->describe() << " written to " << *destination;
+            if (!ec)
+                std::cout << " (" << size << " bytes)";
+            std::cout << "\n";
+            exit_status = kExitOk;
+        });
+    }
 }
-}  // namespace chuhai::app
 
 }  // namespace chuhai::app

@@ -125,6 +125,10 @@ store::FetchRecord record_from_state(const SourceContext& source, const fetch::S
     record.bytes = static_cast<std::int64_t>(h.last_bytes);
     if (h.last_status == 304 && h.last_error_kind.empty()) {
         record.outcome = store::FetchOutcome::not_modified;
+        // A 304 may carry fresher validators; the scheduler took them, and the store keeps the
+        // non-empty ones, so that a restart does not send stale ones again.
+        record.etag = state.schedule.etag;
+        record.last_modified = state.schedule.last_modified;
     } else {
         record.outcome = store::FetchOutcome::failed;
         record.error =

@@ -20,8 +20,13 @@ struct StoreCommandOptions {
 // Adds --config and --db FILE to a subcommand.
 void add_db_option(CLI::App& command, StoreCommandOptions& options, CommonOptions& common);
 
+// Whether a command may create the database it names: only those that write into it (corpus
+// import); the others refuse a missing file, so that a mistyped --db leaves nothing behind.
+enum class MissingDatabase { create, refuse };
+
 std::unique_ptr<store::Store> open_store_from_options(const StoreCommandOptions& options,
-                                                      const CommonOptions& common);
+                                                      const CommonOptions& common,
+                                                      MissingDatabase missing);
 
 // "7d", "36h" (a duration back from `now`) or an RFC 3339 time. Throws Error(usage) naming
 // --since for anything else.

@@ -173,7 +173,8 @@ TEST_F(PipelineBatchTest, RecordsWithoutBodyAreIngestedTogetherEachFailingAlone)
     not_modified.requested_url = first_.url;
     not_modified.http_status = 304;
     not_modified.outcome = store::FetchOutcome::not_modified;
-    not_modified.schedule.ttl_minutes = 60;
+    not_modified.schedule.emplace();
+    not_modified.schedule->ttl_minutes = 60;
     store::FetchRecord failed = not_modified;
     failed.source = second_.id;
     failed.http_status = 500;

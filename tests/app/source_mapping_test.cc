@@ -168,15 +168,18 @@ TEST(SourceMapping, APollWithoutABodyIsRecordedFromItsState) {
     state.health.last_bytes = 200;
     state.health.last_elapsed = 40ms;
     state.schedule.next_poll_at = at("2025-06-24T08:15:00Z");
+    state.schedule.etag = "\"v2\"";  // a 304 that carried a fresher validator
     store::FetchRecord record = record_from_state(context, state);
     EXPECT_EQ(record.source, 5);
+    EXPECT_EQ(record.etag, "\"v2\"");
     EXPECT_EQ(record.started, at("2025-06-24T08:00:00Z"));
     EXPECT_EQ(record.requested_url, "https://a.example/");
     EXPECT_EQ(record.http_status, std::optional<int>(304));
     EXPECT_EQ(record.outcome, store::FetchOutcome::not_modified);
     EXPECT_EQ(record.bytes, 200);
     EXPECT_EQ(record.duration, 40ms);
-    EXPECT_EQ(record.schedule.next_poll, state.schedule.next_poll_at);
+    ASSERT_TRUE(record.schedule);
+    EXPECT_EQ(record.schedule->next_poll, state.schedule.next_poll_at);
 
     state.health.last_status = 503;
     state.health.last_error_kind = "http";

@@ -93,12 +93,20 @@ def main():
         # -- 1: runtime failures.
         harness.run_chuhai("feed", "parse", os.path.join(tmp, "no-such-feed.xml"), check=1)
         good = harness.write_config(os.path.join(tmp, "good.yaml"), os.path.join(tmp, "db.sqlite"), RULES, [])
-        harness.run_chuhai("backup", os.path.join(tmp, "no-such-dir", "copy.db"), "--config", good, check=1)
+        # A mistyped database path: an error naming it, and no empty database left behind.
+        typo = os.path.join(tmp, "typo.db")
+        for args in (["search", "qwen"], ["items"], ["db", "check"], ["corpus", "list"],
+                     ["backup", os.path.join(tmp, "copy.db")], ["explain", "1", "--rules", RULES]):
+            missing_db = harness.run_chuhai(*args, "--db", typo, check=1)
+            f.check("typo.db" in missing_db.stderr and "no such database file" in missing_db.stderr,
+                    f"{args[0]} names the missing database:\n{missing_db.stderr}")
+            f.check(not os.path.exists(typo), f"{args[0]} created {typo}")
 
         # -- 0, and --log-level applied where no configuration is read.
         harness.run_chuhai("rules", "check", RULES, check=0)
         harness.run_chuhai("feed", "parse", FEED, check=0)
         harness.run_chuhai("once", "--config", good, check=0)
+        harness.run_chuhai("backup", os.path.join(tmp, "no-such-dir", "copy.db"), "--config", good, check=1)
         # Nothing listens on port 1: the poll fails with a warning, which --log-level can hide,
         # before or after the subcommand.
         refused = harness.write_config(os.path.join(tmp, "refused.yaml"), os.path.join(tmp, "db.sqlite"), RULES,

@@ -139,15 +139,33 @@ TEST(OpenErrors, ANewerSchemaVersionIsRefusedUntouched) {
     fill_database(path, 3);
     const int newer = latest_schema_version() + 1;
     {
+        // As a newer chuhai, or a backup, may leave it: a rollback journal, not WAL.
         Database db(path.string(), OpenMode::read_write);
         db.exec("PRAGMA user_version = " + std::to_string(newer));
+        db.exec("PRAGMA journal_mode = DELETE");
     }
+    const std::string before = read_file(path);
     const Error e = error_of([&] { open_store(path); });
     expect_store_error(e, path, "newer than this chuhai knows");
     EXPECT_NE(e.message().find(std::to_string(newer)), std::string::npos);
+    // Untouched to the byte: not even the journal mode was switched.
+    EXPECT_EQ(read_file(path), before);
+    EXPECT_FALSE(std::filesystem::exists(path.string() + "-wal"));
     Database db(path.string(), OpenMode::read_only);
     EXPECT_EQ(schema_version(db), newer);
     EXPECT_EQ(db.query_int64("SELECT count(*) FROM items"), 3);
+}
+
+TEST(OpenErrors, AMissingFileIsAnErrorWhenItMayNotBeCreated) {
+    TempDir dir;
+    const auto path = dir / "typo.db";
+    StoreOptions options;
+    options.create_if_missing = false;
+    expect_store_error(error_of([&] { open_store(path, options); }), path, "no such database file");
+    EXPECT_FALSE(std::filesystem::exists(path));
+    open_store(path);  // the default creates it
+    EXPECT_TRUE(std::filesystem::exists(path));
+    EXPECT_NO_THROW(open_store(path, options));
 }
 
 // Starts Python's sqlite3 on the database, runs `statements` in it, and keeps the connection

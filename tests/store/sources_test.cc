@@ -118,9 +118,10 @@ TEST_F(StoreTest, SyncingTheConfigTurnsOffConfigSourcesNoLongerListed) {
 TEST_F(StoreTest, FetchAttemptsRecordHealthAndSchedulesSurviveARestart) {
     const SourceId id = add_source("https://feeds.example.com/a");
     FetchRecord ok = fetch_of(id);
-    ok.schedule.next_poll = clock_.now() + minutes(15);
-    ok.schedule.mean_update_gap = minutes(15);
-    ok.schedule.updates_observed = 3;
+    ok.schedule.emplace();
+    ok.schedule->next_poll = clock_.now() + minutes(15);
+    ok.schedule->mean_update_gap = minutes(15);
+    ok.schedule->updates_observed = 3;
     store().ingest(ok, std::vector<ItemInput>{make_item("k1", "One"), make_item("k2", "Two")});
 
     clock_.advance(minutes(15));
@@ -129,16 +130,17 @@ TEST_F(StoreTest, FetchAttemptsRecordHealthAndSchedulesSurviveARestart) {
     failed.http_status = 503;
     failed.error = "HTTP 503, Retry-After 120";
     failed.etag = "\"ignored\"";
-    failed.schedule.next_poll = clock_.now() + minutes(2);
-    failed.schedule.mean_update_gap = minutes(15);
-    failed.schedule.updates_observed = 3;
-    failed.schedule.retry_after_until = clock_.now() + minutes(2);
-    failed.schedule.freshness = minutes(45);
-    failed.schedule.ttl_minutes = 90;
+    failed.schedule.emplace();
+    failed.schedule->next_poll = clock_.now() + minutes(2);
+    failed.schedule->mean_update_gap = minutes(15);
+    failed.schedule->updates_observed = 3;
+    failed.schedule->retry_after_until = clock_.now() + minutes(2);
+    failed.schedule->freshness = minutes(45);
+    failed.schedule->ttl_minutes = 90;
     store().ingest(failed, {});
     clock_.advance(minutes(2));
     failed.started = clock_.now();
-    failed.schedule.next_poll = clock_.now() + minutes(2);
+    failed.schedule->next_poll = clock_.now() + minutes(2);
     store().ingest(failed, {});
 
     reopen();
@@ -172,6 +174,12 @@ TEST_F(StoreTest, FetchAttemptsRecordHealthAndSchedulesSurviveARestart) {
     EXPECT_EQ(source->health.etag, "\"v1\"");
     EXPECT_EQ(source->health.last_modified, "Tue, 24 Jun 2025 08:00:00 GMT");
     EXPECT_EQ(source->health.last_items_seen, 0);
+    // A record without a schedule (a body's, written before the scheduler saves its own) leaves
+    // the stored one as it was: a stop in between must not erase what the scheduler learnt.
+    EXPECT_EQ(source->schedule.next_poll, at("2025-06-24T08:19:00Z"));
+    EXPECT_EQ(source->schedule.updates_observed, 3);
+    EXPECT_EQ(source->schedule.retry_after_until, at("2025-06-24T08:17:00Z"));
+    EXPECT_EQ(source->schedule.ttl_minutes, 90);
     EXPECT_EQ(source->health.last_bytes, 4096);
     EXPECT_EQ(source->health.last_duration, std::chrono::milliseconds(120));
 
