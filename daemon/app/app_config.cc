@@ -1,12 +1,22 @@
 #include "app/app_config.h"
 
+#include <spdlog/spdlog.h>
+
 #include <system_error>
 
 #include "common/error.h"
 #include "common/log.h"
 #include "config/config_loader.h"
+#include "store/shipped_corpus.h"
 
 namespace chuhai::app {
+
+namespace {
+
+// The shipped corpus's seed source; `chuhai corpus list` shows it as "corpus chuhai:shipped".
+constexpr std::string_view kShippedCorpusUrl = "chuhai:shipped";
+
+}  // namespace
 
 void apply_log_level(const CommonOptions& common, const std::string& configured) {
     const std::string& name = common.log_level.empty() ? configured : common.log_level;
@@ -56,6 +66,18 @@ std::unique_ptr<store::Store> open_configured_store(const config::Settings& sett
     options.silence.factor = settings.fetch.silence_factor;
     options.silence.floor = settings.fetch.silence_floor;
     return store::open_store(settings.database, options);
+}
+
+int ensure_reference_corpus(store::Store& store, const config::Settings& settings) {
+    if (!settings.store.shipped_corpus || !store.list_corpus().empty())
+        return 0;
+    const auto documents = store::shipped_corpus();
+    const auto result = store.import_corpus(std::string(kShippedCorpusUrl), documents);
+    spdlog::info(
+        "corpus: the database had no reference corpus; imported the {} documents chuhai ships "
+        "(`chuhai corpus import DIR` adds your own; store.shipped_corpus: false turns this off)",
+        result.added + result.revised + result.unchanged);
+    return result.added;
 }
 
 std::filesystem::path default_rules_dir() {

@@ -32,6 +32,12 @@ fetch::ClientOptions client_options(const config::FetchSettings& fetch);
 std::unique_ptr<store::Store> open_configured_store(const config::Settings& settings,
                                                     bool create = true);
 
+// A database with no reference corpus gets the shipped one (store/corpus/, compiled in) when
+// the configuration allows it (store.shipped_corpus): the daemon, `once` and the demo call this
+// before they poll, so that every item is measured against the subject. Returns the number of
+// documents imported (0 when a corpus was there, or the configuration says no).
+int ensure_reference_corpus(store::Store& store, const config::Settings& settings);
+
 // The default rule pack: the source tree's rules/ when it exists (a binary run from its build
 // tree), else the folder the rules were installed to.
 std::filesystem::path default_rules_dir();

@@ -39,6 +39,7 @@ namespace {
 CycleReport poll_once(const config::Settings& settings) {
     auto rules = match::RuleSet::load(settings.rules);
     auto store = open_configured_store(settings);
+    ensure_reference_corpus(*store, settings);
     boost::asio::io_context io;
     SystemClock clock;
     CycleReport report;

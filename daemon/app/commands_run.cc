@@ -58,6 +58,7 @@ std::unique_ptr<store::Store> open_checked_store(const config::Settings& setting
         message += "; 'chuhai db check' lists them";
         throw Error(ErrorKind::store, message, settings.database.string());
     }
+    ensure_reference_corpus(*store, settings);
     return store;
 }
 

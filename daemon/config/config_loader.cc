@@ -171,6 +171,7 @@ void read_store(const YAML::Node& node, const std::filesystem::path& file, Store
         store.unmatched_text_retention = *retention;
     });
     reader.optional_duration("fetch_log_retention", store.fetch_log_retention);
+    reader.optional_bool("shipped_corpus", store.shipped_corpus);
     reader.reject_unknown_keys();
 }
 

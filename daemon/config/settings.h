@@ -63,6 +63,9 @@ struct StoreSettings {
     // Attempts older than this that stored nothing are pruned from the fetch log; attempts that
     // stored items are their provenance and stay (source health is kept regardless).
     Seconds fetch_log_retention{30 * 86400};
+    // A database without a reference corpus gets the one chuhai ships (store/corpus/), so that
+    // items are measured against the subject from the first poll; false leaves it empty.
+    bool shipped_corpus = true;
 };
 
 struct SmtpSettings {

@@ -54,6 +54,7 @@ TEST(ConfigLoader, ReadsEveryKey) {
     EXPECT_EQ(s.fetch.silence_floor, 12h);
     EXPECT_EQ(s.fetch.contact_url, "https://example.org/chuhai");
     EXPECT_EQ(s.store.unmatched_text_retention, std::chrono::seconds{30 * 86400});
+    EXPECT_FALSE(s.store.shipped_corpus);
     EXPECT_EQ(s.store.fetch_log_retention, std::chrono::seconds{7 * 86400});
     EXPECT_TRUE(s.metrics.enabled);
     EXPECT_EQ(s.metrics.listen, "127.0.0.1:9999");
@@ -68,7 +69,7 @@ TEST(ConfigLoader, ReadsEveryKey) {
     EXPECT_EQ(s.sources[2].tags, (std::vector<std::string>{"company"}));
     EXPECT_FALSE(s.sources[2].enabled);
     EXPECT_TRUE(s.sources[2].insecure_skip_tls_verify);
-    EXPECT_NE(s.sources[2].where.find("complete.yaml:47:"), std::string::npos)
+    EXPECT_NE(s.sources[2].where.find("complete.yaml:48:"), std::string::npos)
         << s.sources[2].where;
 
     ASSERT_EQ(s.digests.size(), 2u);
@@ -249,6 +250,7 @@ TEST(ConfigLoader, DefaultsWhenOptionalKeysAreAbsent) {
     EXPECT_DOUBLE_EQ(s.fetch.silence_factor, 4.0);
     EXPECT_EQ(s.fetch.silence_floor, 1h);
     EXPECT_EQ(s.store.unmatched_text_retention, std::chrono::seconds{90 * 86400});
+    EXPECT_TRUE(s.store.shipped_corpus);
     EXPECT_FALSE(s.metrics.enabled);
     EXPECT_TRUE(s.sources.empty());
 }

@@ -48,6 +48,11 @@ def main():
     companies = re.search(r"^Companies\s+(.*(?:\n {11}\S.*)*)", out, re.M)
     f.check(companies is not None and "Saudi Arabia" not in companies.group(1)
             and "Southeast Asia" not in companies.group(1), "places are not counted as companies")
+    # The shipped reference corpus is in a fresh database: stories about the subject name the
+    # document they resemble.
+    related = re.findall(r"^    Related: (.+)", out, re.M)
+    f.check(len(related) >= 2 and any("Alibaba Cloud rides the east wind" in r for r in related),
+            f"stories name their nearest corpus document:\n{related}")
     f.check(result.stderr.strip() == "", f"no warnings on the bundled feeds:\n{result.stderr}")
     f.finish()
 

@@ -204,9 +204,11 @@ class Daemon:
         self.log.close()
 
 
-def write_config(path, database, rules, sources, extra=""):
+def write_config(path, database, rules, sources, extra="", shipped_corpus=False):
     """Writes a config with the given sources: a list of dicts with url and optionally name, tags,
-    timezone, interval, enabled and insecure_skip_tls_verify."""
+    timezone, interval, enabled and insecure_skip_tls_verify. Without shipped_corpus the database
+    holds only the news the test serves (the shipped corpus has tests of its own: demo_test.py
+    and tests/app/reference_corpus_test.cc)."""
     lines = [f"database: {database}", f"rules: {rules}", "sources:" if sources else "sources: []"]
     for s in sources:
         lines.append(f"  - url: {s['url']}")
@@ -217,6 +219,8 @@ def write_config(path, database, rules, sources, extra=""):
         for key in ("timezone", "interval", "enabled", "insecure_skip_tls_verify"):
             if key in s:
                 lines.append(f"    {key}: {s[key]}")
+    if not shipped_corpus:
+        lines += ["store:", "  shipped_corpus: false"]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n" + extra)
     return path
