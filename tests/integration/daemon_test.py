@@ -154,6 +154,17 @@ def main():
                     harness.wait_until(lambda: "zebracorn-watch" in matched_rules(db, "z1"), 15,
                                        "the new folder's rule to match the next item")
 
+                    # 1b. A rule file saved in the folder in force, no signal: the watcher loads it
+                    # and the next item is matched by it.
+                    reloads = count("rules: reloaded")
+                    with open(os.path.join(rules_new, "topics", "zz-unicornfish.yaml"), "w") as out:
+                        out.write(WATCH_RULE.replace("zebracorn", "unicornfish"))
+                    harness.wait_until(lambda: count("rules: reloaded") > reloads, 10,
+                                       "the saved rule file loaded by the watcher")
+                    publish("Unicornfish sighting reported", "u1", "A unicornfish was seen.")
+                    harness.wait_until(lambda: "unicornfish-watch" in matched_rules(db, "u1"), 15,
+                                       "the saved rule to match the next item without a SIGHUP")
+
                     # 2. A folder with a broken rule file: refused whole, the rules in force stay.
                     rules_broken = os.path.join(tmp, "rules-broken")
                     shutil.copytree(rules_new, rules_broken)
