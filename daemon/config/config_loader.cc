@@ -94,6 +94,13 @@ void read_host_limits(const YAML::Node& node, const std::filesystem::path& file,
     reader.reject_unknown_keys();
 }
 
+// A timeout below one second would turn every delivery or fetch into a failure.
+void read_timeout(MapReader& reader, const YAML::Node& node, const std::string& key, Seconds& out) {
+    reader.optional_duration(key, out);
+    if (out.count() < 1)
+        reader.fail(node[key], "'" + key + "' must be at least 1s");
+}
+
 void read_fetch(const YAML::Node& node, const std::filesystem::path& file, FetchSettings& fetch) {
     MapReader reader(node, file, "fetch section");
     reader.optional_duration("interval", fetch.interval);
@@ -119,12 +126,12 @@ void read_fetch(const YAML::Node& node, const std::filesystem::path& file, Fetch
             fetch.hosts[host] = limits;
         }
     });
-    reader.optional_duration("connect_timeout", fetch.connect_timeout);
-    reader.optional_duration("timeout", fetch.timeout);
+    read_timeout(reader, node, "connect_timeout", fetch.connect_timeout);
+    read_timeout(reader, node, "timeout", fetch.timeout);
     int low_speed_limit = static_cast<int>(fetch.low_speed_limit);
     reader.optional_int("low_speed_limit", low_speed_limit, 1, 1 << 30);
     fetch.low_speed_limit = low_speed_limit;
-    reader.optional_duration("low_speed_time", fetch.low_speed_time);
+    read_timeout(reader, node, "low_speed_time", fetch.low_speed_time);
     reader.optional_size("max_body_size", fetch.max_body_size);
     reader.optional_int("max_redirects", fetch.max_redirects, 0, 5);
     reader.optional_duration("stop_grace", fetch.stop_grace);
@@ -173,13 +180,6 @@ void read_store(const YAML::Node& node, const std::filesystem::path& file, Store
     reader.optional_duration("fetch_log_retention", store.fetch_log_retention);
     reader.optional_bool("shipped_corpus", store.shipped_corpus);
     reader.reject_unknown_keys();
-}
-
-// A timeout below one second would turn every delivery into a failure.
-void read_timeout(MapReader& reader, const YAML::Node& node, const std::string& key, Seconds& out) {
-    reader.optional_duration(key, out);
-    if (out.count() < 1)
-        reader.fail(node[key], "'" + key + "' must be at least 1s");
 }
 
 // Both a file and a credential for one secret is a mistake the loader names.

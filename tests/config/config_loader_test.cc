@@ -268,6 +268,17 @@ TEST(ConfigLoader, UnknownKeyNamesPositionAndSuggests) {
     EXPECT_NE(e.message().find("did you mean 'tags'"), std::string::npos) << e.message();
 }
 
+TEST(ConfigLoader, FetchTimeoutsAreAtLeastASecond) {
+    // A zero timeout would fail every fetch; the loader says where instead.
+    for (const char* key : {"timeout", "connect_timeout", "low_speed_time"}) {
+        const Error e =
+            error_of(std::string("database: db\nrules: r\nfetch:\n  ") + key + ": 0s\n");
+        EXPECT_EQ(e.kind(), ErrorKind::config) << key;
+        EXPECT_NE(e.where().find("chuhai.yaml:4:"), std::string::npos) << key << ": " << e.where();
+        EXPECT_NE(e.message().find("at least 1s"), std::string::npos) << e.message();
+    }
+}
+
 TEST(ConfigLoader, WrongTypesAndValues) {
     EXPECT_NE(error_of("database: db\nrules: r\nfetch:\n  max_concurrent: many\n")
                   .message()
