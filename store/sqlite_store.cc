@@ -1808,7 +1808,7 @@ RetentionResult SqliteStore::apply_retention(const RetentionPolicy& policy) {
                 "SELECT value FROM store_meta WHERE key = 'retention_text_cutoff'");
             auto trim = db_->cached(R"sql(
                 UPDATE items SET summary = NULL, content = NULL, content_html = NULL,
-                    text_dropped_at = ?3
+                    sanitized_html = NULL, text_dropped_at = ?3
                 WHERE first_seen >= ?1 AND first_seen < ?2 AND text_dropped_at IS NULL
                   AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.item_id = items.id)
                   AND source_id NOT IN (SELECT id FROM sources WHERE kind = 'seed'))sql");

@@ -21,6 +21,7 @@
 #include "app/store_options.h"
 #include "common/error.h"
 #include "common/time.h"
+#include "digest/render.h"
 #include "store/corpus_files.h"
 #include "store/store.h"
 
@@ -63,6 +64,12 @@ std::unique_ptr<store::Store> open_store_from_options(const StoreCommandOptions&
 }
 
 namespace {
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+    for (std::size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size()))
+        text.replace(at, from.size(), to);
+}
 
 void corpus_import(store::Store& store, const std::string& folder, bool as_json) {
     std::error_code ec;
@@ -138,9 +145,14 @@ void search(store::Store& store, const SearchOptions& options, UtcTime now) {
     query.topic = options.topic;
     query.source = options.source;
     query.limit = options.limit;
+    // In JSON the matches are <mark>ed in HTML-escaped text, so that a page can show the snippet
+    // as HTML without the item's own text turning into markup: the store marks them with two
+    // control characters, which survive the escaping.
+    constexpr std::string_view kMarkOpen = "\x01";
+    constexpr std::string_view kMarkClose = "\x02";
     if (options.json) {
-        query.highlight_open = "<mark>";
-        query.highlight_close = "</mark>";
+        query.highlight_open = kMarkOpen;
+        query.highlight_close = kMarkClose;
     } else if (::isatty(STDOUT_FILENO) != 0) {
         query.highlight_open = "\x1b[1m";
         query.highlight_close = "\x1b[0m";
@@ -149,9 +161,15 @@ void search(store::Store& store, const SearchOptions& options, UtcTime now) {
     if (options.json) {
         json list = json::array();
         for (const auto& hit : hits) {
+            const auto marked_html = [&](const std::string& text) {
+                std::string html = digest::html_escape(text);
+                replace_all(html, kMarkOpen, "<mark>");
+                replace_all(html, kMarkClose, "</mark>");
+                return html;
+            };
             list.push_back({{"id", hit.item},
-                            {"title", hit.title},
-                            {"snippet", hit.snippet},
+                            {"title", marked_html(hit.title)},
+                            {"snippet", marked_html(hit.snippet)},
                             {"link", hit.link},
                             {"source", hit.source_name},
                             {"first_seen", format_rfc3339(hit.first_seen)},

@@ -38,6 +38,9 @@ std::string render_discord(const Digest& digest);
 // <!channel> start with <), which become entities.
 std::string slack_escape(std::string_view text);
 
+// Text and attribute values for HTML: & < > " ' become entities, CR and LF spaces.
+std::string html_escape(std::string_view text);
+
 // The subject of the digest's e-mail: "chuhai digest: CHANNEL, 2025-07-02 (12 stories)", the
 // date being the period's last day in the channel's time zone. One line, unescaped.
 std::string subject_line(const Digest& digest);

@@ -1,7 +1,7 @@
 // The HTML rendering for mail clients. Mail clients strip <style>, scripts and external
 // resources and block images, so everything is nested tables with inline CSS and the chart is
-// coloured table cells. Every piece of feed text goes through escape(); links only become hrefs
-// when detail::is_web_link() accepts them.
+// coloured table cells. Every piece of feed text goes through escape_text(); links only become
+// hrefs when detail::is_web_link() accepts them.
 
 #include <algorithm>
 
@@ -23,7 +23,7 @@ constexpr const char* kDown = "#b42318";
 constexpr const char* kBar = "#2f6feb";
 
 // Text and attribute values alike: & < > " ' are the five characters that can end either.
-std::string escape(std::string_view text) {
+std::string escape_text(std::string_view text) {
     std::string out;
     out.reserve(text.size() + text.size() / 8);
     for (char c : text) {
@@ -57,18 +57,18 @@ std::string escape(std::string_view text) {
 // The escaped text as a link when the target is a web link, else as plain escaped text.
 std::string link(std::string_view url, std::string_view text, std::string_view style = {}) {
     if (!detail::is_web_link(url))
-        return escape(text);
-    std::string out = "<a href=\"" + escape(url) + "\"";
+        return escape_text(text);
+    std::string out = "<a href=\"" + escape_text(url) + "\"";
     if (!style.empty())
         out += " style=\"" + std::string(style) + "\"";
-    return out + ">" + escape(text) + "</a>";
+    return out + ">" + escape_text(text) + "</a>";
 }
 
 std::string trend_cell(const CountChange& change) {
     const int d = change.change();
     const char* colour = d > 0 ? kUp : d < 0 ? kDown : "#666666";
     return std::string("<span style=\"color:") + colour + ";\">" +
-           escape(detail::trend_text(change)) + "</span>";
+           escape_text(detail::trend_text(change)) + "</span>";
 }
 
 void append_counts(std::string& out, const char* title, const std::vector<CountChange>& counts) {
@@ -82,7 +82,7 @@ void append_counts(std::string& out, const char* title, const std::vector<CountC
     for (std::size_t i = 0; i < counts.size() && i < kHeaderCounts; ++i) {
         if (i > 0)
             out += " &middot; ";
-        out += escape(counts[i].name) + " " + std::to_string(counts[i].current) + " " +
+        out += escape_text(counts[i].name) + " " + std::to_string(counts[i].current) + " " +
                trend_cell(counts[i]);
     }
     if (counts.size() > kHeaderCounts)
@@ -108,7 +108,7 @@ void append_chart(std::string& out, const Digest& digest) {
         "style=\"border-collapse:collapse;font-size:11px;\">\n";
     for (const auto& series : digest.chart) {
         out += "<tr><td style=\"padding:2px 8px 2px 0;white-space:nowrap;font-size:12px;\">" +
-               escape(truncate_to_width(series.company, 24)) + "</td>";
+               escape_text(truncate_to_width(series.company, 24)) + "</td>";
         for (std::size_t i = 0; i < series.mentions.size(); ++i) {
             const int v = series.mentions[i];
             const int height = v <= 0 ? 1 : std::max(2, v * kChartBarPixels / max_value);
@@ -117,7 +117,7 @@ void append_chart(std::string& out, const Digest& digest) {
                                                 ": " + std::to_string(v)
                                           : std::to_string(v);
             // A bottom-aligned cell holding a one-cell table whose height is the value.
-            out += "<td title=\"" + escape(label) +
+            out += "<td title=\"" + escape_text(label) +
                    "\" style=\"vertical-align:bottom;padding:0 1px;height:" +
                    std::to_string(kChartBarPixels) +
                    "px;\"><table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" "
@@ -133,8 +133,8 @@ void append_chart(std::string& out, const Digest& digest) {
     // Period labels under the columns: the first and the last, which is enough to read it.
     out += "<tr><td></td><td colspan=\"" + std::to_string(digest.chart_periods.size()) +
            "\" style=\"" + kMuted + "padding-top:2px;\">" +
-           escape(detail::period_label(digest, digest.chart_periods.front())) + " &rarr; " +
-           escape(detail::period_label(digest, digest.chart_periods.back())) +
+           escape_text(detail::period_label(digest, digest.chart_periods.front())) + " &rarr; " +
+           escape_text(detail::period_label(digest, digest.chart_periods.back())) +
            "</td><td></td></tr>\n";
     out += "</table></td></tr>\n";
 }
@@ -167,20 +167,20 @@ void append_story(std::string& out, const Digest& digest, const Story& story) {
         out += " and " + std::to_string(distinct.size() - named) + " more";
     if (!distinct.empty())
         out += " &middot; ";
-    out += "first seen " + escape(detail::local_time(digest, story.first_seen));
+    out += "first seen " + escape_text(detail::local_time(digest, story.first_seen));
     if (story.published)
-        out += " &middot; published " + escape(detail::local_time(digest, *story.published));
-    out += " &middot; score " + escape(detail::score_text(story.score));
+        out += " &middot; published " + escape_text(detail::local_time(digest, *story.published));
+    out += " &middot; score " + escape_text(detail::score_text(story.score));
     out += "</div>\n";
     if (!story.excerpt.empty()) {
         out += "<div style=\"font-size:14px;line-height:1.45;margin-top:6px;color:#222222;\">" +
-               escape(story.excerpt) + "</div>\n";
+               escape_text(story.excerpt) + "</div>\n";
     }
     const std::string evidence = detail::evidence_text(story);
     if (!evidence.empty()) {
         out += "<div style=\"";
         out += kMuted;
-        out += "margin-top:4px;\">Matched: " + escape(evidence) + "</div>\n";
+        out += "margin-top:4px;\">Matched: " + escape_text(evidence) + "</div>\n";
     }
     if (!story.companies.empty()) {
         std::string companies;
@@ -188,7 +188,7 @@ void append_story(std::string& out, const Digest& digest, const Story& story) {
             companies += (companies.empty() ? "" : ", ") + c;
         out += "<div style=\"";
         out += kMuted;
-        out += "\">Companies: " + escape(companies) + "</div>\n";
+        out += "\">Companies: " + escape_text(companies) + "</div>\n";
     }
     if (story.nearest_seed) {
         out += "<div style=\"";
@@ -196,14 +196,18 @@ void append_story(std::string& out, const Digest& digest, const Story& story) {
         out += "\">Related: " +
                link(story.nearest_seed->reference, story.nearest_seed->title, "color:#666666;");
         if (!detail::is_web_link(story.nearest_seed->reference))
-            out += " (" + escape(story.nearest_seed->reference) + ")";
+            out += " (" + escape_text(story.nearest_seed->reference) + ")";
         out += " &middot; similarity " +
-               escape(detail::score_text(story.nearest_seed->similarity)) + "</div>\n";
+               escape_text(detail::score_text(story.nearest_seed->similarity)) + "</div>\n";
     }
     out += "</td></tr>\n";
 }
 
 }  // namespace
+
+std::string html_escape(std::string_view text) {
+    return escape_text(text);
+}
 
 std::string render_html(const Digest& digest) {
     std::string out;
@@ -212,7 +216,7 @@ std::string render_html(const Digest& digest) {
     out +=
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-        escape(title) +
+        escape_text(title) +
         "</title></head>\n<body style=\"margin:0;padding:0;background-color:#f4f5f7;\">\n"
         "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
         "border=\"0\" style=\"background-color:#f4f5f7;\"><tr><td align=\"center\" "
@@ -223,10 +227,10 @@ std::string render_html(const Digest& digest) {
 
     out += "<tr><td style=\"padding:20px 24px 4px 24px;";
     out += kFont;
-    out += "\"><div style=\"font-size:20px;font-weight:bold;color:#111111;\">" + escape(title) +
-           "</div><div style=\"";
+    out += "\"><div style=\"font-size:20px;font-weight:bold;color:#111111;\">" +
+           escape_text(title) + "</div><div style=\"";
     out += kMuted;
-    out += "margin-top:4px;\">" + escape(detail::period_text(digest)) + " &middot; ";
+    out += "margin-top:4px;\">" + escape_text(detail::period_text(digest)) + " &middot; ";
     const int stories = digest.story_count();
     out += stories == 0 ? std::string("no new stories")
                         : std::to_string(stories) + (stories == 1 ? " story" : " stories");
@@ -245,7 +249,7 @@ std::string render_html(const Digest& digest) {
     for (const auto& section : digest.topics) {
         out += "<tr><td style=\"padding:20px 24px 4px 24px;border-bottom:2px solid #111111;";
         out += kFont;
-        out += "font-size:16px;font-weight:bold;\">" + escape(section.topic) +
+        out += "font-size:16px;font-weight:bold;\">" + escape_text(section.topic) +
                " <span style=\"color:#666666;font-weight:normal;\">(" +
                std::to_string(section.stories.size()) + ")</span></td></tr>\n";
         for (const auto& story : section.stories)
@@ -272,17 +276,17 @@ std::string render_html(const Digest& digest) {
             "font-size:12px;\"><strong>Source health since the last digest</strong>"
             "<ul style=\"margin:4px 0 0 0;padding-left:18px;\">";
         for (const auto& note : digest.source_health) {
-            out += "<li>" + escape(note.source) + ": " + to_string(note.kind);
+            out += "<li>" + escape_text(note.source) + ": " + to_string(note.kind);
             if (!note.detail.empty())
-                out += " &mdash; " + escape(note.detail);
-            out += " (since " + escape(detail::local_time(digest, note.since)) + ")</li>";
+                out += " &mdash; " + escape_text(note.detail);
+            out += " (since " + escape_text(detail::local_time(digest, note.since)) + ")</li>";
         }
         out += "</ul></td></tr>\n";
     }
     out += "<tr><td style=\"padding:12px 24px;";
     out += kFont;
     out += kMuted;
-    out += "\">chuhai &middot; digest " + escape(digest.id) + "</td></tr>\n";
+    out += "\">chuhai &middot; digest " + escape_text(digest.id) + "</td></tr>\n";
     out += "</table>\n</td></tr></table>\n</body></html>\n";
     return out;
 }

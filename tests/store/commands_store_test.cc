@@ -79,6 +79,22 @@ TEST_F(CommandsTest, CorpusImportIsIdempotentAndListed) {
     EXPECT_EQ(listed[0]["key"], "01-short-summary-chinese-ai-global-expansion.md");
 }
 
+TEST_F(CommandsTest, SearchJsonEscapesTheItemsTextAroundItsMarks) {
+    reopen();
+    ingest(
+        add_source("https://wire.example.com/feed", "Wire"),
+        {make_item("x", "Zebracorn <script>alert(1)</script> & co", "A <b>zebracorn</b> story.")});
+    store_.reset();
+    const auto hits = json::parse(run_command({"search", "zebracorn", "--json", "--db", db()}).out);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0]["title"],
+              "<mark>Zebracorn</mark> &lt;script&gt;alert(1)&lt;/script&gt; &amp; co");
+    const std::string snippet = hits[0]["snippet"];
+    EXPECT_EQ(snippet.find("<script>"), std::string::npos) << snippet;
+    EXPECT_EQ(snippet.find("<b>"), std::string::npos) << snippet;
+    EXPECT_NE(snippet.find("</mark>"), std::string::npos) << snippet;
+}
+
 TEST_F(CommandsTest, CorpusImportOfAFolderWithoutDocumentsFails) {
     auto result =
         run_command({"corpus", "import", dir_.path().string() + "/nothing", "--db", db()});

@@ -25,6 +25,9 @@ TEST_F(StoreTest, RetentionDropsTheTextOfOldUnmatchedItemsOnly) {
         old_items.push_back(make_item("old" + std::to_string(i),
                                       "Old unmatched " + std::to_string(i),
                                       long_text("zebrafish", 200)));
+    // Matched once (so the pipeline kept its digest HTML), then its matches taken back by a
+    // `rules backfill`: its HTML goes with its text.
+    old_items[1].sanitized_html = "<p>zebrafish</p>";
     ItemInput matched = make_item("matched", "Old matched", long_text("okapi", 50));
     old_items.push_back(matched);
     const auto old = ingest(source, old_items);
@@ -45,6 +48,7 @@ TEST_F(StoreTest, RetentionDropsTheTextOfOldUnmatchedItemsOnly) {
     const std::int64_t pages_before = count("PRAGMA page_count");
     const RetentionResult result = store().apply_retention({.drop_unmatched_text_after = days(30)});
     EXPECT_EQ(result.items_trimmed, 200);
+    EXPECT_FALSE(store().item(old.items[1].item)->sanitized_html);
     EXPECT_EQ(result.revisions_trimmed, 1);
     EXPECT_GT(result.pages_freed, 0);
     EXPECT_LT(count("PRAGMA page_count"), pages_before) << "incremental vacuum shrank the file";
