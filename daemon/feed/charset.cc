@@ -456,7 +456,8 @@ bool is_known_charset(const std::string& charset) {
     return U_SUCCESS(status) && converter != nullptr;
 }
 
-std::string detect_with_icu(std::string_view bytes) {
+// ICU's charset detector on a sample; "" when it is unsure.
+std::string detect_with_icu_only(std::string_view bytes) {
     UErrorCode status = U_ZERO_ERROR;
     DetectorPtr detector(ucsdet_open(&status));
     if (U_FAILURE(status))
@@ -472,6 +473,51 @@ std::string detect_with_icu(std::string_view bytes) {
     if (U_FAILURE(status) || name == nullptr || ucsdet_getConfidence(match, &status) < 10)
         return {};
     return canonical_charset(name);
+}
+
+// Whether bytes look like Thai in TIS-620 (windows-874), which ICU's detector has no
+// recogniser for (it answers UTF-16, EUC-KR or a Latin charset, whatever fits worst). Thai
+// vowel and tone marks (D1, D4-DA, E7-EE) follow a consonant (A1-CE); in Latin text the same
+// bytes are accented letters (Ñ, Ô-Ú, ç-î) that follow ASCII letters. EUC-KR and GB2312 also
+// pair bytes of that range, but always two by two: Thai words make runs of odd length too.
+// Marks are a fifth of Thai's high bytes; Big5, whose ASCII trail bytes break its runs, has
+// a few percent.
+bool looks_like_thai(std::string_view bytes) {
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = std::min<std::size_t>(bytes.size(), 8 * 1024);
+    auto consonant = [](unsigned char c) { return c >= 0xA1 && c <= 0xCE; };
+    auto mark = [](unsigned char c) {
+        return c == 0xD1 || (c >= 0xD4 && c <= 0xDA) || (c >= 0xE7 && c <= 0xEE);
+    };
+    std::size_t high = 0, outside = 0, marks = 0, marks_after_consonant = 0;
+    std::size_t runs = 0, odd_runs = 0, run = 0;
+    for (std::size_t i = 0; i <= n; ++i) {
+        const unsigned char c = i < n ? s[i] : 0;
+        if (c < 0x80) {
+            if (run > 0) {
+                ++runs;
+                odd_runs += run % 2;
+            }
+            run = 0;
+            continue;
+        }
+        ++run;
+        ++high;
+        if (c < 0xA1 || (c >= 0xDB && c <= 0xDE) || c > 0xFB)
+            ++outside;  // not a TIS-620 character
+        if (mark(c)) {
+            ++marks;
+            marks_after_consonant += i > 0 && consonant(s[i - 1]);
+        }
+    }
+    return high >= 20 && outside * 20 <= high && marks >= 5 && marks * 10 >= high &&
+           marks_after_consonant * 5 >= marks * 4 && odd_runs >= 2 && odd_runs * 5 >= runs;
+}
+
+std::string detect_with_icu(std::string_view bytes) {
+    if (looks_like_thai(bytes))
+        return "windows-874";
+    return detect_with_icu_only(bytes);
 }
 
 // A charset other than the Unicode ones that ICU can decode.

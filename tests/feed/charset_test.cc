@@ -218,6 +218,32 @@ TEST(Charset, UndeclaredLegacyBytesAreDetected) {
         << decoded.encoding;
 }
 
+// ICU's detector has no Thai: TIS-620 is recognised by its marks following consonants, and
+// accented Latin text in the same byte range is not taken for it.
+TEST(Charset, UndeclaredThaiIsDetected) {
+    const DecodedText thai =
+        decode_to_utf8(chuhai::testing::read_fixture("feed/charset_tis620_undeclared.xml"));
+    EXPECT_EQ(thai.encoding, "windows-874");
+    // "ข่าวเทคโนโลยี", the channel title.
+    EXPECT_NE(thai.utf8.find("\xe0\xb8\x82\xe0\xb9\x88\xe0\xb8\xb2\xe0\xb8\xa7\xe0\xb9\x80"
+                             "\xe0\xb8\x97\xe0\xb8\x84\xe0\xb9\x82\xe0\xb8\x99\xe0\xb9\x82"
+                             "\xe0\xb8\xa5\xe0\xb8\xa2\xe0\xb8\xb5"),
+              std::string::npos)
+        << thai.utf8;
+    std::string french = "<rss><channel><title>";
+    for (int i = 0; i < 3; ++i)
+        french +=
+            "L'\xe9quipe fran\xe7"
+            "aise a cr\xe9\xe9 un mod\xe8le tr\xe8s pr\xe9"
+            "cis, d\xe9ploy\xe9 "
+            "\xe0 Gen\xe8ve; \xe7"
+            "a co\xfbte moins qu'\xe0 Z\xfcrich. H\xf4tel, for\xeat, \xeele, "
+            "o\xf9, gar\xe7on, na\xefve, No\xebl, se\xf1or, \xd1"
+            "and\xfa. ";
+    french += "</title></channel></rss>";
+    EXPECT_NE(decode_to_utf8(french).encoding, "windows-874");
+}
+
 TEST(Charset, UnknownLabelFallsBackToTheBytes) {
     DecodedText decoded =
         decode_to_utf8("<?xml version=\"1.0\" encoding=\"x-made-up\"?><t>\xe4\xb8\xad</t>");
