@@ -976,14 +976,17 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     if (charset == "utf-8" && result.source != "bom" && has_non_ascii(body) && !is_utf8() &&
         is_mostly_invalid_utf8(body)) {
         std::string other;
+        std::string decided_by = "xml";
         if (result.source == "http")
             other = canonical_charset(charset_from_xml_declaration(body));
-        if (!is_legacy_charset(other))
+        if (!is_legacy_charset(other)) {
             other = detect_with_icu(body);
+            decided_by = "detected";
+        }
         if (is_legacy_charset(other)) {
             result.note = "declared utf-8 but the bytes are not UTF-8; read as " + other;
             result.problem = result.note;
-            result.source = "detected";
+            result.source = decided_by;
             charset = other;
         }
     }

@@ -347,6 +347,12 @@ TEST(Charset, DeclaredUtf8ThatTheBytesContradictFallsBack) {
     EXPECT_NE(gb2312.bozo_reason.find("declared utf-8 but the bytes are not UTF-8"),
               std::string::npos)
         << gb2312.bozo_reason;
+    const std::string gb2312_bytes =
+        chuhai::testing::read_fixture("feed/charset_gb2312_served_as_utf8.xml");
+    EXPECT_EQ(decode_to_utf8(gb2312_bytes, "text/xml; charset=utf-8").source, "xml");
+    EXPECT_EQ(
+        decode_to_utf8(chuhai::testing::read_fixture("feed/charset_gbk_declared_utf8.xml")).source,
+        "detected");
 
     // UTF-8 with one stray Latin-1 byte stays UTF-8, with one U+FFFD.
     const FeedDocument stray =
