@@ -456,7 +456,8 @@ bool is_known_charset(const std::string& charset) {
     return U_SUCCESS(status) && converter != nullptr;
 }
 
-std::string detect_with_icu(std::string_view bytes) {
+// ICU's charset detector on a sample; "" when it is unsure.
+std::string detect_with_icu_only(std::string_view bytes) {
     UErrorCode status = U_ZERO_ERROR;
     DetectorPtr detector(ucsdet_open(&status));
     if (U_FAILURE(status))
@@ -472,6 +473,122 @@ std::string detect_with_icu(std::string_view bytes) {
     if (U_FAILURE(status) || name == nullptr || ucsdet_getConfidence(match, &status) < 10)
         return {};
     return canonical_charset(name);
+}
+
+// Whether bytes look like Thai in TIS-620 (windows-874), which ICU's detector has no
+// recogniser for (it answers UTF-16, EUC-KR or a Latin charset, whatever fits worst). Thai
+// vowel and tone marks (D1, D4-DA, E7-EE) follow a consonant (A1-CE); in Latin text the same
+// bytes are accented letters (Ñ, Ô-Ú, ç-î) that follow ASCII letters. EUC-KR and GB2312 also
+// pair bytes of that range, but always two by two: Thai words make runs of odd length too.
+// Marks are a fifth of Thai's high bytes; Big5, whose ASCII trail bytes break its runs, has
+// a few percent.
+bool looks_like_thai(std::string_view bytes) {
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = std::min<std::size_t>(bytes.size(), 8 * 1024);
+    auto consonant = [](unsigned char c) { return c >= 0xA1 && c <= 0xCE; };
+    auto mark = [](unsigned char c) {
+        return c == 0xD1 || (c >= 0xD4 && c <= 0xDA) || (c >= 0xE7 && c <= 0xEE);
+    };
+    std::size_t high = 0, outside = 0, marks = 0, marks_after_consonant = 0;
+    std::size_t runs = 0, odd_runs = 0, run = 0;
+    for (std::size_t i = 0; i <= n; ++i) {
+        const unsigned char c = i < n ? s[i] : 0;
+        if (c < 0x80) {
+            if (run > 0) {
+                ++runs;
+                odd_runs += run % 2;
+            }
+            run = 0;
+            continue;
+        }
+        ++run;
+        ++high;
+        if (c < 0xA1 || (c >= 0xDB && c <= 0xDE) || c > 0xFB)
+            ++outside;  // not a TIS-620 character
+        if (mark(c)) {
+            ++marks;
+            marks_after_consonant += i > 0 && consonant(s[i - 1]);
+        }
+    }
+    return high >= 20 && outside * 20 <= high && marks >= 5 && marks * 10 >= high &&
+           marks_after_consonant * 5 >= marks * 4 && odd_runs >= 2 && odd_runs * 5 >= runs;
+}
+
+std::string detect_with_icu(std::string_view bytes) {
+    if (looks_like_thai(bytes))
+        return "windows-874";
+    return detect_with_icu_only(bytes);
+}
+
+// A charset other than the Unicode ones that ICU can decode.
+bool is_legacy_charset(const std::string& charset) {
+    return !charset.empty() && charset != "utf-8" && !is_utf16_or_32(charset) &&
+           is_known_charset(charset);
+}
+
+// Whether bytes that are not valid UTF-8 are another charset rather than UTF-8 with a few bad
+// bytes: the invalid sequences outnumber the valid multi-byte ones. GBK or Big5 read as UTF-8
+// makes nearly every character invalid; a stray Latin-1 byte in UTF-8 text makes one. Fewer
+// than eight invalid sequences (four Chinese characters) are too few to tell, and stay UTF-8
+// with U+FFFD.
+bool is_mostly_invalid_utf8(std::string_view bytes) {
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    std::size_t valid = 0, invalid = 0;
+    for (std::size_t i = 0; i < n;) {
+        if (s[i] < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t length = utf8_sequence_length(s, i, n);
+        if (length != 0) {
+            ++valid;
+            i += length;
+        } else {
+            ++invalid;
+            i += invalid_subpart_length(s, i, n);
+        }
+    }
+    return invalid >= 8 && invalid > valid;
+}
+
+// Whether more than a quarter of the non-ASCII characters of valid UTF-8 are in the
+// private-use area (U+E000-U+F8FF, UTF-8 EE 80 80 - EF A3 BF). Chinese text in GB18030 has next
+// to none; Big5 read as GB18030 decodes "cleanly" into a third or more of them, since GBK maps
+// its user-defined rows (where Big5 keeps common characters such as A4xx) to private use. Even
+// random GB18030 pairs stay near 8%.
+bool is_mostly_private_use(std::string_view utf8) {
+    std::size_t non_ascii = 0, private_use = 0;
+    for (std::size_t i = 0; i < utf8.size(); ++i) {
+        const auto c = static_cast<unsigned char>(utf8[i]);
+        if (c < 0xC0)
+            continue;  // ASCII or a continuation byte
+        ++non_ascii;
+        if (i + 1 < utf8.size()) {
+            const auto c1 = static_cast<unsigned char>(utf8[i + 1]);
+            if (c == 0xEE || (c == 0xEF && c1 <= 0xA3))
+                ++private_use;
+        }
+    }
+    return private_use >= 3 && private_use * 4 > non_ascii;
+}
+
+// Declared GB18030 that decoded mostly into private-use characters: detection decides, and
+// its answer replaces the decoding when it names another legacy charset.
+void redetect_private_use(std::string_view body, DecodedText& result) {
+    const std::string detected = detect_with_icu(body);
+    if (detected == result.encoding || !is_legacy_charset(detected))
+        return;
+    DecodedText redone;
+    if (!convert_with_icu(body, detected, redone))
+        return;
+    result.utf8 = std::move(redone.utf8);
+    result.replaced_invalid = redone.replaced_invalid;
+    result.note = "declared " + result.encoding +
+                  " but the bytes decode to private-use characters; read as " + detected;
+    result.problem = result.note;
+    result.encoding = detected;
+    result.source = "detected";
 }
 
 }  // namespace
@@ -779,6 +896,7 @@ std::size_t repair_utf8(std::string_view bytes, std::string& out) {
 DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type) {
     DecodedText result;
     std::string charset;
+    std::string label;  // the declared label, before canonical_charset()
     std::string_view body = bytes;
     using namespace std::string_view_literals;
     // 1. Byte-order mark.
@@ -802,7 +920,8 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
         result.source = "bom";
     // 2. HTTP, 3. the XML declaration (read through the wide encodings too).
     if (charset.empty()) {
-        charset = canonical_charset(charset_from_content_type(content_type));
+        label = charset_from_content_type(content_type);
+        charset = canonical_charset(label);
         if (!charset.empty())
             result.source = "http";
     }
@@ -816,7 +935,8 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     }
     if (charset.empty()) {
         if (wide.empty()) {
-            charset = canonical_charset(charset_from_xml_declaration(body));
+            label = charset_from_xml_declaration(body);
+            charset = canonical_charset(label);
         } else {
             // The declaration of a wide document names its own width; the sniffed byte order
             // is what counts.
@@ -848,6 +968,27 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
             result.problem = "unknown charset '" + charset + "'";
         charset = "utf-8";
         result.source = "detected";
+    }
+    // A declared UTF-8 that the bytes contradict. A few bad bytes in UTF-8 text are repaired
+    // below, but bytes mostly invalid as UTF-8 are another charset: Chinese servers label GBK
+    // as UTF-8 as often as the other way round. The declaration wins when HTTP said UTF-8 and
+    // it names a legacy charset, else detection decides.
+    if (charset == "utf-8" && result.source != "bom" && has_non_ascii(body) && !is_utf8() &&
+        is_mostly_invalid_utf8(body)) {
+        std::string other;
+        std::string decided_by = "xml";
+        if (result.source == "http")
+            other = canonical_charset(charset_from_xml_declaration(body));
+        if (!is_legacy_charset(other)) {
+            other = detect_with_icu(body);
+            decided_by = "detected";
+        }
+        if (is_legacy_charset(other)) {
+            result.note = "declared utf-8 but the bytes are not UTF-8; read as " + other;
+            result.problem = result.note;
+            result.source = decided_by;
+            charset = other;
+        }
     }
     // 4. Detection.
     if (charset.empty()) {
@@ -890,6 +1031,11 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     }
     if (convert_with_icu(body, charset, result)) {
         result.encoding = charset;
+        // Big5 is mislabelled GB2312 or GBK; a GB18030 label is deliberate (GB18030 maps
+        // its user-defined rows to private use on purpose).
+        if (charset == "gb18030" && result.source != "detected" && trim_label(label) != "gb18030" &&
+            is_mostly_private_use(result.utf8))
+            redetect_private_use(body, result);
         return result;
     }
     // A label nobody knows: fall back to what the bytes look like.

@@ -204,7 +204,7 @@ bool is_weekday_name(std::string_view word) {
 }
 
 // Zone abbreviations feeds use, as minutes east of UTC. RFC 822's US zones keep their RFC
-// meaning (CST is US Central, not China).
+// meaning (CST is US Central) unless the source's timezone is Chinese (see cst_means_china).
 std::optional<int> zone_offset(std::string_view word) {
     static constexpr NumberedWord kZones[] = {
         {"z", 0},       {"ut", 0},     {"utc", 0},    {"gmt", 0},    {"wet", 0},    {"est", -300},
@@ -250,7 +250,8 @@ int expand_year(std::string_view digits) {
 
 class Tokenizer {
   public:
-    explicit Tokenizer(std::string_view text) : s_(text) {}
+    // `cst_minutes`: what "CST" means for this source.
+    Tokenizer(std::string_view text, int cst_minutes) : s_(text), cst_minutes_(cst_minutes) {}
 
     bool parse(DateParts& p) {
         while (i_ < s_.size()) {
@@ -441,7 +442,7 @@ class Tokenizer {
         if (text == "t" || text == "at" || text == "on" || text == "of" || text == "th" ||
             text == "st" || text == "nd" || text == "rd")
             return true;
-        if (auto offset = zone_offset(text)) {
+        if (auto offset = text == "cst" ? cst_minutes_ : zone_offset(text)) {
             if (!p.offset_minutes)
                 p.offset_minutes = *offset;
             // "GMT+8", "UTC+08:00": the offset that follows is relative to UTC.
@@ -486,7 +487,28 @@ class Tokenizer {
 
     std::string_view s_;
     std::size_t i_ = 0;
+    int cst_minutes_;
 };
+
+// Zones (and their old names) where "CST" is China Standard Time, UTC+8: mainland China,
+// Hong Kong, Macau, Taiwan. Urumqi's official clock is Beijing time too, though locals also
+// keep UTC+6.
+bool cst_means_china(std::string_view name) {
+    static constexpr std::string_view kZones[] = {"Asia/Shanghai",
+                                                  "Asia/Chongqing",
+                                                  "Asia/Chungking",
+                                                  "Asia/Harbin",
+                                                  "Asia/Urumqi",
+                                                  "Asia/Kashgar",
+                                                  "PRC",
+                                                  "Asia/Hong_Kong",
+                                                  "Hongkong",
+                                                  "Asia/Taipei",
+                                                  "ROC",
+                                                  "Asia/Macau",
+                                                  "Asia/Macao"};
+    return std::find(std::begin(kZones), std::end(kZones), name) != std::end(kZones);
+}
 
 }  // namespace
 
@@ -495,6 +517,8 @@ DateParser::DateParser(std::string_view timezone) {
         return;
     try {
         zone_ = date::locate_zone(timezone);
+        if (cst_means_china(timezone) || cst_means_china(zone_->name()))
+            cst_minutes_ = 8 * 60;
     } catch (const std::exception& e) {
         throw Error(ErrorKind::config, "unknown timezone '" + std::string(timezone) + "'",
                     std::string(timezone));
@@ -509,7 +533,7 @@ std::optional<UtcTime> DateParser::parse(std::string_view text) const {
     const std::string rewritten = ascii ? std::string() : rewrite_cjk(text);
     const std::string_view input = ascii ? text : std::string_view(rewritten);
     DateParts p;
-    Tokenizer tokenizer(input);
+    Tokenizer tokenizer(input, cst_minutes_);
     if (!tokenizer.parse(p))
         return std::nullopt;
     if (p.epoch) {

@@ -4,7 +4,8 @@
 // years; RFC 3339, ISO 8601 and W3CDTF (year, year-month, no seconds, fractions, offsets
 // "+08", "+0800", "+08:00"); asctime; US "Jan 4, 2004 10:00 PM"; slashes ("2024/06/24");
 // Chinese ("2024年6月24日 10:30", "2024年06月24日 下午3时05分", full-width digits); Unix
-// seconds. A date without an offset is local time in the source's IANA timezone.
+// seconds. A date without an offset is local time in the source's IANA timezone, which also
+// decides what "CST" means: US Central, or China Standard Time (UTC+8) for a Chinese zone.
 
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ class DateParser {
 
   private:
     const date::time_zone* zone_ = nullptr;  // nullptr: UTC
+    // "CST": US Central (RFC 822) unless the source's zone is China's, Hong Kong's, Macau's or
+    // Taiwan's, where it is China Standard Time.
+    int cst_minutes_ = -6 * 60;
 };
 
 // One-off convenience over DateParser.

@@ -317,6 +317,9 @@ std::string base64_decode(std::string_view in) {
 struct TextValue {
     std::string markup;  // HTML source when is_html, else the plain text
     bool is_html = false;
+    // Where the markup came from, for the xml:base its links resolve against: the element,
+    // and the xhtml div whose children are the markup (null when there is none).
+    pugi::xml_node element, wrapper;
 
     std::string plain() const {
         return is_html ? text::html_to_text(markup) : text::collapse_whitespace(markup);
@@ -401,6 +404,7 @@ class XmlFeedReader {
 
     TextValue construct(const pugi::xml_node& node) {
         TextValue value;
+        value.element = node;
         std::string type = node.attribute("type").value();
         std::transform(type.begin(), type.end(), type.begin(), ascii_lower);
         const std::string_view mode = node.attribute("mode").value();
@@ -428,6 +432,8 @@ class XmlFeedReader {
                         wrapper = pugi::xml_node();
                 }
             }
+            if (xhtml)
+                value.wrapper = wrapper;
             value.markup = xml_.markup(wrapper && xhtml ? wrapper : node, /*inline_markup=*/true);
             value.is_html = true;
             return value;
@@ -996,6 +1002,14 @@ class XmlFeedReader {
             entry.updated = context_.dates.parse(updated_text);
         if (have_summary)
             entry.summary = summary.plain();
+        // content_html's links resolve against the xml:base of the element it came from (and
+        // of its xhtml div), which may differ from the entry's.
+        const TextValue* html_source =
+            have_content ? &content : (have_summary ? &summary : nullptr);
+        std::string html_base =
+            html_source == nullptr
+                ? base
+                : with_base(html_source->wrapper, with_base(html_source->element, base));
         if (have_content) {
             entry.content = content.plain();
             entry.content_html =
@@ -1006,6 +1020,7 @@ class XmlFeedReader {
         }
         const std::string link = alternate_link(node, base);
         detail::finish_entry(entry, link, base);
+        entry.html_base = std::move(html_base);
         doc().entries.push_back(std::move(entry));
     }
 

@@ -218,6 +218,32 @@ TEST(Charset, UndeclaredLegacyBytesAreDetected) {
         << decoded.encoding;
 }
 
+// ICU's detector has no Thai: TIS-620 is recognised by its marks following consonants, and
+// accented Latin text in the same byte range is not taken for it.
+TEST(Charset, UndeclaredThaiIsDetected) {
+    const DecodedText thai =
+        decode_to_utf8(chuhai::testing::read_fixture("feed/charset_tis620_undeclared.xml"));
+    EXPECT_EQ(thai.encoding, "windows-874");
+    // "ข่าวเทคโนโลยี", the channel title.
+    EXPECT_NE(thai.utf8.find("\xe0\xb8\x82\xe0\xb9\x88\xe0\xb8\xb2\xe0\xb8\xa7\xe0\xb9\x80"
+                             "\xe0\xb8\x97\xe0\xb8\x84\xe0\xb9\x82\xe0\xb8\x99\xe0\xb9\x82"
+                             "\xe0\xb8\xa5\xe0\xb8\xa2\xe0\xb8\xb5"),
+              std::string::npos)
+        << thai.utf8;
+    std::string french = "<rss><channel><title>";
+    for (int i = 0; i < 3; ++i)
+        french +=
+            "L'\xe9quipe fran\xe7"
+            "aise a cr\xe9\xe9 un mod\xe8le tr\xe8s pr\xe9"
+            "cis, d\xe9ploy\xe9 "
+            "\xe0 Gen\xe8ve; \xe7"
+            "a co\xfbte moins qu'\xe0 Z\xfcrich. H\xf4tel, for\xeat, \xeele, "
+            "o\xf9, gar\xe7on, na\xefve, No\xebl, se\xf1or, \xd1"
+            "and\xfa. ";
+    french += "</title></channel></rss>";
+    EXPECT_NE(decode_to_utf8(french).encoding, "windows-874");
+}
+
 TEST(Charset, UnknownLabelFallsBackToTheBytes) {
     DecodedText decoded =
         decode_to_utf8("<?xml version=\"1.0\" encoding=\"x-made-up\"?><t>\xe4\xb8\xad</t>");
@@ -287,6 +313,88 @@ TEST(Charset, DoubleEncodedUtf8IsRestored) {
         EXPECT_FALSE(undo_double_encoding(copy)) << text;
         EXPECT_EQ(copy, text);
     }
+}
+
+// A declared UTF-8 (not a BOM) that the bytes contradict: mostly invalid sequences are
+// another charset; a stray byte in UTF-8 text is repaired.
+TEST(Charset, DeclaredUtf8ThatTheBytesContradictFallsBack) {
+    const std::string first_title =
+        "\xe6\x9c\x88\xe4\xb9\x8b\xe6\x9a\x97\xe9\x9d\xa2";  // "月之暗面"
+    auto parse = [](const std::string& name, const std::string& content_type) {
+        ParseOptions options;
+        options.content_type = content_type;
+        return parse_feed(chuhai::testing::read_fixture("feed/" + name), options);
+    };
+    // GBK bytes whose XML declaration says utf-8: ICU detection decides.
+    const FeedDocument gbk = parse("charset_gbk_declared_utf8.xml", "application/rss+xml");
+    EXPECT_EQ(gbk.encoding, "gb18030");
+    ASSERT_EQ(gbk.entries.size(), 5u);
+    EXPECT_EQ(gbk.entries[0].title.rfind(first_title, 0), 0u) << gbk.entries[0].title;
+    EXPECT_EQ(gbk.title, "\xe5\x87\xba\xe6\xb5\xb7\xe6\x96\xb0\xe9\x97\xbb");  // 出海新闻
+    EXPECT_TRUE(gbk.bozo);
+    EXPECT_NE(gbk.bozo_reason.find("declared utf-8 but the bytes are not UTF-8; read as gb18030"),
+              std::string::npos)
+        << gbk.bozo_reason;
+    for (const FeedEntry& entry : gbk.entries)
+        EXPECT_EQ(entry.title.find("\xef\xbf\xbd"), std::string::npos) << entry.title;
+
+    // GB2312 bytes declared gb2312, served as charset=utf-8: the declaration wins.
+    const FeedDocument gb2312 =
+        parse("charset_gb2312_served_as_utf8.xml", "application/rss+xml; charset=utf-8");
+    EXPECT_EQ(gb2312.encoding, "gb18030");
+    ASSERT_EQ(gb2312.entries.size(), 5u);
+    EXPECT_EQ(gb2312.entries[0].title.rfind(first_title, 0), 0u) << gb2312.entries[0].title;
+    EXPECT_NE(gb2312.bozo_reason.find("declared utf-8 but the bytes are not UTF-8"),
+              std::string::npos)
+        << gb2312.bozo_reason;
+    const std::string gb2312_bytes =
+        chuhai::testing::read_fixture("feed/charset_gb2312_served_as_utf8.xml");
+    EXPECT_EQ(decode_to_utf8(gb2312_bytes, "text/xml; charset=utf-8").source, "xml");
+    EXPECT_EQ(
+        decode_to_utf8(chuhai::testing::read_fixture("feed/charset_gbk_declared_utf8.xml")).source,
+        "detected");
+
+    // UTF-8 with one stray Latin-1 byte stays UTF-8, with one U+FFFD.
+    const FeedDocument stray =
+        parse("charset_utf8_stray_latin1_byte.xml", "application/rss+xml; charset=utf-8");
+    EXPECT_EQ(stray.encoding, "utf-8");
+    ASSERT_EQ(stray.entries.size(), 5u);
+    EXPECT_EQ(stray.entries[0].title.rfind(first_title, 0), 0u);
+    EXPECT_NE(stray.entries[0].summary.find("caf\xef\xbf\xbd"), std::string::npos)
+        << stray.entries[0].summary;
+    const DecodedText raw = decode_to_utf8(
+        chuhai::testing::read_fixture("feed/charset_utf8_stray_latin1_byte.xml"), "");
+    EXPECT_EQ(raw.encoding, "utf-8");
+    std::size_t replacements = 0;
+    for (auto at = raw.utf8.find("\xef\xbf\xbd"); at != std::string::npos;
+         at = raw.utf8.find("\xef\xbf\xbd", at + 1))
+        ++replacements;
+    EXPECT_EQ(replacements, 1u);
+    EXPECT_EQ(raw.problem, "");
+    // Too few invalid bytes to tell another charset from damage: repaired, not re-detected.
+    EXPECT_EQ(decode_to_utf8("<?xml version=\"1.0\" encoding=\"utf-8\"?><t>caf\xe9</t>").encoding,
+              "utf-8");
+}
+
+// Big5 bytes labelled GB2312 decode as GB18030 without an invalid byte, but into private-use
+// characters: detection decides again.
+TEST(Charset, Big5LabelledGb2312IsRedetected) {
+    const FeedDocument doc =
+        parse_feed(chuhai::testing::read_fixture("feed/charset_big5_declared_gb2312.xml"));
+    EXPECT_EQ(doc.encoding, "big5");
+    ASSERT_EQ(doc.entries.size(), 5u);
+    // "月之暗面在新加坡設立"
+    EXPECT_EQ(doc.entries[0].title.rfind("\xe6\x9c\x88\xe4\xb9\x8b\xe6\x9a\x97\xe9\x9d\xa2"
+                                         "\xe5\x9c\xa8\xe6\x96\xb0\xe5\x8a\xa0\xe5\x9d\xa1"
+                                         "\xe8\xa8\xad\xe7\xab\x8b",
+                                         0),
+              0u)
+        << doc.entries[0].title;
+    EXPECT_TRUE(doc.bozo);
+    EXPECT_NE(doc.bozo_reason.find("declared gb18030 but the bytes decode to private-use "
+                                   "characters; read as big5"),
+              std::string::npos)
+        << doc.bozo_reason;
 }
 
 // The Chinese corpus: GBK, GB2312-labelled GB18030, Big5, and UTF-8 that claims GB2312.

@@ -70,6 +70,21 @@ TEST(Dates, OffsetlessDatesFollowTheZoneIncludingDaylightSaving) {
     EXPECT_EQ(parsed("2024-01-01T12:00:00Z", "Asia/Shanghai"), "2024-01-01T12:00:00Z");
 }
 
+// RFC 822 makes CST US Central (UTC-6); Chinese, Hong Kong and Taiwanese sources mean China
+// Standard Time (UTC+8).
+TEST(Dates, CstFollowsTheSourcesZone) {
+    const char* text = "Mon, 24 Jun 2024 10:30:00 CST";
+    EXPECT_EQ(parsed(text), "2024-06-24T16:30:00Z");
+    EXPECT_EQ(parsed(text, "America/Chicago"), "2024-06-24T16:30:00Z");
+    EXPECT_EQ(parsed(text, "Europe/Berlin"), "2024-06-24T16:30:00Z");
+    for (const char* zone : {"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC",
+                             "Asia/Hong_Kong", "Asia/Taipei", "Asia/Macau"})
+        EXPECT_EQ(parsed(text, zone), "2024-06-24T02:30:00Z") << zone;
+    // Only the abbreviation changes: CDT and explicit offsets keep their meaning.
+    EXPECT_EQ(parsed("Mon, 24 Jun 2024 10:30:00 CDT", "Asia/Shanghai"), "2024-06-24T15:30:00Z");
+    EXPECT_EQ(parsed("Mon, 24 Jun 2024 10:30:00 -0600", "Asia/Shanghai"), "2024-06-24T16:30:00Z");
+}
+
 TEST(Dates, NonsenseIsNull) {
     for (const char* text : {"", "yesterday", "not a date at all", "2024-02-30", "2024-13-01",
                              "Thu, 32 Jan 2004 10:00:00 GMT", "25:61", "12345678901234567890",

@@ -86,6 +86,20 @@ TEST(FeedParser, AtomXmlBaseAppliesAtEveryLevel) {
     EXPECT_NE(entry.content_html.find("<a href=\"/paris\">"), std::string::npos);
 }
 
+// content_html's relative links resolve against the xml:base of the element the HTML came
+// from (and of the xhtml div inside it), not only the entry's.
+TEST(FeedParser, AtomContentXmlBaseIsTheHtmlBase) {
+    const FeedDocument doc = parse_fixture("atom_content_xml_base.xml");
+    EXPECT_FALSE(doc.bozo) << doc.bozo_reason;
+    ASSERT_EQ(doc.entries.size(), 3u);
+    EXPECT_EQ(doc.entries[0].link, "https://news.example.org/feed/2024/kimi.html");
+    EXPECT_EQ(doc.entries[0].html_base, "https://cdn.example.net/articles/kimi/");
+    EXPECT_EQ(doc.entries[1].link, "https://news.example.org/feed/2024/baichuan.html");
+    EXPECT_EQ(doc.entries[1].html_base, "https://news.example.org/feed/2024/archive/baichuan/");
+    // An unsafe xml:base is ignored, as everywhere: the entry's base stays.
+    EXPECT_EQ(doc.entries[2].html_base, "https://news.example.org/feed/2024/");
+}
+
 TEST(FeedParser, Rss10WithDublinCore) {
     const FeedDocument doc = parse_fixture("rdf_dc.xml");
     EXPECT_EQ(doc.format, "rss1.0");
