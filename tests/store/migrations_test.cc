@@ -101,6 +101,11 @@ void write_data_of_version(Database& db, int version) {
             "UPDATE sources SET mean_update_gap_seconds = 5400, updates_observed = 6, "
             "retry_after_until = 1700007200 WHERE id = 1");
     }
+    if (version >= 7)
+        db.exec("UPDATE sources SET freshness_seconds = 2700, ttl_minutes = 90 WHERE id = 1");
+    if (version >= 8)
+        db.exec("UPDATE items SET sanitized_html = '<p>Alibaba Cloud opens.</p>' WHERE id = 1");
+    // (Data of the latest version is never migrated: a new migration adds its block here.)
 }
 
 TEST(Migrations, AreNumberedFromOneWithoutGaps) {
@@ -170,6 +175,15 @@ TEST(Migrations, EveryEarlierVersionMigratesToTheLatestKeepingItsData) {
             EXPECT_EQ(schedule.mean_update_gap, std::chrono::seconds(5400));
             EXPECT_EQ(schedule.updates_observed, 6);
             EXPECT_EQ(schedule.retry_after_until, UtcTime{std::chrono::seconds{1700007200}});
+        }
+        if (version >= 7) {
+            const auto schedule = store->find_source("Example")->schedule;
+            EXPECT_EQ(schedule.freshness, std::chrono::seconds(2700));
+            EXPECT_EQ(schedule.ttl_minutes, 90);
+        }
+        if (version >= 8) {
+            EXPECT_EQ(store->item(1)->sanitized_html,
+                      std::optional<std::string>("<p>Alibaba Cloud opens.</p>"));
         }
         // And the migrated store works like a new one.
         FetchRecord fetch;
