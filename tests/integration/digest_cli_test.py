@@ -2,7 +2,8 @@
 
 - `digest preview` renders without recording or sending (and names an unknown channel, exit 2);
 - `digest test` reports the server's answer (250 from aiosmtpd with STARTTLS and AUTH; 535 for a
-  wrong password, exit 1; a signed test body for a webhook);
+  wrong password, exit 1; a signed test body for a webhook; a `password_credential:` found in a
+  credential store when run outside systemd, and the places tried when it is nowhere);
 - `digest send --now` sends what is new at once; without --now nothing is due yet;
 - `status` before any daemon, while `chuhai run` runs (and delivers a webhook digest by itself
   after a poll cycle), and after SIGTERM stopped it.
@@ -138,6 +139,38 @@ digests:
             hooked = harness.run_chuhai("digest", "test", "--channel", "hook", "--config", config, check=0)
             f.check("delivered (200 " in hooked.stdout, f"webhook test:\n{hooked.stdout}")
             f.equal(json.loads(ds.webhook_requests(log)[-1]["body"]).get("schema"), "chuhai.test", "a test body")
+
+            # A systemd credential outside the service (`sudo chuhai digest test` as the docs
+            # say): no $CREDENTIALS_DIRECTORY, so the credential stores are searched, in order.
+            etc_store = os.path.join(tmp, "etc-credstore")
+            run_store = os.path.join(tmp, "run-credstore")
+            os.makedirs(etc_store)
+            os.makedirs(run_store)
+            harness.write_private(os.path.join(run_store, "chuhai.smtp-password"), PASSWORD + "\n")
+            cred_config = harness.write_config(
+                os.path.join(tmp, "credential.yaml"), os.path.join(tmp, "credential.db"), RULES, [],
+                extra=f"""digests:
+  - name: credmail
+    schedule: weekly mon 08:00
+    email:
+      from: digest@example.org
+      to: alice@example.com
+{smtp_section}        password_credential: chuhai.smtp-password
+""")
+            stores = {"CHUHAI_CREDSTORE_PATH": f"{etc_store}:{run_store}", "CREDENTIALS_DIRECTORY": ""}
+            cred = harness.run_chuhai("digest", "test", "--channel", "credmail", "--config", cred_config,
+                                      env=stores, check=0)
+            f.check("delivered (250" in cred.stdout, f"the credential from the second store:\n{cred.stdout}")
+            messages, envelopes = harness.read_maildir(maildir)
+            f.check(any(str(m["Subject"]) == "chuhai test message for channel credmail" for m in messages),
+                    "the test mail sent with the stored credential arrived")
+            f.check(envelopes and envelopes[-1]["authenticated"], "authenticated with the stored credential")
+            harness.run_chuhai("once", "--config", cred_config, env=stores, check=0)
+            missing = harness.run_chuhai("digest", "test", "--channel", "credmail", "--config", cred_config,
+                                         env={**stores, "CHUHAI_CREDSTORE_PATH": etc_store}, check=2)
+            f.check(os.path.join(etc_store, "chuhai.smtp-password") in missing.stderr
+                    and "$CREDENTIALS_DIRECTORY" in missing.stderr,
+                    f"a missing credential names the places tried:\n{missing.stderr}")
 
             # Send: nothing due by the schedule; --now sends what is new.
             not_due = harness.run_chuhai("digest", "send", "--channel", "mail", "--config", config, check=0)
