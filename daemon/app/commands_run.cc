@@ -79,6 +79,7 @@ class Daemon {
         runtime_.attach_metrics(&metrics_);
         runtime_.set_cycle_observer([this](const CycleReport& report) { on_cycle(report); });
         watcher_ = watch_rules(settings_.rules, rules_);
+        warn_about_unknown_filters(settings_, *rules_);
         if (settings_.metrics.enabled)
             start_metrics_server();
     }
@@ -152,6 +153,7 @@ class Daemon {
         return std::make_unique<match::RuleWatcher>(
             io_, dir, std::move(rules),
             [this](std::shared_ptr<const match::RuleSet> loaded) {
+                warn_about_unknown_filters(settings_, *loaded);
                 runtime_.set_rules(std::move(loaded));
                 count_rule_reload(service::value::kOk);
             },
@@ -182,6 +184,7 @@ class Daemon {
             runtime_.reload(fresh);
             digests_.reload(fresh);
             settings_ = std::move(fresh);
+            warn_about_unknown_filters(settings_, *runtime_.rules());
             spdlog::info("reload: configuration reloaded from {}", settings_.config_file.string());
         } catch (const Error& e) {
             spdlog::error("reload: configuration refused, keeping the running one: {}", e.what());

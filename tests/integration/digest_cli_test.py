@@ -152,6 +152,8 @@ digests:
                 extra=f"""digests:
   - name: credmail
     schedule: weekly mon 08:00
+    filters:
+      topics: [infrastucture]
     email:
       from: digest@example.org
       to: alice@example.com
@@ -165,7 +167,14 @@ digests:
             f.check(any(str(m["Subject"]) == "chuhai test message for channel credmail" for m in messages),
                     "the test mail sent with the stored credential arrived")
             f.check(envelopes and envelopes[-1]["authenticated"], "authenticated with the stored credential")
-            harness.run_chuhai("once", "--config", cred_config, env=stores, check=0)
+            # The mistyped topic is valid configuration, but every command that meets the rules
+            # says the channel names a topic no rule has, and where the channel is.
+            once = harness.run_chuhai("once", "--config", cred_config, env=stores, check=0)
+            preview = harness.run_chuhai("digest", "preview", "--channel", "credmail", "--config", cred_config,
+                                         check=0)
+            for what, output in (("once", once.stderr), ("digest preview", preview.stderr)):
+                f.check(f"{cred_config}:5:5: digest channel 'credmail' filters on topic 'infrastucture'" in output,
+                        f"{what} warns about the unknown topic:\n{output}")
             missing = harness.run_chuhai("digest", "test", "--channel", "credmail", "--config", cred_config,
                                          env={**stores, "CHUHAI_CREDSTORE_PATH": etc_store}, check=2)
             f.check(os.path.join(etc_store, "chuhai.smtp-password") in missing.stderr
