@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "app/app_config.h"
+#include "app/cli_format.h"
 #include "app/commands.h"
 #include "app/digest_delivery.h"
 #include "app/status_report.h"
@@ -78,8 +79,9 @@ int preview(const CommonOptions& common, const DigestOptions& options) {
     if (options.html_file.empty() && options.text_file.empty()) {
         std::cout << digest::render_text(built.digest);
     } else {
-        std::cout << "digest preview " << options.channel << ": " << built.digest.story_count()
-                  << " stories, " << built.items.size() << " items (nothing recorded or sent)\n";
+        std::cout << "digest preview " << options.channel << ": "
+                  << counted(built.digest.story_count(), "story", "stories") << ", "
+                  << counted(built.items.size(), "item") << " (nothing recorded or sent)\n";
     }
     return kExitOk;
 }

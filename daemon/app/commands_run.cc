@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "app/app_config.h"
+#include "app/cli_format.h"
 #include "app/commands.h"
 #include "app/digest_service.h"
 #include "app/poll_runtime.h"
@@ -93,10 +94,10 @@ class Daemon {
         digests_.start();
         // The configuration's sources and those added with `chuhai sources`, as polled.
         const std::size_t polled = runtime_.polled_sources();
-        notifier_.ready("polling " + std::to_string(polled) + " sources");
-        spdlog::info("chuhai {} running: {} sources to poll, {} rules (version {}), database {}",
-                     kVersion, polled, rules_->rule_count(), rules_->version(),
-                     settings_.database.string());
+        notifier_.ready("polling " + counted(polled, "source"));
+        spdlog::info("chuhai {} running: {} to poll, {} (version {}), database {}", kVersion,
+                     counted(polled, "source"), counted(rules_->rule_count(), "rule"),
+                     rules_->version(), settings_.database.string());
         io_.run();
         spdlog::info("chuhai stopped");
         return exit_status_;

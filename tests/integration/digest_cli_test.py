@@ -111,7 +111,7 @@ digests:
             before = status_json(config)["digests"]["channels"]
             preview = harness.run_chuhai("digest", "preview", "--channel", "mail", "--html", html,
                                          "--text", text, "--config", config, check=0)
-            f.check("1 stories" in preview.stdout, f"preview summary:\n{preview.stdout}")
+            f.check("1 story," in preview.stdout, f"preview summary:\n{preview.stdout}")
             with open(text, encoding="utf-8") as t:
                 f.check("Alibaba Cloud opens a data centre" in t.read(), "the text preview has the story")
             with open(html, encoding="utf-8") as h:
