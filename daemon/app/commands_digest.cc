@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "app/app_config.h"
+#include "app/cli_format.h"
 #include "app/commands.h"
 #include "app/digest_delivery.h"
 #include "app/status_report.h"
@@ -46,9 +47,27 @@ void add_channel_option(CLI::App& command, DigestOptions& options) {
         ->type_name("NAME");
 }
 
+// Preview and send read matches from the store and need no rules, but a filter naming a topic or
+// rule that the rules do not define is the likeliest reason for an empty digest: the channel's
+// filters are checked against the rules folder as the daemon checks them. Rules that do not
+// load are left to `chuhai rules check`.
+void check_channel_filters(const config::Settings& settings,
+                           const config::ChannelSettings& channel) {
+    try {
+        const match::LoadResult rules = match::RuleSet::try_load(settings.rules);
+        if (!rules.rules)
+            return;
+        config::Settings only_channel;
+        only_channel.digests = {channel};
+        warn_about_unknown_filters(only_channel, *rules.rules);
+    } catch (const Error&) {
+        // A missing or unreadable rules folder: this command does not need it.
+    }
+}
+
 int preview(const CommonOptions& common, const DigestOptions& options) {
     const config::Settings settings = load_app_config(common);
-    (void)find_channel(settings, options.channel);
+    check_channel_filters(settings, find_channel(settings, options.channel));
     SystemClock clock;
     DigestDelivery digests(digest_channels(settings), delivery_options(settings), clock);
     auto store = open_existing_store(settings);
@@ -60,8 +79,9 @@ int preview(const CommonOptions& common, const DigestOptions& options) {
     if (options.html_file.empty() && options.text_file.empty()) {
         std::cout << digest::render_text(built.digest);
     } else {
-        std::cout << "digest preview " << options.channel << ": " << built.digest.story_count()
-                  << " stories, " << built.items.size() << " items (nothing recorded or sent)\n";
+        std::cout << "digest preview " << options.channel << ": "
+                  << counted(built.digest.story_count(), "story", "stories") << ", "
+                  << counted(built.items.size(), "item") << " (nothing recorded or sent)\n";
     }
     return kExitOk;
 }
@@ -69,6 +89,7 @@ int preview(const CommonOptions& common, const DigestOptions& options) {
 int send(const CommonOptions& common, const DigestOptions& options) {
     const config::Settings settings = load_app_config(common);
     const config::ChannelSettings& channel = find_channel(settings, options.channel);
+    check_channel_filters(settings, channel);
     SystemClock clock;
     DigestDelivery digests(digest_channels(settings), delivery_options(settings), clock);
     digests.set_sender(channel.name, make_sender(channel));

@@ -38,6 +38,7 @@ namespace {
 // One poll of every enabled source, on a private event loop.
 CycleReport poll_once(const config::Settings& settings) {
     auto rules = match::RuleSet::load(settings.rules);
+    warn_about_unknown_filters(settings, *rules);
     auto store = open_configured_store(settings);
     ensure_reference_corpus(*store, settings);
     boost::asio::io_context io;

@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "app/app_config.h"
+#include "app/cli_format.h"
 #include "app/commands.h"
 #include "app/digest_service.h"
 #include "app/poll_runtime.h"
@@ -80,6 +81,7 @@ class Daemon {
         runtime_.attach_metrics(&metrics_);
         runtime_.set_cycle_observer([this](const CycleReport& report) { on_cycle(report); });
         watcher_ = watch_rules(settings_.rules, rules_);
+        warn_about_unknown_filters(settings_, *rules_);
         if (settings_.metrics.enabled)
             start_metrics_server();
     }
@@ -93,10 +95,10 @@ class Daemon {
         digests_.start();
         // The configuration's sources and those added with `chuhai sources`, as polled.
         const std::size_t polled = runtime_.polled_sources();
-        notifier_.ready("polling " + std::to_string(polled) + " sources");
-        spdlog::info("chuhai {} running: {} sources to poll, {} rules (version {}), database {}",
-                     kVersion, polled, rules_->rule_count(), rules_->version(),
-                     settings_.database.string());
+        notifier_.ready("polling " + counted(polled, "source"));
+        spdlog::info("chuhai {} running: {} to poll, {} (version {}), database {}", kVersion,
+                     counted(polled, "source"), counted(rules_->rule_count(), "rule"),
+                     rules_->version(), settings_.database.string());
         io_.run();
         spdlog::info("chuhai stopped");
         return exit_status_;
@@ -153,6 +155,7 @@ class Daemon {
         return std::make_unique<match::RuleWatcher>(
             io_, dir, std::move(rules),
             [this](std::shared_ptr<const match::RuleSet> loaded) {
+                warn_about_unknown_filters(settings_, *loaded);
                 runtime_.set_rules(std::move(loaded));
                 count_rule_reload(service::value::kOk);
             },
@@ -183,6 +186,7 @@ class Daemon {
             runtime_.reload(fresh);
             digests_.reload(fresh);
             settings_ = std::move(fresh);
+            warn_about_unknown_filters(settings_, *runtime_.rules());
             spdlog::info("reload: configuration reloaded from {}", settings_.config_file.string());
         } catch (const Error& e) {
             spdlog::error("reload: configuration refused, keeping the running one: {}", e.what());

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "app/digest_candidates.h"
 #include "common/error.h"
@@ -26,6 +27,39 @@ std::string period_text(const digest::Period& period) {
 }
 
 }  // namespace
+
+std::vector<std::string> unknown_filter_names(const config::Settings& settings,
+                                              const match::RuleSet& rules) {
+    std::set<std::string> topics;
+    std::set<std::string> ids;
+    for (const match::RuleInfo& rule : rules.rules()) {
+        topics.insert(rule.topic);
+        ids.insert(rule.id);
+    }
+    std::vector<std::string> messages;
+    const auto check = [&](const config::ChannelSettings& channel,
+                           const std::vector<std::string>& names,
+                           const std::set<std::string>& known, std::string_view what) {
+        for (const auto& name : names) {
+            if (!known.contains(name)) {
+                messages.push_back(fmt::format(
+                    "{}: digest channel '{}' filters on {} '{}', which no loaded rule has, so it "
+                    "matches nothing",
+                    channel.where, channel.name, what, name));
+            }
+        }
+    };
+    for (const auto& channel : settings.digests) {
+        check(channel, channel.filters.topics, topics, "topic");
+        check(channel, channel.filters.rules, ids, "rule");
+    }
+    return messages;
+}
+
+void warn_about_unknown_filters(const config::Settings& settings, const match::RuleSet& rules) {
+    for (const auto& message : unknown_filter_names(settings, rules))
+        spdlog::warn("{}", message);
+}
 
 std::vector<DigestChannel> digest_channels(const config::Settings& settings) {
     std::vector<DigestChannel> channels;

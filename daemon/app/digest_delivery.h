@@ -32,6 +32,7 @@
 #include "digest/digest.h"
 #include "digest/filter.h"
 #include "digest/schedule.h"
+#include "match/rule_set.h"
 #include "store/store.h"
 
 namespace chuhai::service {
@@ -58,6 +59,14 @@ struct DigestChannel {
 
 // The configuration's channels, in order (already validated by the loader).
 std::vector<DigestChannel> digest_channels(const config::Settings& settings);
+
+// The filter topics and rule ids of the channels that `rules` defines nowhere: such a filter
+// never lets a story through (typically a typo), yet the configuration is valid without the
+// rules, so it is a warning. One message per unknown name, naming the channel and its
+// FILE:LINE:COL. warn_about_unknown_filters logs each at warn level.
+std::vector<std::string> unknown_filter_names(const config::Settings& settings,
+                                              const match::RuleSet& rules);
+void warn_about_unknown_filters(const config::Settings& settings, const match::RuleSet& rules);
 
 // The sender of one channel: an SmtpSender or a WebhookSender, with its password or secret read
 // (and registered for log redaction). Throws Error(config) naming the channel.

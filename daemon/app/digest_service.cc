@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "app/cli_format.h"
 #include "common/error.h"
 #include "store/store.h"
 
@@ -60,7 +61,7 @@ DigestService::~DigestService() {
 
 void DigestService::start() {
     if (!engine_->delivery.channels().empty())
-        spdlog::info("digests: {} channels", engine_->delivery.channels().size());
+        spdlog::info("digests: {}", counted(engine_->delivery.channels().size(), "channel"));
     run_now();
 }
 

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "app/app_config.h"
+#include "app/cli_format.h"
 #include "app/pipeline.h"
 #include "app/source_mapping.h"
 #include "common/error.h"
@@ -30,12 +31,12 @@ namespace asio = boost::asio;
 
 std::string summary_line(const CycleReport& r) {
     return fmt::format(
-        "{} sources: {} ok ({} not modified), {} failed{}; {} items: {} new, {} duplicate, {} "
-        "revised; "
-        "{} matched",
-        r.sources, r.sources_ok, r.not_modified, r.sources_failed,
+        "{}: {} ok ({} not modified), {} failed{}; {}: {} new, {} duplicate, {} revised; {} "
+        "matched",
+        counted(r.sources, "source"), r.sources_ok, r.not_modified, r.sources_failed,
         r.sources_skipped > 0 ? fmt::format(", {} skipped", r.sources_skipped) : std::string(),
-        r.items_seen, r.items_new, r.items_duplicate, r.items_revised, r.items_matched);
+        counted(r.items_seen, "item"), r.items_new, r.items_duplicate, r.items_revised,
+        r.items_matched);
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "app/app_config.h"
+#include "app/cli_format.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "config/delivery_settings.h"
@@ -35,10 +36,6 @@ std::string ago(UtcTime now, UtcTime then) {
     if (then >= now)
         return "just now";
     return format_duration(now - then) + " ago";
-}
-
-json time_json(const std::optional<UtcTime>& t) {
-    return t ? json(format_rfc3339(*t)) : json(nullptr);
 }
 
 json digest_json(const store::Digest& d) {
@@ -207,19 +204,20 @@ std::string render_status_text(const StatusReport& r) {
     out += fmt::format("sources     {}: {} ok, {} failing, {} disabled\n", r.sources, r.sources_ok,
                        r.sources_failing, r.sources_disabled);
     for (const auto& source : r.failing) {
-        out += fmt::format(
-            "  failing   {}: {} ({} attempts in a row{})\n", source.spec.name,
-            redact_secrets(source.health.last_error), source.health.consecutive_failures,
-            source.health.last_success ? ", last success " + when(*source.health.last_success)
-                                       : std::string(", never succeeded"));
+        out += fmt::format("  failing   {}: {} ({} in a row{})\n", source.spec.name,
+                           redact_secrets(source.health.last_error),
+                           counted(source.health.consecutive_failures, "attempt"),
+                           source.health.last_success
+                               ? ", last success " + when(*source.health.last_success)
+                               : std::string(", never succeeded"));
     }
-    out += fmt::format("today       {} items, {} matched (since {})\n", r.today.items,
+    out += fmt::format("today       {}, {} matched (since {})\n", counted(r.today.items, "item"),
                        r.today.matched, when(r.today_start));
     out += "digests     ";
     if (r.channels.empty())
         out += "no channels configured\n";
     else
-        out += std::to_string(r.channels.size()) + " channels\n";
+        out += counted(r.channels.size(), "channel") + "\n";
     for (const auto& c : r.channels) {
         const auto channel_zone = digest::TimeZone::locate(c.time_zone);
         std::string next = c.next_due ? "next " + channel_zone.format(*c.next_due)
@@ -231,14 +229,15 @@ std::string render_status_text(const StatusReport& r) {
     }
     for (const auto& w : r.waiting) {
         out += fmt::format(
-            "  waiting   {} {} ({} stories): {} attempts, next {}{}\n", w.channel, w.message_id,
-            w.story_count, w.attempts, when(w.next_attempt),
+            "  waiting   {} {} ({}): {}, next {}{}\n", w.channel, w.message_id,
+            counted(w.story_count, "story", "stories"), counted(w.attempts, "attempt"),
+            when(w.next_attempt),
             w.last_error.empty() ? "" : "; last error: " + redact_secrets(w.last_error));
     }
     for (const auto& f : r.failed) {
-        out +=
-            fmt::format("  FAILED    {} {} ({} stories, built {}): {}\n", f.channel, f.message_id,
-                        f.story_count, when(f.created), redact_secrets(f.last_error));
+        out += fmt::format("  FAILED    {} {} ({}, built {}): {}\n", f.channel, f.message_id,
+                           counted(f.story_count, "story", "stories"), when(f.created),
+                           redact_secrets(f.last_error));
     }
     return out;
 }

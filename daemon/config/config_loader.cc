@@ -330,6 +330,9 @@ ChannelSettings read_channel(const YAML::Node& node, const std::filesystem::path
         filters.optional_string_list("rules", channel.filters.rules);
         filters.optional_string_list("source_tags", channel.filters.source_tags);
         filters.optional_double("min_score", channel.filters.min_score);
+        // Scores are never negative, so a negative minimum filters nothing: a typo, refused.
+        if (channel.filters.min_score && !(*channel.filters.min_score >= 0))
+            filters.fail(value["min_score"], "min_score must be 0 or more");
         filters.reject_unknown_keys();
     });
     reader.optional_node("email",

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <system_error>
 
 #include "common/error.h"
 #include "common/file.h"
@@ -42,6 +43,50 @@ void Secret::wipe() noexcept {
     value_.clear();
 }
 
+std::vector<std::filesystem::path> credstore_dirs() {
+    // Tests point this elsewhere; it is not a documented setting.
+    const char* override_path = std::getenv("CHUHAI_CREDSTORE_PATH");
+    if (override_path == nullptr || *override_path == '\0')
+        return {"/etc/credstore", "/run/credstore"};
+    std::vector<std::filesystem::path> dirs;
+    std::string_view rest(override_path);
+    while (!rest.empty()) {
+        const auto colon = rest.find(':');
+        const std::string_view dir = rest.substr(0, colon);
+        if (!dir.empty())
+            dirs.emplace_back(dir);
+        rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+    }
+    return dirs;
+}
+
+std::filesystem::path find_credential(const std::string& credential, const std::string& what,
+                                      const std::vector<std::filesystem::path>& credstores) {
+    const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
+    if (directory != nullptr && *directory != '\0')
+        return std::filesystem::path(directory) / credential;
+    // Outside the service (`sudo chuhai digest test`, `chuhai once` by hand) there is no
+    // $CREDENTIALS_DIRECTORY: read the file where LoadCredential= would have found it.
+    std::string tried;
+    for (const auto& dir : credstores) {
+        const auto candidate = dir / credential;
+        std::error_code ec;
+        if (std::filesystem::exists(candidate, ec))
+            return candidate;
+        if (!tried.empty())
+            tried += ", ";
+        tried += candidate.string();
+        // /etc/credstore is 0700 root: a user who cannot look inside should hear why.
+        if (ec == std::errc::permission_denied)
+            tried += " (permission denied)";
+    }
+    throw Error(ErrorKind::config,
+                what + ": credential '" + credential +
+                    "' not found: $CREDENTIALS_DIRECTORY is not set (systemd's LoadCredential= "
+                    "sets it) and it is not in " +
+                    (tried.empty() ? std::string("any credential store") : tried));
+}
+
 Secret load_secret(const SecretSource& source, std::string_view what) {
     const std::string name(what);
     if (!source.file.empty() && !source.credential.empty()) {
@@ -55,13 +100,7 @@ Secret load_secret(const SecretSource& source, std::string_view what) {
             throw Error(ErrorKind::config,
                         name + ": credential name '" + credential + "' must be a plain file name");
         }
-        const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
-        if (directory == nullptr || *directory == '\0') {
-            throw Error(ErrorKind::config,
-                        name + ": credential '" + credential +
-                            "' needs $CREDENTIALS_DIRECTORY (set by systemd's LoadCredential=)");
-        }
-        path = std::filesystem::path(directory) / credential;
+        path = find_credential(credential, name);
     }
     if (path.empty())
         throw Error(ErrorKind::config, name + ": no password file or credential given");

@@ -151,16 +151,17 @@ void check_smtp_settings(const SmtpSettings& settings, std::string_view where) {
     if ((url.scheme == "smtps") != (settings.tls == SmtpTls::implicit)) {
         throw Error(ErrorKind::config,
                     url.scheme == "smtps"
-                        ? "smtps:// always uses TLS: set tls to implicit or leave it out"
-                        : "tls implicit needs an smtps:// URL (STARTTLS is tls: starttls)",
+                        ? "smtps:// is TLS from the first byte: leave starttls out"
+                        : "implicit TLS needs an smtps:// URL (for STARTTLS use smtp:// with "
+                          "starttls: required)",
                     at);
     }
     if (!settings.username.empty()) {
         if (settings.tls == SmtpTls::none && !detail::is_loopback_host(url.host)) {
             throw Error(ErrorKind::config,
                         "refusing to send a password in clear text to " + url.host +
-                            ": use tls starttls or implicit (tls none is for a relay on this "
-                            "machine)",
+                            ": use smtp:// with starttls: required, or smtps:// (starttls: "
+                            "none is for a relay on this machine)",
                         at);
         }
         if (settings.password.empty())

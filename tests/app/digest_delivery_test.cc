@@ -412,5 +412,40 @@ TEST_F(DigestDeliveryTest, DeliveriesAndFailuresAreCountedByChannel) {
     EXPECT_EQ(metrics.counter(service::metric::kDigestFailures, labels).value(), 1.0);
 }
 
+TEST(DigestFilters, NamesEveryFilterTopicAndRuleTheRulesDoNotDefine) {
+    const auto compiled = match::RuleSet::compile({match::RuleFile{"r.yaml", "r.yaml", R"(rules:
+  - id: cloud-expansion
+    title: Cloud regions abroad
+    topic: infrastructure
+    score: 10
+    match:
+      any: ["data centre"]
+)"}});
+    ASSERT_TRUE(compiled.rules);
+    config::Settings settings;
+    config::ChannelSettings right;
+    right.name = "right";
+    right.where = "/etc/chuhai/chuhai.yaml:4:5";
+    right.filters.topics = {"infrastructure"};
+    right.filters.rules = {"cloud-expansion"};
+    config::ChannelSettings typos;
+    typos.name = "typos";
+    typos.where = "/etc/chuhai/chuhai.yaml:12:5";
+    typos.filters.topics = {"infrastructure", "infrastucture"};
+    typos.filters.rules = {"no-such-rule"};
+    settings.digests = {right, typos};
+    const auto messages = unknown_filter_names(settings, *compiled.rules);
+    ASSERT_EQ(messages.size(), 2U);
+    EXPECT_EQ(messages[0].find("/etc/chuhai/chuhai.yaml:12:5: digest channel 'typos'"), 0U)
+        << messages[0];
+    EXPECT_NE(messages[0].find("topic 'infrastucture'"), std::string::npos) << messages[0];
+    EXPECT_NE(messages[1].find("rule 'no-such-rule'"), std::string::npos) << messages[1];
+    // A topic is not a rule id, nor the other way round.
+    settings.digests = {right};
+    settings.digests[0].filters.topics = {"cloud-expansion"};
+    settings.digests[0].filters.rules = {"infrastructure"};
+    EXPECT_EQ(unknown_filter_names(settings, *compiled.rules).size(), 2U);
+}
+
 }  // namespace
 }  // namespace chuhai::app::testing

@@ -36,6 +36,17 @@ TEST(SummaryLine, SkippedSourcesShowOnlyWhenThereAreSome) {
     EXPECT_EQ(summary_line(r).find("skipped"), std::string::npos);
 }
 
+TEST(SummaryLine, OneOfAThingIsSingular) {
+    CycleReport r;
+    r.sources = 1;
+    r.sources_ok = 1;
+    r.items_seen = 1;
+    r.items_new = 1;
+    EXPECT_EQ(summary_line(r),
+              "1 source: 1 ok (0 not modified), 0 failed; 1 item: 1 new, 0 duplicate, 0 revised; "
+              "0 matched");
+}
+
 TEST(SummaryLine, AnEmptyCycle) {
     EXPECT_EQ(summary_line(CycleReport{}),
               "0 sources: 0 ok (0 not modified), 0 failed; 0 items: 0 new, 0 duplicate, 0 "

@@ -103,13 +103,16 @@ TEST_F(StatusReportTest, ShowsSourcesTodayChannelsAndDigests) {
 
     const std::string text = render_status_text(report);
     EXPECT_NE(text.find("sources     3: 1 ok, 1 failing, 1 disabled"), std::string::npos) << text;
-    EXPECT_NE(text.find("failing   Broken: HTTP 404"), std::string::npos) << text;
+    EXPECT_NE(text.find("failing   Broken: HTTP 404 (1 attempt in a row, never succeeded)"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("digests     2 channels\n"), std::string::npos) << text;
     EXPECT_NE(text.find("today       2 items, 1 matched (since 2025-06-24 00:00 CST)"),
               std::string::npos)
         << text;
     EXPECT_NE(text.find("morning: daily 08:00; next 2025-06-25 08:00 CST"), std::string::npos)
         << text;
-    EXPECT_NE(text.find("waiting   morning <w@x> (4 stories): 1 attempts"), std::string::npos)
+    EXPECT_NE(text.find("waiting   morning <w@x> (4 stories): 1 attempt, next"), std::string::npos)
         << text;
     EXPECT_NE(text.find("FAILED    alerts k1"), std::string::npos) << text;
     EXPECT_NE(text.find("by chuhai once"), std::string::npos) << text;

@@ -170,6 +170,18 @@ TEST(ConfigLoader, SchedulesAndQuietHoursAreCheckedWhereWritten) {
               "/etc/chuhai/chuhai.yaml:5:18");
 }
 
+TEST(ConfigLoader, ANegativeMinimumScoreIsRefusedWhereWritten) {
+    const Error negative = channel_error("    filters:\n      min_score: -1\n" + kEmail);
+    EXPECT_EQ(negative.kind(), ErrorKind::config);
+    EXPECT_EQ(negative.where(), "/etc/chuhai/chuhai.yaml:6:18");
+    EXPECT_NE(negative.message().find("min_score"), std::string::npos) << negative.message();
+    const Settings zero = parse_settings(
+        "database: db\nrules: r\ndigests:\n  - name: m\n    filters:\n      min_score: 0\n" +
+            kEmail,
+        "/etc/chuhai/chuhai.yaml");
+    EXPECT_EQ(zero.digests.at(0).filters.min_score, 0.0);
+}
+
 TEST(ConfigLoader, AddressesAreCheckedOneByOne) {
     const Error from = channel_error(
         "    email:\n      from: not an address\n      to: b@example.org\n"

@@ -1,8 +1,12 @@
 #include "deliver/secret.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+
+#include <sstream>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -74,15 +78,72 @@ TEST(Secret, ErrorsNameTheFileButNeverTheContents) {
     EXPECT_THROW(load_secret({empty, "both"}, "x"), Error);
 }
 
-TEST(Secret, CredentialsNeedTheDirectoryAndAPlainName) {
-    {
-        ScopedEnv env("CREDENTIALS_DIRECTORY", "");
-        EXPECT_THROW(load_secret({"", "smtp-password"}, "x"), Error);
-    }
+TEST(Secret, CredentialsNeedAPlainName) {
     TempDir dir;
     ScopedEnv env("CREDENTIALS_DIRECTORY", dir.path().string());
     EXPECT_THROW(load_secret({"", "../etc/passwd"}, "x"), Error);
     EXPECT_THROW(load_secret({"", ".."}, "x"), Error);
+}
+
+TEST(Secret, WithoutTheServiceACredentialIsReadFromTheCredentialStores) {
+    TempDir dir;
+    const auto etc = dir / "etc-credstore";
+    const auto run = dir / "run-credstore";
+    std::filesystem::create_directories(etc);
+    std::filesystem::create_directories(run);
+    const auto in_run = dir.write("run-credstore/smtp-password", "from-run\n");
+    ::chmod(in_run.c_str(), 0600);
+    ScopedEnv no_service("CREDENTIALS_DIRECTORY", "");
+    ScopedEnv stores("CHUHAI_CREDSTORE_PATH", etc.string() + ":" + run.string());
+    EXPECT_EQ(load_secret({"", "smtp-password"}, "test").reveal(), "from-run");
+    // The first store that holds it wins, as with LoadCredential=.
+    const auto in_etc = dir.write("etc-credstore/smtp-password", "from-etc\n");
+    ::chmod(in_etc.c_str(), 0600);
+    EXPECT_EQ(load_secret({"", "smtp-password"}, "test").reveal(), "from-etc");
+    EXPECT_EQ(find_credential("smtp-password", "test", {run, etc}), run / "smtp-password");
+    {
+        // $CREDENTIALS_DIRECTORY, when set, is the only place looked at.
+        ScopedEnv service("CREDENTIALS_DIRECTORY", (dir / "empty").string());
+        EXPECT_THROW(load_secret({"", "smtp-password"}, "test"), Error);
+    }
+}
+
+TEST(Secret, AMissingCredentialNamesEveryPlaceTried) {
+    TempDir dir;
+    ScopedEnv no_service("CREDENTIALS_DIRECTORY", "");
+    try {
+        find_credential("chuhai.smtp-password", "SMTP password", {dir / "etc", dir / "run"});
+        ADD_FAILURE();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::config);
+        const std::string message = e.message();
+        EXPECT_NE(message.find("SMTP password"), std::string::npos) << message;
+        EXPECT_NE(message.find("$CREDENTIALS_DIRECTORY"), std::string::npos) << message;
+        EXPECT_NE(message.find((dir / "etc" / "chuhai.smtp-password").string()), std::string::npos)
+            << message;
+        EXPECT_NE(message.find((dir / "run" / "chuhai.smtp-password").string()), std::string::npos)
+            << message;
+    }
+    // The default stores are systemd's, in its order.
+    ScopedEnv no_override("CHUHAI_CREDSTORE_PATH", "");
+    EXPECT_EQ(credstore_dirs(),
+              (std::vector<std::filesystem::path>{"/etc/credstore", "/run/credstore"}));
+}
+
+TEST(Secret, ACredentialFromAStoreReadableByOthersIsWarnedAbout) {
+    TempDir dir;
+    const auto file = dir.write("store/webhook-secret", "loose-permissions-secret\n");
+    ::chmod(file.c_str(), 0644);
+    ScopedEnv no_service("CREDENTIALS_DIRECTORY", "");
+    ScopedEnv stores("CHUHAI_CREDSTORE_PATH", (dir / "store").string());
+    std::ostringstream log;
+    auto previous = spdlog::default_logger();
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+    const Secret secret = load_secret({"", "webhook-secret"}, "webhook secret");
+    spdlog::set_default_logger(previous);
+    EXPECT_EQ(secret.reveal(), "loose-permissions-secret");
+    EXPECT_NE(log.str().find("readable by other users"), std::string::npos) << log.str();
 }
 
 TEST(Secret, EverySecretLoadedIsMaskedInLogs) {

@@ -415,6 +415,10 @@ TEST(SmtpSettingsTest, RejectsContradictionsAndClearTextPasswords) {
         EXPECT_EQ(e.kind(), ErrorKind::config);
         EXPECT_EQ(e.where(), "channels.daily");
         EXPECT_NE(e.message().find("clear text"), std::string::npos);
+        // The advice names the configuration's own keys.
+        EXPECT_NE(e.message().find("starttls: required"), std::string::npos) << e.message();
+        EXPECT_NE(e.message().find("smtps://"), std::string::npos) << e.message();
+        EXPECT_EQ(e.message().find("tls starttls"), std::string::npos) << e.message();
     }
     EXPECT_NO_THROW(make("smtp://127.0.0.1:2525", SmtpTls::none, true));
     EXPECT_NO_THROW(make("smtp://localhost", SmtpTls::none, true));

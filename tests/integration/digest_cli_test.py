@@ -2,7 +2,8 @@
 
 - `digest preview` renders without recording or sending (and names an unknown channel, exit 2);
 - `digest test` reports the server's answer (250 from aiosmtpd with STARTTLS and AUTH; 535 for a
-  wrong password, exit 1; a signed test body for a webhook);
+  wrong password, exit 1; a signed test body for a webhook; a `password_credential:` found in a
+  credential store when run outside systemd, and the places tried when it is nowhere);
 - `digest send --now` sends what is new at once; without --now nothing is due yet;
 - `status` before any daemon, while `chuhai run` runs (and delivers a webhook digest by itself
   after a poll cycle), and after SIGTERM stopped it.
@@ -110,7 +111,7 @@ digests:
             before = status_json(config)["digests"]["channels"]
             preview = harness.run_chuhai("digest", "preview", "--channel", "mail", "--html", html,
                                          "--text", text, "--config", config, check=0)
-            f.check("1 stories" in preview.stdout, f"preview summary:\n{preview.stdout}")
+            f.check("1 story," in preview.stdout, f"preview summary:\n{preview.stdout}")
             with open(text, encoding="utf-8") as t:
                 f.check("Alibaba Cloud opens a data centre" in t.read(), "the text preview has the story")
             with open(html, encoding="utf-8") as h:
@@ -138,6 +139,47 @@ digests:
             hooked = harness.run_chuhai("digest", "test", "--channel", "hook", "--config", config, check=0)
             f.check("delivered (200 " in hooked.stdout, f"webhook test:\n{hooked.stdout}")
             f.equal(json.loads(ds.webhook_requests(log)[-1]["body"]).get("schema"), "chuhai.test", "a test body")
+
+            # A systemd credential outside the service (`sudo chuhai digest test` as the docs
+            # say): no $CREDENTIALS_DIRECTORY, so the credential stores are searched, in order.
+            etc_store = os.path.join(tmp, "etc-credstore")
+            run_store = os.path.join(tmp, "run-credstore")
+            os.makedirs(etc_store)
+            os.makedirs(run_store)
+            harness.write_private(os.path.join(run_store, "chuhai.smtp-password"), PASSWORD + "\n")
+            cred_config = harness.write_config(
+                os.path.join(tmp, "credential.yaml"), os.path.join(tmp, "credential.db"), RULES, [],
+                extra=f"""digests:
+  - name: credmail
+    schedule: weekly mon 08:00
+    filters:
+      topics: [infrastucture]
+    email:
+      from: digest@example.org
+      to: alice@example.com
+{smtp_section}        password_credential: chuhai.smtp-password
+""")
+            stores = {"CHUHAI_CREDSTORE_PATH": f"{etc_store}:{run_store}", "CREDENTIALS_DIRECTORY": ""}
+            cred = harness.run_chuhai("digest", "test", "--channel", "credmail", "--config", cred_config,
+                                      env=stores, check=0)
+            f.check("delivered (250" in cred.stdout, f"the credential from the second store:\n{cred.stdout}")
+            messages, envelopes = harness.read_maildir(maildir)
+            f.check(any(str(m["Subject"]) == "chuhai test message for channel credmail" for m in messages),
+                    "the test mail sent with the stored credential arrived")
+            f.check(envelopes and envelopes[-1]["authenticated"], "authenticated with the stored credential")
+            # The mistyped topic is valid configuration, but every command that meets the rules
+            # says the channel names a topic no rule has, and where the channel is.
+            once = harness.run_chuhai("once", "--config", cred_config, env=stores, check=0)
+            preview = harness.run_chuhai("digest", "preview", "--channel", "credmail", "--config", cred_config,
+                                         check=0)
+            for what, output in (("once", once.stderr), ("digest preview", preview.stderr)):
+                f.check(f"{cred_config}:5:5: digest channel 'credmail' filters on topic 'infrastucture'" in output,
+                        f"{what} warns about the unknown topic:\n{output}")
+            missing = harness.run_chuhai("digest", "test", "--channel", "credmail", "--config", cred_config,
+                                         env={**stores, "CHUHAI_CREDSTORE_PATH": etc_store}, check=2)
+            f.check(os.path.join(etc_store, "chuhai.smtp-password") in missing.stderr
+                    and "$CREDENTIALS_DIRECTORY" in missing.stderr,
+                    f"a missing credential names the places tried:\n{missing.stderr}")
 
             # Send: nothing due by the schedule; --now sends what is new.
             not_due = harness.run_chuhai("digest", "send", "--channel", "mail", "--config", config, check=0)

@@ -1,12 +1,14 @@
 """The metrics a real `chuhai run` exports on 127.0.0.1, polling real feeds from nginx and the
 scripted test server: chuhai_matches_total counts only newly stored matches (not the duplicates
-every later fetch of a feed repeats), chuhai_sources{state} follows the sources' health, and a
-refused rule reload is counted when it happens, not at the end of some later cycle."""
+every later fetch of a feed repeats), chuhai_sources{state} follows the sources' health, a
+refused rule reload is counted when it happens, not at the end of some later cycle, and polls,
+poll errors by kind, new items and the event-loop lag agree with what the servers saw."""
 
 import os
 import re
 import shutil
 import sqlite3
+import time
 import urllib.request
 
 import harness
@@ -173,6 +175,79 @@ def check_sources_and_reloads(f, tmp, nginx, scripted, www):
         f.equal(daemon.stop(), 0, "exit status after SIGTERM")
 
 
+def nginx_statuses(nginx, path):
+    """The status of every request for `path` nginx has logged so far, in order."""
+    return [int(code) for code in re.findall(r'"GET ' + re.escape(path) + r'[^"]*" (\d{3}) ', nginx.read_access_log())]
+
+
+def check_polls(f, tmp, nginx, scripted, www):
+    """chuhai_polls_total, chuhai_poll_errors_total, chuhai_items_total{status="new"} and the
+    event-loop lag of a daemon polling, every second, a feed that answers 200 then 304, a source
+    that answers 500 and one that answers 404: every poll is counted once, under the outcome and
+    error kind the servers' own logs show."""
+    harness.write_rss(os.path.join(www, "polls.xml"), [MATCHING, UNRELATED])
+    db = os.path.join(tmp, "polls.db")
+    port = harness.free_port()
+    config = harness.write_config(os.path.join(tmp, "polls.yaml"), db, RULES, [
+        {"url": nginx.url("polls.xml"), "name": "Fine"},
+        {"url": scripted.url("/status/500?polls"), "name": "Broken"},
+        {"url": scripted.url("/status/404?polls"), "name": "Missing"},
+    ], extra=config_extra(port, "1s").replace("fetch:\n", "fetch:\n  max_backoff: 2s\n  backoff_jitter: 0\n"))
+
+    def scripted_requests(path):
+        return sum(1 for r in scripted.request_log() if r["path"] == path)
+
+    with harness.Daemon(config, os.path.join(tmp, "polls.log")) as daemon:
+        try:
+            harness.wait_until(lambda: len(nginx_statuses(nginx, "/polls.xml")) >= 3
+                               and scripted_requests("/status/500?polls") >= 2
+                               and scripted_requests("/status/404?polls") >= 2, 30,
+                               "several polls of every source")
+            # The servers log a request before the daemon counts its poll, so a poll counted in
+            # the scrape is in the logs read after it; at most one poll per source may be in
+            # flight, logged before the scrape but not yet counted.
+            fine_before = nginx_statuses(nginx, "/polls.xml")
+            broken_before = scripted_requests("/status/500?polls")
+            missing_before = scripted_requests("/status/404?polls")
+            samples = scrape(port)
+            time.sleep(0.5)
+            fine_after = nginx_statuses(nginx, "/polls.xml")
+            broken_after = scripted_requests("/status/500?polls")
+            missing_after = scripted_requests("/status/404?polls")
+
+            def within(counted, before, after, what):
+                f.check(before - 1 <= counted <= after,
+                        f"{what}: {counted} counted, the server saw {before} then {after}")
+
+            f.equal(fine_after[0], 200, "nginx answered the first poll in full")
+            f.check(304 in fine_after, f"and later ones with 304: {fine_after}")
+            f.equal(value(samples, "chuhai_polls_total", outcome="ok"), 1.0,
+                    "one poll with a body: the first")
+            within(value(samples, "chuhai_polls_total", outcome="not_modified"),
+                   fine_before.count(304), fine_after.count(304), "polls answered 304")
+            within(value(samples, "chuhai_poll_errors_total", kind="http_5xx"), broken_before, broken_after,
+                   "polls answered 500")
+            within(value(samples, "chuhai_poll_errors_total", kind="http_4xx"), missing_before, missing_after,
+                   "polls answered 404")
+            f.equal(value(samples, "chuhai_polls_total", outcome="error"),
+                    value(samples, "chuhai_poll_errors_total", kind="http_5xx")
+                    + value(samples, "chuhai_poll_errors_total", kind="http_4xx"),
+                    "every failed poll has its error kind, once")
+            f.equal(set(family(samples, "chuhai_poll_errors_total", "kind")), {"http_5xx", "http_4xx"},
+                    "no other error kind")
+            f.equal(value(samples, "chuhai_items_total", status="new"), 2.0,
+                    "the feed's two items are new once, however often it is polled")
+            f.equal(item_count(db), 2, "and both are stored")
+            lag = value(samples, "chuhai_event_loop_lag_seconds")
+            lag_max = value(samples, "chuhai_event_loop_lag_max_seconds")
+            f.check(("chuhai_event_loop_lag_seconds", frozenset()) in samples, "the loop lag is exported")
+            # A timer never fires before it is due, so a probe that ran measured some lag.
+            f.check(0 <= lag < 5 and 0 < lag_max < 5, f"loop lag {lag} s, at most {lag_max} s: measured, and small")
+        except AssertionError as e:
+            f.check(False, f"{e}\n--- daemon log\n{daemon.log_text()}")
+        f.equal(daemon.stop(), 0, "exit status after SIGTERM")
+
+
 def main():
     f = harness.Failures()
     with harness.scratch_dir() as tmp:
@@ -181,6 +256,7 @@ def main():
         with harness.Nginx(www) as nginx, harness.ScriptedServer() as scripted:
             check_matches(f, tmp, nginx, www)
             check_sources_and_reloads(f, tmp, nginx, scripted, www)
+            check_polls(f, tmp, nginx, scripted, www)
     f.finish()
 
 

@@ -107,6 +107,11 @@ for path in ./usr/bin/chuhai ./usr/lib/systemd/system/chuhai.service \
     ./usr/share/doc/chuhai/copyright; do
     grep -qxF "$path" "$scratch/files" || fail "the package lacks $path"
 done
+# The unit's Documentation= is the operations guide the package installs.
+documentation=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/lib/systemd/system/chuhai.service |
+    sed -n 's/^Documentation=//p')
+[[ $documentation == file:///usr/share/doc/chuhai/operations.md ]] ||
+    fail "the unit's Documentation= is '$documentation', not the installed operations.md"
 rules_count=0
 if [[ -d $source_dir/rules ]]; then
     while IFS= read -r rule; do
@@ -152,8 +157,10 @@ if [[ $rules_count -gt 0 ]]; then
     cmp -s "$root${config_dir}/rules/$first_rule" "$source_dir/rules/$first_rule" ||
         fail "rule $first_rule is not installed where the config points"
 fi
-# The installed unit is the one the systemd_unit test verifies and rates, but for ExecStart=.
-diff <(grep -v '^ExecStart=' "$unit") <(grep -v '^ExecStart=' "$build/systemd/test/chuhai.service") ||
+# The installed unit is the one the systemd_unit test verifies and rates, but for the two lines
+# that name install paths (ExecStart= and Documentation=).
+diff <(grep -Ev '^(ExecStart|Documentation)=' "$unit") \
+    <(grep -Ev '^(ExecStart|Documentation)=' "$build/systemd/test/chuhai.service") ||
     fail "the installed unit differs from the checked one"
 [[ ! -e $root/etc/systemd ]] || fail "something enabled the unit"
 
