@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "app/cli_format.h"
 #include "app/digest_candidates.h"
 #include "common/error.h"
 #include "config/delivery_settings.h"
@@ -303,10 +304,10 @@ void DigestDelivery::send_due(store::Store& store, const std::string* only,
         if (sender == senders_.end() || !sender->second)
             continue;
         if (now - pending.created >= options_.give_up_after) {
-            const std::string why =
-                fmt::format("given up after {} attempts over {}; last error: {}", pending.attempts,
-                            format_duration(now - pending.created),
-                            pending.last_error.empty() ? "none" : pending.last_error);
+            const std::string why = fmt::format(
+                "given up after {} over {}; last error: {}", counted(pending.attempts, "attempt"),
+                format_duration(now - pending.created),
+                pending.last_error.empty() ? "none" : pending.last_error);
             store.mark_digest_failed(pending.id, why);
             ++activity.failed;
             count(service::metric::kDigestFailures, pending.channel);

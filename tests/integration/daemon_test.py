@@ -182,7 +182,7 @@ def main():
 
                     # 3. A broken configuration: refused, the running one stays.
                     write_config(rules_new, text_after="sourcez: []\n")
-                    broken_line = len(open(config_path).read().splitlines())
+                    broken_line = open(config_path).read().splitlines().index("sourcez: []") + 1
                     hangup()
                     log = daemon.log_text()
                     f.check("reload: configuration refused" in log and f"chuhai.yaml:{broken_line}:1" in log,

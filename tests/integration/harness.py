@@ -219,10 +219,12 @@ def write_config(path, database, rules, sources, extra="", shipped_corpus=False)
         for key in ("timezone", "interval", "enabled", "insecure_skip_tls_verify"):
             if key in s:
                 lines.append(f"    {key}: {s[key]}")
-    if not shipped_corpus:
-        lines += ["store:", "  shipped_corpus: false"]
+    # Last, so that the line numbers of the sources and of `extra` stay as the tests count them.
+    tail = "" if shipped_corpus else "store:\n  shipped_corpus: false\n"
+    if extra and not extra.endswith("\n"):
+        extra += "\n"
     with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n" + extra)
+        f.write("\n".join(lines) + "\n" + extra + tail)
     return path
 
 
