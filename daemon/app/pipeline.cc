@@ -161,11 +161,6 @@ std::vector<store::MatchInput> match_inputs(const match::MatchResult& verdict) {
     return inputs;
 }
 
-store::FetchRecord record_without_body(const SourceContext& source,
-                                       const fetch::FetchResult& result) {
-    return base_record(source, result);
-}
-
 std::uint64_t seen_item_digest(store::SourceId source, const store::ItemInput& item) {
     // The store's own key when the item has none (store::ItemInput::key).
     const std::string& key = !item.key.empty()             ? item.key
