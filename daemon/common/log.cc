@@ -15,6 +15,8 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "common/hex.h"
+
 namespace chuhai {
 
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) {
@@ -183,23 +185,14 @@ void register_secret(std::string_view secret) {
 
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 std::string percent_decoded(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-            hex_value(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+        if (text[i] == '%' && i + 2 < text.size() && hex_digit_value(text[i + 1]) >= 0 &&
+            hex_digit_value(text[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex_digit_value(text[i + 1]) * 16 +
+                                            hex_digit_value(text[i + 2])));
             i += 2;
         } else if (text[i] == '+') {
             out.push_back(' ');  // in query values

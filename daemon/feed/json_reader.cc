@@ -8,6 +8,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "common/hex.h"
+
 namespace chuhai::feed::detail {
 
 namespace {
@@ -18,16 +20,6 @@ constexpr int kMaxDepth = 512;
 
 bool is_json_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 void append_utf8(char32_t cp, std::string& out) {
@@ -353,7 +345,7 @@ class JsonDocument::Parser {
             return -1;
         int value = 0;
         for (int k = 0; k < 4; ++k) {
-            const int digit = hex_digit(s_[i_ + static_cast<std::size_t>(k)]);
+            const int digit = hex_digit_value(s_[i_ + static_cast<std::size_t>(k)]);
             if (digit < 0)
                 return -1;
             value = value * 16 + digit;

@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#include "common/hex.h"
+
 namespace chuhai::feed {
 
 namespace {
@@ -150,15 +152,6 @@ std::string join(const UriParts& parts, bool with_fragment) {
     return out;
 }
 
-int hex_value(char c) {
-    if (is_digit(c))
-        return c - '0';
-    c = lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 bool is_unreserved(char c) {
     return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
@@ -172,9 +165,10 @@ std::string normalize_escapes(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
         if (c == '%') {
-            if (i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+            if (i + 2 < s.size() && hex_digit_value(s[i + 1]) >= 0 &&
+                hex_digit_value(s[i + 2]) >= 0) {
                 const char decoded =
-                    static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+                    static_cast<char>(hex_digit_value(s[i + 1]) * 16 + hex_digit_value(s[i + 2]));
                 if (is_unreserved(decoded)) {
                     out.push_back(decoded);
                 } else {
